@@ -1,0 +1,62 @@
+//! The readable table printed on stdout at the end of a run.
+
+use std::fmt::Write;
+
+use crate::records::{Meta, SummaryRow};
+
+/// variant x strategy: median wall, CPU, cores busy, speedup, efficiency, correctness.
+pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
+    let mut s = String::new();
+    let m = &meta.machine;
+    let _ = writeln!(
+        s,
+        "concbench {} on {} ({} logical cores, {}), {} reps after {} warm-up, median wall time",
+        meta.concbench_version,
+        m.hostname,
+        m.logical_cores,
+        m.cpu_model,
+        meta.parameters.reps,
+        meta.parameters.warmup
+    );
+    let _ = writeln!(
+        s,
+        "{:<8} {:<12} {:>7} {:>11} {:>11} {:>10} {:>8} {:>10} {:>7}",
+        "variant",
+        "strategy",
+        "workers",
+        "wall",
+        "cpu",
+        "cores busy",
+        "speedup",
+        "efficiency",
+        "correct"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<8} {:<12} {:>7} {:>11} {:>11} {:>10.2} {:>8} {:>10} {:>7}",
+            r.variant.name(),
+            r.strategy,
+            r.workers,
+            format_seconds(r.wall_median_s),
+            format_seconds(r.cpu_total_median_s),
+            r.cores_busy_median,
+            r.speedup.map_or("-".into(), |x| format!("{x:.2}x")),
+            r.efficiency
+                .map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
+            if r.all_correct { "yes" } else { "NO" }
+        );
+    }
+    s
+}
+
+/// Seconds with a unit that keeps three significant digits readable.
+pub fn format_seconds(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}

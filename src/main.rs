@@ -1,0 +1,294 @@
+//! The concbench command line: parse once into typed options, hand them to the library, and
+//! turn every error into one line on stderr and an exit status (2 bad input, 1 failed run).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use concbench::experiment::{self, CpuUnit, Order, Plan};
+use concbench::strategy::{self, StrategyContext};
+use concbench::worker::{self, Fault};
+use concbench::workload::{self, Variant};
+use concbench::{Error, console, measure};
+
+#[derive(Parser)]
+#[command(
+    name = "concbench",
+    version,
+    about = "Measure the threads-vs-processes tutorial: square and cube of a list, sleep-bound and CPU-bound, under sequential, threads, rayon and processes",
+    long_about = "Measure the threads-vs-processes tutorial: the square and the cube of every number in a list, one unit of work per job, sleep-bound and CPU-bound, under sequential, threads, rayon and processes. Every result is checked against the sequential one. Writes runs.csv, summary.csv, samples.csv and meta.json.\n\nWithout a subcommand, runs the default experiment (same as `concbench run`).",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run an experiment (the default when no subcommand is given).
+    Run(RunArgs),
+    /// Internal: the child side of the processes strategy (reads jobs on stdin).
+    #[command(hide = true)]
+    Worker {
+        #[arg(long, default_value_t = 0)]
+        index: usize,
+        #[arg(long)]
+        fault: Option<Fault>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// Workload variants, comma-separated: sleep (each job sleeps) and/or cpu (each job burns CPU)
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "sleep,cpu", value_parser = parse_variant)]
+    variant: Vec<Variant>,
+
+    /// Strategies, comma-separated: sequential, threads, rayon, processes [default: all]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_strategy)]
+    strategy: Vec<String>,
+
+    /// Worker counts, comma-separated (1-1024 or `auto` = available parallelism); every
+    /// strategy runs with each
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "2", value_parser = parse_workers)]
+    workers: Vec<usize>,
+
+    /// The numbers to square and cube, comma-separated integers (negatives and 0 allowed)
+    #[arg(long, value_name = "LIST", default_value = "2,3,8,9", value_parser = parse_numbers, conflicts_with = "items")]
+    numbers: NumberList,
+
+    /// Use the numbers 1..=N instead of --numbers (1-100000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    items: Option<u64>,
+
+    /// Milliseconds each job sleeps in the sleep variant (0.001-60000)
+    #[arg(long, value_name = "MS", default_value = "25", value_parser = parse_ms)]
+    sleep_ms: f64,
+
+    /// Milliseconds of CPU each job burns in the cpu variant, calibrated on this machine
+    /// (0.001-60000)
+    #[arg(long, value_name = "MS", default_value = "25", value_parser = parse_ms, conflicts_with = "cpu_iters")]
+    cpu_ms: f64,
+
+    /// Fixed kernel iterations per CPU job instead of --cpu-ms, to compare machines
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    cpu_iters: Option<u64>,
+
+    /// Measured repetitions of every configuration (1-100000)
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    reps: u32,
+
+    /// Discarded warm-up repetitions before the measured ones (0-1000)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    warmup: u32,
+
+    /// Shuffle the order of configurations within each round (default: round-robin)
+    #[arg(long)]
+    shuffle: bool,
+
+    /// Seed for --shuffle (implies it) [default: random, recorded in meta.json]
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// Seconds a single trial may take before its workers are killed and the run fails
+    /// [default: 10 + 5 x the sequential cost of the work]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    timeout: Option<f64>,
+
+    /// Milliseconds between sysinfo CPU samples (200-60000; sysinfo gives wrong figures faster
+    /// than 200)
+    #[arg(long, value_name = "MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=60_000))]
+    sample_ms: u64,
+
+    /// Output folder for runs.csv, summary.csv, samples.csv and meta.json
+    #[arg(long, value_name = "DIR", default_value = "results/latest")]
+    out: PathBuf,
+
+    /// No progress bar
+    #[arg(long, short)]
+    quiet: bool,
+
+    /// Internal: make worker processes misbehave (crash, exit, hang, garbage; KIND@INDEX for one)
+    #[arg(long, hide = true, value_name = "FAULT")]
+    worker_fault: Option<Fault>,
+}
+
+fn parse_variant(s: &str) -> Result<Variant, String> {
+    s.trim().parse::<Variant>().map_err(|e| e.to_string())
+}
+
+fn parse_strategy(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    strategy::find(s).map(|i| i.name.to_string()).map_err(|_| {
+        format!(
+            "unknown strategy '{s}' (expected one of: {})",
+            strategy::names().join(", ")
+        )
+    })
+}
+
+fn parse_workers(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    if s == "auto" {
+        return Ok(measure::machine::available_parallelism());
+    }
+    match s.parse::<i64>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n as usize),
+        Ok(n) => Err(format!("{n} workers is out of range (1-1024, or auto)")),
+        Err(_) => Err(format!("'{s}' is not a worker count (1-1024, or auto)")),
+    }
+}
+
+/// A parsed `--numbers` list (a newtype so clap treats it as one value, not many).
+#[derive(Clone)]
+struct NumberList(Vec<i64>);
+
+fn parse_numbers(s: &str) -> Result<NumberList, String> {
+    workload::parse_numbers(s)
+        .map(NumberList)
+        .map_err(|e| e.to_string())
+}
+
+fn parse_ms(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(ms) if (0.001..=60_000.0).contains(&ms) => Ok(ms),
+        Ok(ms) => Err(format!("{ms} ms is out of range (0.001-60000)")),
+        Err(_) => Err(format!("'{s}' is not a number of milliseconds")),
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(t) if (0.01..=86_400.0).contains(&t) => Ok(t),
+        Ok(t) => Err(format!("{t} s is out of range (0.01-86400)")),
+        Err(_) => Err(format!("'{s}' is not a number of seconds")),
+    }
+}
+
+impl RunArgs {
+    fn plan(&self) -> Result<Plan, Error> {
+        let mut plan = Plan::tutorial(&self.out);
+        plan.variants = dedup(self.variant.clone());
+        if !self.strategy.is_empty() {
+            plan.strategies = dedup(self.strategy.clone())
+                .iter()
+                .map(|s| strategy::find(s))
+                .collect::<Result<_, _>>()?;
+        }
+        plan.workers = dedup(self.workers.clone());
+        plan.numbers = match self.items {
+            Some(n) => (1..=n as i64).collect(),
+            None => self.numbers.0.clone(),
+        };
+        plan.sleep = Duration::from_secs_f64(self.sleep_ms / 1e3);
+        plan.cpu = match self.cpu_iters {
+            Some(n) => CpuUnit::Iters(n),
+            None => CpuUnit::Millis(self.cpu_ms),
+        };
+        plan.reps = self.reps;
+        plan.warmup = self.warmup;
+        plan.order = match (self.shuffle, self.seed) {
+            (_, Some(seed)) => Order::Shuffled { seed },
+            (true, None) => Order::Shuffled {
+                seed: random_seed(),
+            },
+            (false, None) => Order::RoundRobin,
+        };
+        plan.timeout = self.timeout.map(Duration::from_secs_f64);
+        plan.sample_interval = Duration::from_millis(self.sample_ms);
+        plan.show_progress = !self.quiet;
+        Ok(plan)
+    }
+}
+
+fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    for x in items {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+fn random_seed() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    t ^ (u64::from(std::process::id()) << 32)
+}
+
+fn run(args: &RunArgs) -> Result<ExitCode, Error> {
+    let plan = args.plan()?;
+    experiment::check_writable(&plan.out_dir)?;
+    let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
+    if let Some(f) = &args.worker_fault {
+        ctx.worker_args = vec![
+            "--fault".into(),
+            format!(
+                "{}{}",
+                fault_name(f),
+                f.worker.map_or(String::new(), |w| format!("@{w}"))
+            ),
+        ];
+    }
+    let outcome = experiment::run(&plan, &ctx)?;
+    print!(
+        "{}",
+        console::summary_table(&outcome.summary, &outcome.meta)
+    );
+    println!("results in {}", outcome.out_dir.display());
+    if outcome.meta.mismatches > 0 {
+        eprintln!(
+            "concbench: {} trial(s) returned wrong results (marked correct=false in runs.csv)",
+            outcome.meta.mismatches
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fault_name(f: &Fault) -> &'static str {
+    match f.kind {
+        worker::FaultKind::Crash => "crash",
+        worker::FaultKind::Exit => "exit",
+        worker::FaultKind::Hang => "hang",
+        worker::FaultKind::Garbage => "garbage",
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // One line, naming the flag, instead of clap's multi-line usage block.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("error: invalid arguments");
+            eprintln!("concbench: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &cli.command {
+        Some(Command::Worker { index, fault }) => {
+            return ExitCode::from(worker::worker_main(*index, *fault) as u8);
+        }
+        Some(Command::Run(args)) => run(args),
+        None => run(&cli.run),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("concbench: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Strategies: ways of running the same jobs. Each lives in its own file behind [`Strategy`];
+//! adding one means writing that file and adding one line to [`REGISTRY`].
+//!
+//! A strategy only runs jobs and returns their results in job order. It neither times itself
+//! nor checks its own results: the experiment measures around [`Strategy::run`] and verifies
+//! the output against the sequential reference.
+
+pub mod processes;
+pub mod rayon;
+pub mod sequential;
+pub mod threads;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::workload::{Job, WorkUnit};
+
+/// What one run of a strategy produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StrategyOutput {
+    /// One result per job, in job order.
+    pub results: Vec<i128>,
+    /// Pids of the child processes that did the work (empty for in-process strategies).
+    pub child_pids: Vec<u32>,
+    /// Largest peak RSS among the reaped children, in KiB.
+    pub child_peak_rss_kib: Option<u64>,
+    /// How many results the children appended to their own global list (the tutorial's
+    /// `result.append`): proof that each child had its own copy, never the parent's.
+    pub child_appends: Vec<usize>,
+}
+
+impl StrategyOutput {
+    pub fn in_process(results: Vec<i128>) -> Self {
+        StrategyOutput {
+            results,
+            ..Default::default()
+        }
+    }
+}
+
+/// A way of running jobs. Built once per (strategy, workers) outside any timed region; `run`
+/// is what gets timed.
+pub trait Strategy: Send {
+    /// The registry name (`threads`, `rayon`, ...).
+    fn name(&self) -> &'static str;
+    /// Number of workers this instance uses.
+    fn workers(&self) -> usize;
+    /// Run every job once with the given unit of work and return the results in job order.
+    fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput>;
+    /// Strategies that can hang (child processes) stop a trial that runs longer than this.
+    fn set_timeout(&mut self, _timeout: Duration) {}
+}
+
+/// What some strategies need from outside: the worker binary and how long a trial may take.
+#[derive(Debug, Clone)]
+pub struct StrategyContext {
+    /// The concbench binary, started with the hidden `worker` subcommand.
+    pub worker_exe: PathBuf,
+    /// Extra arguments for every worker (tests use them to inject faults).
+    pub worker_args: Vec<String>,
+    /// A trial that takes longer is stopped and reported as hung.
+    pub timeout: Duration,
+}
+
+impl StrategyContext {
+    /// The binary currently running, as used by `concbench run`.
+    pub fn current_exe(timeout: Duration) -> Result<Self> {
+        let worker_exe = std::env::current_exe()
+            .map_err(|e| Error::Measurement(format!("cannot locate the concbench binary: {e}")))?;
+        Ok(StrategyContext {
+            worker_exe,
+            worker_args: Vec::new(),
+            timeout,
+        })
+    }
+}
+
+/// A registry entry.
+pub struct StrategyInfo {
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// False for strategies that always use one worker (sequential): `--workers` is ignored.
+    pub uses_workers: bool,
+    pub build: fn(workers: usize, ctx: &StrategyContext) -> Result<Box<dyn Strategy>>,
+}
+
+impl std::fmt::Debug for StrategyInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Every strategy, in display order. The first one is the baseline for speedups.
+pub const REGISTRY: &[StrategyInfo] = &[
+    sequential::INFO,
+    threads::INFO,
+    rayon::INFO,
+    processes::INFO,
+];
+
+/// Look a strategy up by name.
+pub fn find(name: &str) -> Result<&'static StrategyInfo> {
+    REGISTRY.iter().find(|s| s.name == name).ok_or_else(|| {
+        Error::Usage(format!(
+            "--strategy: unknown strategy '{name}' (expected one of: {})",
+            names().join(", ")
+        ))
+    })
+}
+
+/// All registered names.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|s| s.name).collect()
+}
+
+/// The name of the baseline every speedup is relative to.
+pub const BASELINE: &str = "sequential";

@@ -1,0 +1,332 @@
+//! The tutorial's workload: the square and the cube of every number in a list, one unit of
+//! work (a sleep or a CPU burn) per job.
+
+use std::fmt;
+use std::hint::black_box;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// What is computed for one number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Square,
+    Cube,
+}
+
+impl Task {
+    pub const ALL: [Task; 2] = [Task::Square, Task::Cube];
+
+    /// Exact result; `None` when it does not fit an i128.
+    pub fn apply(self, n: i64) -> Option<i128> {
+        let n = n as i128;
+        match self {
+            Task::Square => n.checked_mul(n),
+            Task::Cube => n.checked_mul(n)?.checked_mul(n),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Square => "square",
+            Task::Cube => "cube",
+        }
+    }
+}
+
+impl FromStr for Task {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "square" => Ok(Task::Square),
+            "cube" => Ok(Task::Cube),
+            _ => Err(Error::Usage(format!("unknown task '{s}'"))),
+        }
+    }
+}
+
+/// One job: a task applied to one number. The tutorial has 2 tasks x 4 numbers = 8 jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Job {
+    pub task: Task,
+    pub number: i64,
+}
+
+/// Whether the unit of work waits or computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// Every job sleeps: waiting work, like I/O.
+    Sleep,
+    /// Every job burns CPU in a kernel the compiler cannot remove.
+    Cpu,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 2] = [Variant::Sleep, Variant::Cpu];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Sleep => "sleep",
+            Variant::Cpu => "cpu",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "sleep" => Ok(Variant::Sleep),
+            "cpu" => Ok(Variant::Cpu),
+            _ => Err(Error::Usage(format!(
+                "unknown variant '{s}' (expected sleep or cpu)"
+            ))),
+        }
+    }
+}
+
+/// The cost of one job, fully resolved (no calibration left to do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkUnit {
+    Sleep(Duration),
+    Cpu { iters: u64 },
+}
+
+impl WorkUnit {
+    /// Spend one unit of work. Returns a value the caller must not ignore, so the CPU kernel
+    /// stays observable.
+    pub fn spend(self) -> u64 {
+        match self {
+            WorkUnit::Sleep(d) => {
+                std::thread::sleep(d);
+                0
+            }
+            WorkUnit::Cpu { iters } => burn(iters),
+        }
+    }
+
+    pub fn variant(self) -> Variant {
+        match self {
+            WorkUnit::Sleep(_) => Variant::Sleep,
+            WorkUnit::Cpu { .. } => Variant::Cpu,
+        }
+    }
+
+    /// Encoding for the worker protocol and logs: `sleep:<ns>` or `cpu:<iters>`.
+    pub fn encode(self) -> String {
+        match self {
+            WorkUnit::Sleep(d) => format!("sleep:{}", d.as_nanos()),
+            WorkUnit::Cpu { iters } => format!("cpu:{iters}"),
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let (kind, value) = s.split_once(':')?;
+        let value: u64 = value.parse().ok()?;
+        match kind {
+            "sleep" => Some(WorkUnit::Sleep(Duration::from_nanos(value))),
+            "cpu" => Some(WorkUnit::Cpu { iters: value }),
+            _ => None,
+        }
+    }
+}
+
+/// Run one job: spend its unit of work, then compute its exact result.
+/// The burn's value is passed through `black_box` so the kernel cannot be optimised away.
+pub fn run_job(job: Job, unit: WorkUnit) -> i128 {
+    black_box(unit.spend());
+    // Overflow was ruled out when the list was validated.
+    job.task.apply(job.number).unwrap_or(0)
+}
+
+/// The CPU kernel: a multiply-xorshift chain. Each step depends on the previous one, so it
+/// cannot be vectorised, parallelised or folded into a closed form; `black_box` on the input
+/// and output keeps the compiler from computing it at build time.
+#[inline(never)]
+pub fn burn(iters: u64) -> u64 {
+    let mut x: u64 = black_box(0x9E37_79B9_7F4A_7C15);
+    for i in 0..black_box(iters) {
+        x = x.wrapping_mul(0x5851_F42D_4C95_7F2D).wrapping_add(i);
+        x ^= x >> 29;
+    }
+    black_box(x)
+}
+
+/// Result of calibrating the CPU kernel on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Kernel iterations per millisecond of one core (the fastest of several probes).
+    pub iters_per_ms: f64,
+    /// The iteration count chosen for one unit of CPU work.
+    pub iters: u64,
+    /// The milliseconds asked for (`--cpu-ms`), or the equivalent of `--cpu-iters`.
+    pub target_ms: f64,
+    /// Wall time the calibration itself took.
+    pub took_s: f64,
+}
+
+/// Measure the kernel's speed: run probes of about 20 ms and keep the fastest (least disturbed).
+pub fn measure_kernel_rate() -> (f64, f64) {
+    let started = Instant::now();
+    // A short first pass sizes the probes; the fastest of five probes gives the rate.
+    let mut probe_iters: u64 = 200_000;
+    loop {
+        let t = Instant::now();
+        black_box(burn(probe_iters));
+        if t.elapsed() >= Duration::from_millis(5) || probe_iters > 1 << 40 {
+            break;
+        }
+        probe_iters *= 2;
+    }
+    probe_iters *= 4; // about 20 ms
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        let t = Instant::now();
+        black_box(burn(probe_iters));
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    let rate = probe_iters as f64 / (best * 1000.0);
+    (rate, started.elapsed().as_secs_f64())
+}
+
+/// Calibrate `target_ms` of CPU work to an iteration count on this machine.
+pub fn calibrate(target_ms: f64) -> Calibration {
+    let (rate, took) = measure_kernel_rate();
+    Calibration {
+        iters_per_ms: rate,
+        iters: ((rate * target_ms).round() as u64).max(1),
+        target_ms,
+        took_s: took,
+    }
+}
+
+/// A fixed iteration count (`--cpu-iters`): still measure the rate so the unit can be reported
+/// in milliseconds.
+pub fn fixed_iters(iters: u64) -> Calibration {
+    let (rate, took) = measure_kernel_rate();
+    Calibration {
+        iters_per_ms: rate,
+        iters,
+        target_ms: iters as f64 / rate,
+        took_s: took,
+    }
+}
+
+/// The jobs of a list: every task for every number, squares first as in the tutorial.
+pub fn jobs_for(numbers: &[i64]) -> Vec<Job> {
+    Task::ALL
+        .iter()
+        .flat_map(|&task| numbers.iter().map(move |&number| Job { task, number }))
+        .collect()
+}
+
+/// The reference results, computed directly (no work units): what every strategy must return.
+pub fn reference_results(jobs: &[Job]) -> Vec<i128> {
+    jobs.iter()
+        .map(|j| j.task.apply(j.number).unwrap_or(0))
+        .collect()
+}
+
+/// Check that every square and cube of the list fits the result type.
+pub fn validate_numbers(numbers: &[i64]) -> Result<()> {
+    if numbers.is_empty() {
+        return Err(Error::Usage("the list is empty".into()));
+    }
+    for &n in numbers {
+        if Task::Cube.apply(n).is_none() {
+            return Err(Error::Usage(format!(
+                "the cube of {n} does not fit a 128-bit integer (|n| must be at most 5541191377756)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Parse `--numbers`: a comma-separated list of integers.
+pub fn parse_numbers(s: &str) -> Result<Vec<i64>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(Error::Usage("the list is empty".into()));
+    }
+    let numbers = s
+        .split(',')
+        .map(|part| {
+            let part = part.trim();
+            part.parse::<i64>().map_err(|_| {
+                Error::Usage(format!(
+                    "'{part}' is not an integer (expected a list such as 2,3,8,9)"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    validate_numbers(&numbers)?;
+    Ok(numbers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_are_exact_and_detect_overflow() {
+        assert_eq!(Task::Square.apply(-3), Some(9));
+        assert_eq!(Task::Cube.apply(-3), Some(-27));
+        assert_eq!(Task::Cube.apply(0), Some(0));
+        assert_eq!(
+            Task::Cube.apply(5_541_191_377_756),
+            Some(5_541_191_377_756i128.pow(3))
+        );
+        assert_eq!(Task::Cube.apply(5_541_191_377_757), None);
+        assert_eq!(
+            Task::Square.apply(i64::MIN),
+            Some((i64::MIN as i128).pow(2))
+        );
+    }
+
+    #[test]
+    fn numbers_parse_and_reject() {
+        assert_eq!(parse_numbers("2,3,8,9").unwrap(), vec![2, 3, 8, 9]);
+        assert_eq!(parse_numbers(" -1, 0 ,7").unwrap(), vec![-1, 0, 7]);
+        assert!(parse_numbers("").is_err());
+        assert!(parse_numbers("1,,2").is_err());
+        assert!(parse_numbers("1,x").is_err());
+        assert!(parse_numbers("9223372036854775807").is_err());
+    }
+
+    #[test]
+    fn jobs_follow_the_tutorial_order() {
+        let jobs = jobs_for(&[2, 3]);
+        assert_eq!(jobs.len(), 4);
+        assert_eq!(reference_results(&jobs), vec![4, 9, 8, 27]);
+    }
+
+    #[test]
+    fn units_round_trip_through_the_wire_encoding() {
+        for u in [
+            WorkUnit::Sleep(Duration::from_millis(25)),
+            WorkUnit::Cpu { iters: 123 },
+        ] {
+            assert_eq!(WorkUnit::decode(&u.encode()), Some(u));
+        }
+        assert_eq!(WorkUnit::decode("cpu:x"), None);
+        assert_eq!(WorkUnit::decode("nap:1"), None);
+    }
+
+    #[test]
+    fn calibration_scales_with_the_target() {
+        let c = calibrate(2.0);
+        assert!(c.iters_per_ms > 0.0);
+        assert!(c.iters >= 1);
+    }
+}
