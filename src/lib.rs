@@ -10,11 +10,13 @@
 //! the loop), [`stats`] and [`summary`] (pure statistics), [`records`] (file schemas),
 //! [`console`] (the table on stdout), [`worker`] (the child side of `processes`).
 
+pub mod claim;
 pub mod console;
 pub mod error;
 pub mod experiment;
 pub mod measure;
 pub mod records;
+pub mod report;
 pub mod stats;
 pub mod strategy;
 pub mod summary;

@@ -31,7 +31,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run an experiment (the default when no subcommand is given).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
+    /// Rebuild the charts and REPORT.md from the files of a run, without running any workload.
+    Report(concbench::report::ReportArgs),
+    /// Check the tutorial's claims and print a verdict for each.
+    Claim(Box<concbench::claim::ClaimArgs>),
     /// Internal: the child side of the processes strategy (reads jobs on stdin).
     #[command(hide = true)]
     Worker {
@@ -282,6 +286,8 @@ fn main() -> ExitCode {
             return ExitCode::from(worker::worker_main(*index, *fault) as u8);
         }
         Some(Command::Run(args)) => run(args),
+        Some(Command::Report(args)) => concbench::report::run_cli(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Claim(args)) => concbench::claim::run_cli(args),
         None => run(&cli.run),
     };
     match result {
