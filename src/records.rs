@@ -17,6 +17,7 @@ pub const RUNS_CSV: &str = "runs.csv";
 pub const SUMMARY_CSV: &str = "summary.csv";
 pub const SAMPLES_CSV: &str = "samples.csv";
 pub const META_JSON: &str = "meta.json";
+pub const CLAIMS_CSV: &str = "claims.csv";
 
 /// One measured repetition of one (variant, strategy, workers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +74,28 @@ pub struct SummaryRow {
     pub speedup: Option<f64>,
     /// speedup / workers.
     pub efficiency: Option<f64>,
+    /// 95 % bootstrap confidence interval of the speedup (ratio of medians); empty when not
+    /// computed.
+    pub speedup_ci_low: Option<f64>,
+    pub speedup_ci_high: Option<f64>,
     pub all_correct: bool,
+}
+
+/// One verdict of `concbench claim` (claims.csv).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimRow {
+    /// C1 ... C5.
+    pub claim: String,
+    /// The claim in words.
+    pub statement: String,
+    /// The runtime/strategy judged (rust-threads, rayon, gil, cpython-threads, ...).
+    pub subject: String,
+    /// The figures the verdict rests on (speedup median and 95 % CI, reps, cores; or observed
+    /// values).
+    pub evidence: String,
+    /// HOLDS, DOES NOT HOLD or INCONCLUSIVE.
+    pub verdict: String,
+    pub reason: String,
 }
 
 /// One sysinfo sample of one core.

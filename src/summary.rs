@@ -49,6 +49,8 @@ pub fn summarize(rows: &[RunRow]) -> Vec<SummaryRow> {
                 cores_busy_median: Summary::of(&busy)?.median,
                 speedup: None,
                 efficiency: None,
+                speedup_ci_low: None,
+                speedup_ci_high: None,
                 all_correct: group.iter().all(|r| r.correct),
             })
         })
