@@ -168,17 +168,97 @@ pub struct StreamWriter<T> {
     _row: std::marker::PhantomData<fn(&T)>,
 }
 
-impl<T: Serialize> StreamWriter<T> {
+/// A row type with a fixed CSV header, so a file gets its header even before (or without)
+/// any row: an interrupted run or an empty sample set still leaves a readable file.
+pub trait CsvRecord: Serialize {
+    const HEADER: &'static [&'static str];
+}
+
+impl CsvRecord for RunRow {
+    const HEADER: &'static [&'static str] = &[
+        "variant",
+        "strategy",
+        "workers",
+        "items",
+        "jobs",
+        "unit_ms",
+        "rep",
+        "wall_s",
+        "cpu_user_s",
+        "cpu_sys_s",
+        "cpu_total_s",
+        "cores_busy",
+        "peak_rss_kib",
+        "child_peak_rss_kib",
+        "correct",
+        "started_s",
+        "ended_s",
+    ];
+}
+
+impl CsvRecord for SampleRow {
+    const HEADER: &'static [&'static str] =
+        &["t_s", "core", "usage_pct", "process_cpu_pct", "trial"];
+}
+
+impl CsvRecord for SummaryRow {
+    const HEADER: &'static [&'static str] = &[
+        "variant",
+        "strategy",
+        "workers",
+        "items",
+        "unit_ms",
+        "reps",
+        "wall_median_s",
+        "wall_min_s",
+        "wall_max_s",
+        "wall_p25_s",
+        "wall_p75_s",
+        "wall_mean_s",
+        "wall_stddev_s",
+        "wall_outliers",
+        "cpu_total_median_s",
+        "cores_busy_median",
+        "speedup",
+        "efficiency",
+        "speedup_ci_low",
+        "speedup_ci_high",
+        "all_correct",
+    ];
+}
+
+impl CsvRecord for ClaimRow {
+    const HEADER: &'static [&'static str] = &[
+        "claim",
+        "statement",
+        "subject",
+        "evidence",
+        "verdict",
+        "reason",
+    ];
+}
+
+impl<T: CsvRecord> StreamWriter<T> {
     pub fn create(path: &Path) -> Result<Self> {
         let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut inner = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(file);
+        inner
+            .write_record(T::HEADER)
+            .and_then(|()| inner.flush().map_err(csv::Error::from))
+            .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
         Ok(StreamWriter {
             path: path.to_path_buf(),
-            inner: csv::Writer::from_writer(file),
+            inner,
             _row: std::marker::PhantomData,
         })
     }
 
-    pub fn write(&mut self, rows: &[T]) -> Result<()> {
+    pub fn write(&mut self, rows: &[T]) -> Result<()>
+    where
+        T: Serialize,
+    {
         for row in rows {
             self.inner
                 .serialize(row)
@@ -192,7 +272,7 @@ pub type RunWriter = StreamWriter<RunRow>;
 pub type SampleWriter = StreamWriter<SampleRow>;
 
 /// Write a whole CSV file at once.
-pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+pub fn write_csv<T: CsvRecord>(path: &Path, rows: &[T]) -> Result<()> {
     let mut w = StreamWriter::create(path)?;
     w.write(rows)
 }
@@ -245,4 +325,84 @@ pub fn read_meta(path: &Path) -> Result<Meta> {
         path: path.to_path_buf(),
         message: format!("line {}: {e}", e.line()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header serde would write for one row.
+    fn serde_header<T: Serialize>(row: &T) -> Vec<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(row).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        text.lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn fixed_headers_match_the_fields() {
+        let run = RunRow {
+            variant: Variant::Cpu,
+            strategy: "threads".into(),
+            workers: 2,
+            items: 4,
+            jobs: 8,
+            unit_ms: 25.0,
+            rep: 1,
+            wall_s: 0.1,
+            cpu_user_s: 0.2,
+            cpu_sys_s: 0.0,
+            cpu_total_s: 0.2,
+            cores_busy: 2.0,
+            peak_rss_kib: 1,
+            child_peak_rss_kib: None,
+            correct: true,
+            started_s: 0.0,
+            ended_s: 0.1,
+        };
+        assert_eq!(serde_header(&run), RunRow::HEADER);
+        let sample = SampleRow {
+            t_s: 0.0,
+            core: 0,
+            usage_pct: 0.0,
+            process_cpu_pct: 0.0,
+            trial: String::new(),
+        };
+        assert_eq!(serde_header(&sample), SampleRow::HEADER);
+        let summary = crate::summary::summarize(&[run]);
+        assert_eq!(serde_header(&summary[0]), SummaryRow::HEADER);
+        let claim = ClaimRow {
+            claim: "C1".into(),
+            statement: String::new(),
+            subject: String::new(),
+            evidence: String::new(),
+            verdict: String::new(),
+            reason: String::new(),
+        };
+        assert_eq!(serde_header(&claim), ClaimRow::HEADER);
+    }
+
+    #[test]
+    fn empty_files_still_have_a_header_and_bad_rows_name_the_line() {
+        let dir = std::env::temp_dir().join(format!("concbench-records-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("runs.csv");
+        write_csv::<RunRow>(&path, &[]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.trim_end(), RunRow::HEADER.join(","));
+        assert!(read_csv::<RunRow>(&path).unwrap().is_empty());
+        std::fs::write(
+            &path,
+            format!("{}\ncpu,threads,two\n", RunRow::HEADER.join(",")),
+        )
+        .unwrap();
+        let err = read_csv::<RunRow>(&path).unwrap_err().to_string();
+        assert!(err.contains("runs.csv") && err.contains("line 2"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

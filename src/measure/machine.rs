@@ -135,6 +135,6 @@ mod tests {
     fn utc_dates() {
         assert_eq!(utc_from_unix(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc_from_unix(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(utc_from_unix(1_796_032_427), "2026-11-29T17:53:47Z");
+        assert_eq!(utc_from_unix(1_796_032_427), "2026-11-30T09:53:47Z");
     }
 }

@@ -190,18 +190,13 @@ mod tests {
     use super::*;
     use crate::workload::burn;
 
+    // Process-wide CPU figures can't be checked precisely here: the test harness runs other
+    // tests on other threads of this process. tests/cli.rs checks them on the binary.
     #[test]
     fn cpu_time_follows_a_busy_loop() {
         let (_, u) = measure(|| burn(20_000_000));
         assert!(u.wall_s > 0.0);
         assert!(u.cpu.total_s() > 0.0);
         assert!(u.peak_rss_kib > 0);
-    }
-
-    #[test]
-    fn sleeping_costs_almost_no_cpu() {
-        let (_, u) = measure(|| std::thread::sleep(std::time::Duration::from_millis(30)));
-        assert!(u.wall_s >= 0.029);
-        assert!(u.cores_busy() < 0.5, "cores busy {}", u.cores_busy());
     }
 }
