@@ -58,36 +58,36 @@ struct RunArgs {
 
     /// Worker counts, comma-separated (1-1024 or `auto` = available parallelism); every
     /// strategy runs with each
-    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "2", value_parser = parse_workers)]
+    #[arg(allow_negative_numbers = true, long, value_name = "LIST", value_delimiter = ',', default_value = "2", value_parser = parse_workers)]
     workers: Vec<usize>,
 
     /// The numbers to square and cube, comma-separated integers (negatives and 0 allowed)
-    #[arg(long, value_name = "LIST", default_value = "2,3,8,9", value_parser = parse_numbers, conflicts_with = "items")]
+    #[arg(allow_hyphen_values = true, long, value_name = "LIST", default_value = "2,3,8,9", value_parser = parse_numbers, conflicts_with = "items")]
     numbers: NumberList,
 
     /// Use the numbers 1..=N instead of --numbers (1-100000)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
     items: Option<u64>,
 
     /// Milliseconds each job sleeps in the sleep variant (0.001-60000)
-    #[arg(long, value_name = "MS", default_value = "25", value_parser = parse_ms)]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value = "25", value_parser = parse_ms)]
     sleep_ms: f64,
 
     /// Milliseconds of CPU each job burns in the cpu variant, calibrated on this machine
     /// (0.001-60000)
-    #[arg(long, value_name = "MS", default_value = "25", value_parser = parse_ms, conflicts_with = "cpu_iters")]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value = "25", value_parser = parse_ms, conflicts_with = "cpu_iters")]
     cpu_ms: f64,
 
     /// Fixed kernel iterations per CPU job instead of --cpu-ms, to compare machines
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     cpu_iters: Option<u64>,
 
     /// Measured repetitions of every configuration (1-100000)
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     reps: u32,
 
     /// Discarded warm-up repetitions before the measured ones (0-1000)
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1000))]
     warmup: u32,
 
     /// Shuffle the order of configurations within each round (default: round-robin)
@@ -95,17 +95,17 @@ struct RunArgs {
     shuffle: bool,
 
     /// Seed for --shuffle (implies it) [default: random, recorded in meta.json]
-    #[arg(long, value_name = "N")]
+    #[arg(allow_negative_numbers = true, long, value_name = "N")]
     seed: Option<u64>,
 
     /// Seconds a single trial may take before its workers are killed and the run fails
     /// [default: 10 + 5 x the sequential cost of the work]
-    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    #[arg(allow_negative_numbers = true, long, value_name = "SECONDS", value_parser = parse_timeout)]
     timeout: Option<f64>,
 
     /// Milliseconds between sysinfo CPU samples (200-60000; sysinfo gives wrong figures faster
     /// than 200)
-    #[arg(long, value_name = "MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=60_000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=60_000))]
     sample_ms: u64,
 
     /// Output folder for runs.csv, summary.csv, samples.csv and meta.json

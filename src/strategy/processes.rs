@@ -100,6 +100,8 @@ impl Strategy for Processes {
         let mut conversations: Vec<Option<Conversation>> =
             (0..self.workers).map(|_| None).collect();
         let mut timed_out = false;
+        // The first worker to report trouble is the cause; the others were killed because of it.
+        let mut first_trouble: Option<usize> = None;
         std::thread::scope(|s| {
             for (index, (stdin, stdout)) in pipes.into_iter().enumerate() {
                 let (tx, next) = (tx.clone(), &next);
@@ -119,6 +121,7 @@ impl Strategy for Processes {
                             // than letting them finish work nobody will use.
                             kill(&pids);
                             killed = true;
+                            first_trouble = Some(index);
                         }
                         conversations[index] = Some(conversation);
                     }
@@ -167,19 +170,6 @@ impl Strategy for Processes {
                 hung.join(", ")
             )));
         }
-        // The first worker in trouble is the cause; the others were killed because of it.
-        let first_trouble = (0..self.workers).find(|&i| {
-            conversations[i]
-                .as_ref()
-                .is_none_or(|c| c.trouble.is_some() && !reaped[i].killed_by_us())
-        });
-        let first_trouble = first_trouble.or_else(|| {
-            (0..self.workers).find(|&i| {
-                conversations[i]
-                    .as_ref()
-                    .is_none_or(|c| c.trouble.is_some())
-            })
-        });
         if let Some(i) = first_trouble {
             let what = match conversations[i].as_ref().and_then(|c| c.trouble.as_ref()) {
                 Some(Trouble::Malformed(line)) => format!("wrote malformed output '{line}'"),
