@@ -18,7 +18,7 @@ use crate::records::{
 use crate::stats::SplitMix64;
 use crate::strategy::{self, Strategy, StrategyContext, StrategyInfo};
 use crate::summary::summarize;
-use crate::workload::{self, Calibration, Job, Variant, WorkUnit};
+use crate::workload::{self, Job, Variant, WorkUnit};
 
 /// How one unit of CPU work is sized.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,11 +106,6 @@ pub struct Outcome {
     pub out_dir: PathBuf,
 }
 
-/// One configuration, built and ready to run.
-struct Prepared {
-    strategy: Box<dyn Strategy>,
-}
-
 /// Run the experiment. Files are written as the trials finish; on a failed trial, what was
 /// measured so far stays on disk (runs.csv, samples.csv, a summary of it and meta.json with
 /// the failure) and the error names the trial.
@@ -181,9 +176,7 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
     let configs = plan.configurations();
     let mut prepared = Vec::with_capacity(configs.len());
     for &(info, workers) in &configs {
-        prepared.push(Prepared {
-            strategy: (info.build)(workers, ctx)?,
-        });
+        prepared.push((info.build)(workers, ctx)?);
     }
 
     let progress = progress_bar(plan, configs.len() * units.len());
@@ -213,10 +206,10 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
                 rng.shuffle(&mut order);
             }
             for &i in &order {
-                let p = &mut prepared[i];
-                let label = trial_label(variant, p.strategy.as_ref(), round, plan.warmup);
+                let strategy = prepared[i].as_mut();
+                let label = trial_label(variant, strategy, round, plan.warmup);
                 progress.set_message(label.clone());
-                match run_trial(p, &jobs, unit, &tag, &label, timeout, epoch) {
+                match run_trial(strategy, &jobs, unit, &tag, &label, timeout, epoch) {
                     Err(e) => {
                         failure = Some(e);
                         break 'variants;
@@ -235,8 +228,8 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
                         if !warm {
                             let row = RunRow {
                                 variant,
-                                strategy: p.strategy.name().to_string(),
-                                workers: p.strategy.workers(),
+                                strategy: strategy.name().to_string(),
+                                workers: strategy.workers(),
                                 items: plan.numbers.len(),
                                 jobs: jobs.len(),
                                 unit_ms,
@@ -301,7 +294,7 @@ type TrialResult = (
 );
 
 fn run_trial(
-    p: &mut Prepared,
+    strategy: &mut dyn Strategy,
     jobs: &[Job],
     unit: WorkUnit,
     tag: &TrialTag,
@@ -309,10 +302,10 @@ fn run_trial(
     timeout: Duration,
     epoch: Instant,
 ) -> Result<TrialResult> {
-    p.strategy.set_timeout(timeout);
+    strategy.set_timeout(timeout);
     tag.set(label);
     let started_s = epoch.elapsed().as_secs_f64();
-    let (output, usage) = measure(|| p.strategy.run(jobs, unit));
+    let (output, usage) = measure(|| strategy.run(jobs, unit));
     let ended_s = epoch.elapsed().as_secs_f64();
     tag.clear();
     let output = output.map_err(|e| Error::Trial {
@@ -418,12 +411,4 @@ pub fn check_writable(dir: &Path) -> Result<()> {
     std::fs::write(&probe, b"").map_err(|e| Error::io(dir, e))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
-}
-
-/// Calibration helper re-exported for callers that size CPU units themselves.
-pub fn calibrate_unit(cpu: CpuUnit) -> Calibration {
-    match cpu {
-        CpuUnit::Millis(ms) => workload::calibrate(ms),
-        CpuUnit::Iters(n) => workload::fixed_iters(n),
-    }
 }
