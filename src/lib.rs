@@ -10,6 +10,7 @@
 //! the loop), [`stats`] and [`summary`] (pure statistics), [`records`] (file schemas),
 //! [`console`] (the table on stdout), [`worker`] (the child side of `processes`).
 
+pub mod chart;
 pub mod claim;
 pub mod console;
 pub mod error;

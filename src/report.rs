@@ -1,24 +1,540 @@
-//! Charts and REPORT.md, rebuilt from the files of a run alone (issue 3: not built yet).
+//! `concbench report`: the charts and REPORT.md, rebuilt from the files of a run alone
+//! (runs.csv, summary.csv, samples.csv, meta.json, and claims.csv when present). Every input is
+//! read and checked before anything is written; charts and the report are written under
+//! temporary names and renamed into place only when all of them are complete.
 
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::error::Result;
+use crate::chart::data::{
+    RunData, baseline_of, ideal_speedup, is_baseline, pretty_date, variant_words,
+};
+use crate::chart::speedup::baseline_row;
+use crate::chart::wall_time::trim;
+use crate::chart::{self, CHARTS, Pending};
+use crate::console::format_seconds;
+use crate::error::{Error, Result};
+use crate::records::{ClaimRow, SummaryRow};
+use crate::workload::Variant;
+
+pub const REPORT_MD: &str = "REPORT.md";
+pub const CHARTS_DIR: &str = "charts";
 
 /// `concbench report` options.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Folder of a run (runs.csv, summary.csv, samples.csv, meta.json)
+    /// Folder of a run (runs.csv, summary.csv, samples.csv, meta.json; claims.csv if present)
     #[arg(long, value_name = "DIR", default_value = "results/latest")]
     pub input: PathBuf,
 }
 
-/// Regenerate the charts and REPORT.md of the run in `dir`.
-pub fn generate(_dir: &Path) -> Result<()> {
-    Ok(())
+/// Regenerate the charts (DIR/charts/*.svg, *.png) and DIR/REPORT.md of the run in `dir`.
+pub fn generate(dir: &Path) -> Result<()> {
+    let data = RunData::load(dir)?;
+    let charts_dir = dir.join(CHARTS_DIR);
+    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
+    let mut pending = chart::render_all(&data, &charts_dir)?;
+    let dest = dir.join(REPORT_MD);
+    let tmp = chart::temp_path(&dest);
+    if let Err(e) = std::fs::write(&tmp, markdown(&data)) {
+        pending.push(Pending {
+            tmp: tmp.clone(),
+            dest,
+        });
+        chart::discard(pending);
+        return Err(Error::io(&tmp, e));
+    }
+    pending.push(Pending { tmp, dest });
+    chart::commit(pending)
 }
 
 pub fn run_cli(args: &ReportArgs) -> Result<()> {
-    generate(&args.input)
+    let started = std::time::Instant::now();
+    generate(&args.input)?;
+    println!(
+        "wrote {} and {} charts (SVG + PNG) in {} in {:.2} s",
+        args.input.join(REPORT_MD).display(),
+        CHARTS.len(),
+        args.input.join(CHARTS_DIR).display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The whole REPORT.md.
+pub fn markdown(data: &RunData) -> String {
+    let m = &data.meta;
+    let mut s = String::new();
+    let _ = writeln!(s, "# concbench report: {}\n", data.name());
+    let _ = writeln!(
+        s,
+        "Run started {} on `{}` ({}); status: **{}**. Generated from the run's files by \
+         `concbench report --input <this folder>`; every figure below comes from them.\n",
+        pretty_date(&m.started_at),
+        m.machine.hostname,
+        m.machine.short(),
+        m.status
+    );
+    if !m.background.trustworthy {
+        let pct = |x: Option<f64>| x.map_or("unknown".into(), |p| format!("{p:.0}%"));
+        let _ = writeln!(
+            s,
+            "> **Warning:** other processes used {} of a core before and {} during the run \
+             (threshold {:.0}%); these figures are not to be trusted.\n",
+            pct(m.background.before_pct_of_core),
+            pct(m.background.during_pct_of_core),
+            m.background.threshold_pct_of_core
+        );
+    }
+    if m.mismatches > 0 {
+        let _ = writeln!(
+            s,
+            "> **Warning:** {} trial(s) returned wrong results (correct=false in runs.csv).\n",
+            m.mismatches
+        );
+    }
+    s.push_str("## What was measured\n\n");
+    for v in data.variants() {
+        let _ = writeln!(s, "{}\n", findings(data, v));
+    }
+    s.push_str("## Charts\n\n");
+    for c in &CHARTS {
+        let _ = writeln!(
+            s,
+            "### {}\n\n![{}]({CHARTS_DIR}/{}.png)\n\n{} ([SVG]({CHARTS_DIR}/{}.svg))\n",
+            c.title, c.title, c.name, c.caption, c.name
+        );
+    }
+    s.push_str("## Summary\n\n");
+    s.push_str(&summary_table(data));
+    if let Some(claims) = &data.claims {
+        s.push_str("\n## Claims\n\n");
+        s.push_str(&claims_table(claims));
+    }
+    s.push_str("\n## Setup\n\n");
+    s.push_str(&setup_table(data));
+    s.push_str(
+        "\n## Files\n\n[runs.csv](runs.csv) (one row per measured trial), [summary.csv](summary.csv) \
+         (statistics per configuration), [samples.csv](samples.csv) (per-core CPU samples), \
+         [meta.json](meta.json) (machine, parameters, versions).\n",
+    );
+    s
+}
+
+/// A paragraph in plain words, with the numbers, about one variant.
+pub fn findings(data: &RunData, v: Variant) -> String {
+    let rows = data.summary_of(v);
+    let cores = data.cores();
+    let jobs = data.jobs();
+    let reps = rows.iter().map(|r| r.reps).max().unwrap_or(0);
+    let unit = rows.first().map_or(0.0, |r| r.unit_ms);
+    let what = if v == Variant::Sleep {
+        "sleeping"
+    } else {
+        "burning CPU for"
+    };
+    let mut s = format!(
+        "**{}** ({jobs} jobs, each {what} {} ms; {reps} repetitions per configuration; medians).",
+        capitalise(variant_words(v)),
+        trim(unit)
+    );
+    for b in rows.iter().filter(|r| is_baseline(&r.strategy)) {
+        let _ = write!(
+            s,
+            " `{}` took {} ({} of CPU, {:.2} cores busy).",
+            b.strategy,
+            format_seconds(b.wall_median_s),
+            format_seconds(b.cpu_total_median_s),
+            b.cores_busy_median
+        );
+    }
+    let mut workers: Vec<usize> = rows
+        .iter()
+        .filter(|r| !is_baseline(&r.strategy))
+        .map(|r| r.workers)
+        .collect();
+    workers.sort_unstable();
+    workers.dedup();
+    for w in workers {
+        let mut these: Vec<&&SummaryRow> = rows
+            .iter()
+            .filter(|r| r.workers == w && !is_baseline(&r.strategy) && r.speedup.is_some())
+            .collect();
+        if these.is_empty() {
+            continue;
+        }
+        these.sort_by(|a, b| {
+            b.speedup
+                .unwrap_or(0.0)
+                .total_cmp(&a.speedup.unwrap_or(0.0))
+        });
+        let parts: Vec<String> = these.iter().map(|r| speedup_words(r)).collect();
+        let ideal = ideal_speedup(v, w, jobs, cores);
+        let lead = if these[0].speedup.unwrap_or(0.0) >= SAME_SPEED_HI {
+            format!(
+                "{} sped it up {}",
+                parts[0].split_once(' ').map_or("", |p| p.0),
+                parts[0].split_once(' ').map_or("", |p| p.1)
+            )
+        } else {
+            format!("no strategy sped it up: {}", parts[0])
+        };
+        let _ = write!(
+            s,
+            " On {cores} core{} with {w} worker{} (ideal {}×{}): {lead}{}{}.",
+            plural(cores),
+            plural(w),
+            trim(ideal),
+            if ideal <= 1.0 {
+                ", so this shows the overhead"
+            } else {
+                ""
+            },
+            if parts.len() > 1 { "; " } else { "" },
+            parts[1..].join("; ")
+        );
+    }
+    let several = |r: &SummaryRow| rows.iter().filter(|x| x.strategy == r.strategy).count() > 1;
+    let busy: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let w = if several(r) {
+                format!(" ({})", r.workers)
+            } else {
+                String::new()
+            };
+            format!("`{}`{w} {:.2}", r.strategy, r.cores_busy_median)
+        })
+        .collect();
+    let _ = write!(s, " Cores busy on average: {}.", busy.join(", "));
+    let base_busy = rows
+        .iter()
+        .filter(|r| is_baseline(&r.strategy))
+        .map(|r| r.cores_busy_median)
+        .fold(0.0, f64::max);
+    let hungriest = rows
+        .iter()
+        .filter(|r| !is_baseline(&r.strategy))
+        .max_by(|a, b| a.cpu_total_median_s.total_cmp(&b.cpu_total_median_s));
+    if base_busy < WAITING_BUSY {
+        let _ = write!(
+            s,
+            " The jobs wait rather than compute: the baseline kept {base_busy:.2} cores busy"
+        );
+        if let Some(h) = hungriest {
+            let _ = write!(
+                s,
+                "; the most CPU went to `{}` with {} worker{}, {} per trial",
+                h.strategy,
+                h.workers,
+                plural(h.workers),
+                format_seconds(h.cpu_total_median_s)
+            );
+        }
+        s.push('.');
+    } else if let Some((lo, hi)) = cpu_ratio_range(data, &rows) {
+        let _ = write!(
+            s,
+            " The other strategies used {lo:.2}–{hi:.2}× the CPU time of their sequential baseline, \
+             spread over less wall time where they sped up."
+        );
+    }
+    let n: usize = rows.iter().map(|r| r.reps).sum();
+    let wrong = data
+        .runs
+        .iter()
+        .filter(|r| r.variant == v && !r.correct)
+        .count();
+    if wrong == 0 && rows.iter().all(|r| r.all_correct) {
+        let _ = write!(
+            s,
+            " All {n} measured trials returned exactly the sequential results."
+        );
+    } else {
+        let _ = write!(s, " {wrong} of {n} measured trials returned wrong results.");
+    }
+    let outliers: usize = rows.iter().map(|r| r.wall_outliers).sum();
+    if outliers > 0 {
+        let _ = write!(
+            s,
+            " {outliers} repetition(s) lay outside Tukey's fences (counted, not removed)."
+        );
+    }
+    s
+}
+
+/// Speedups inside this band are called "as fast as" the baseline in words.
+const SAME_SPEED_LO: f64 = 0.98;
+const SAME_SPEED_HI: f64 = 1.02;
+/// A baseline keeping fewer cores busy than this is waiting, not computing.
+const WAITING_BUSY: f64 = 0.25;
+
+/// "threads 1.96× (95% CI 1.93–1.99)", "processes 0.90× (slower)", "py-threads 1.01× over
+/// py-sequential (as fast)".
+fn speedup_words(r: &SummaryRow) -> String {
+    let x = r.speedup.unwrap_or(0.0);
+    let ci = match (r.speedup_ci_low, r.speedup_ci_high) {
+        (Some(lo), Some(hi)) => format!(" (95% CI {lo:.2}–{hi:.2})"),
+        _ => String::new(),
+    };
+    let base = baseline_of(&r.strategy);
+    let over = if base == crate::strategy::BASELINE {
+        String::new()
+    } else {
+        format!(" over `{base}`")
+    };
+    let how = if x >= SAME_SPEED_HI {
+        ""
+    } else if x > SAME_SPEED_LO {
+        " (as fast)"
+    } else {
+        " (slower)"
+    };
+    format!("`{}` {x:.2}×{ci}{over}{how}", r.strategy)
+}
+
+/// CPU time of every non-baseline configuration relative to its baseline's: (min, max).
+fn cpu_ratio_range(data: &RunData, rows: &[&SummaryRow]) -> Option<(f64, f64)> {
+    let ratios: Vec<f64> = rows
+        .iter()
+        .filter(|r| !is_baseline(&r.strategy))
+        .filter_map(|r| {
+            let b = baseline_row(data, r)?;
+            (b.cpu_total_median_s > 0.0).then(|| r.cpu_total_median_s / b.cpu_total_median_s)
+        })
+        .collect();
+    let lo = ratios.iter().copied().reduce(f64::min)?;
+    let hi = ratios.iter().copied().reduce(f64::max)?;
+    Some((lo, hi))
+}
+
+fn summary_table(data: &RunData) -> String {
+    let mut s = String::from(
+        "| variant | strategy | workers | reps | median wall | p25–p75 wall | min–max wall | CPU (median) | cores busy | speedup | 95% CI | efficiency | outliers | correct |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
+    );
+    for v in data.variants() {
+        for r in data.summary_of(v) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {}–{} | {}–{} | {} | {:.2} | {} | {} | {} | {} | {} |",
+                r.variant.name(),
+                cell(&r.strategy),
+                r.workers,
+                r.reps,
+                format_seconds(r.wall_median_s),
+                format_seconds(r.wall_p25_s),
+                format_seconds(r.wall_p75_s),
+                format_seconds(r.wall_min_s),
+                format_seconds(r.wall_max_s),
+                format_seconds(r.cpu_total_median_s),
+                r.cores_busy_median,
+                r.speedup.map_or("–".into(), |x| format!("{x:.2}×")),
+                match (r.speedup_ci_low, r.speedup_ci_high) {
+                    (Some(lo), Some(hi)) => format!("{lo:.2}–{hi:.2}"),
+                    _ => "–".into(),
+                },
+                r.efficiency
+                    .map_or("–".into(), |x| format!("{:.0}%", x * 100.0)),
+                r.wall_outliers,
+                if r.all_correct { "yes" } else { "**NO**" }
+            );
+        }
+    }
+    s
+}
+
+fn claims_table(claims: &[ClaimRow]) -> String {
+    let mut s = String::from(
+        "| claim | subject | statement | verdict | evidence | reason |\n|---|---|---|---|---|---|\n",
+    );
+    for c in claims {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | **{}** | {} | {} |",
+            cell(&c.claim),
+            cell(&c.subject),
+            cell(&c.statement),
+            cell(&c.verdict),
+            cell(&c.evidence),
+            cell(&c.reason)
+        );
+    }
+    if claims.is_empty() {
+        s.push_str("| – | – | claims.csv has no rows | – | – | – |\n");
+    }
+    s
+}
+
+fn setup_table(data: &RunData) -> String {
+    let m = &data.meta;
+    let mc = &m.machine;
+    let p = &m.parameters;
+    let opt = |x: Option<f64>, unit: &str| x.map_or("–".into(), |v| format!("{v:.1}{unit}"));
+    let list = |xs: Vec<String>| xs.join(", ");
+    let mut rows: Vec<(&str, String)> = vec![
+        ("host", mc.hostname.clone()),
+        (
+            "CPU",
+            format!(
+                "{} ({} logical, {} physical cores; {} available)",
+                mc.cpu_model,
+                mc.logical_cores,
+                mc.physical_cores.map_or("?".into(), |n| n.to_string()),
+                mc.available_parallelism
+            ),
+        ),
+        ("memory", format!("{:.1} GiB", mc.total_memory_gib)),
+        (
+            "OS",
+            format!("{}, kernel {}, {}", mc.os, mc.kernel, mc.arch),
+        ),
+        (
+            "variants",
+            list(p.variants.iter().map(|v| v.to_string()).collect()),
+        ),
+        ("strategies", list(p.strategies.clone())),
+        (
+            "workers",
+            list(p.workers.iter().map(|w| w.to_string()).collect()),
+        ),
+        (
+            "numbers",
+            format!(
+                "{} ({} items, {} jobs: square and cube of each)",
+                list(p.numbers.iter().map(|n| n.to_string()).collect()),
+                p.items,
+                p.jobs
+            ),
+        ),
+        ("sleep per job", format!("{} ms", trim(p.sleep_ms))),
+        (
+            "CPU per job",
+            match (&m.calibration, p.cpu_iters) {
+                (Some(c), _) => format!(
+                    "{} ms = {} kernel iterations (calibrated at {:.0} iterations/ms in {})",
+                    trim(c.target_ms),
+                    c.iters,
+                    c.iters_per_ms,
+                    format_seconds(c.took_s)
+                ),
+                (None, Some(n)) => format!("{n} kernel iterations"),
+                (None, None) => p.cpu_ms.map_or("–".into(), |ms| format!("{} ms", trim(ms))),
+            },
+        ),
+        (
+            "repetitions",
+            format!(
+                "{} measured after {} warm-up, order {}{}",
+                p.reps,
+                p.warmup,
+                p.order,
+                p.seed.map_or(String::new(), |s| format!(" (seed {s})"))
+            ),
+        ),
+        (
+            "trial timeout",
+            list(
+                p.timeout_s
+                    .iter()
+                    .map(|(v, t)| format!("{v} {t:.1} s"))
+                    .collect(),
+            ),
+        ),
+        (
+            "sample interval",
+            format!("{} ms", trim(p.sample_interval_ms)),
+        ),
+        (
+            "background load",
+            format!(
+                "{} before, {} during (% of one core; threshold {:.0}%): {}",
+                opt(m.background.before_pct_of_core, "%"),
+                opt(m.background.during_pct_of_core, "%"),
+                m.background.threshold_pct_of_core,
+                if m.background.trustworthy {
+                    "quiet enough"
+                } else {
+                    "too busy, figures not trustworthy"
+                }
+            ),
+        ),
+        (
+            "sampler cost",
+            m.sampler.map_or("–".into(), |sp| {
+                format!(
+                    "{} samples, {} of CPU over {} ({:.2}% of a core)",
+                    sp.samples,
+                    format_seconds(sp.cpu_s),
+                    format_seconds(sp.wall_s),
+                    sp.overhead_pct_of_core
+                )
+            }),
+        ),
+        (
+            "concbench",
+            format!(
+                "{}, git {}{}",
+                m.concbench_version,
+                mc.git_commit
+                    .as_deref()
+                    .map_or("unknown", |c| c.get(..12).unwrap_or(c)),
+                if mc.git_dirty == Some(true) {
+                    " (uncommitted changes)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        ("rustc", mc.rustc.clone()),
+        (
+            "crates",
+            list(
+                mc.crate_versions
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect(),
+            ),
+        ),
+        (
+            "command line",
+            format!("`{}`", m.command_line.join(" ").replace('`', "'")),
+        ),
+        (
+            "started / finished",
+            format!(
+                "{} / {}",
+                m.started_at,
+                m.finished_at.as_deref().unwrap_or("–")
+            ),
+        ),
+        (
+            "total wall time",
+            m.total_wall_s.map_or("–".into(), format_seconds),
+        ),
+        ("status", m.status.clone()),
+    ];
+    rows.push(("mismatched trials", m.mismatches.to_string()));
+    let mut s = String::from("| | |\n|---|---|\n");
+    for (k, v) in rows {
+        let _ = writeln!(s, "| {k} | {} |", cell(&v));
+    }
+    s
+}
+
+/// A Markdown table cell: no line breaks, pipes escaped.
+fn cell(s: &str) -> String {
+    s.replace(['\r', '\n'], " ").replace('|', "\\|")
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -1,0 +1,237 @@
+//! Grouped bars, one panel per variant, each panel with its own y scale: shared by the wall
+//! time and speedup charts. Groups are strategies, bars inside a group are worker counts, so
+//! any number of strategies and any `--workers` list fits.
+//!
+//! Labels under the axis and above the bars are placed by hand in pixels: plotters' own x
+//! labels only sit at round numbers, not under each bar.
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::{AXIS_PX, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, TICK_PX, text, tick};
+
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub workers: usize,
+    pub value: f64,
+    /// Whisker ends, drawn when both are present.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// A dashed mark over the bar (the ideal speedup).
+    pub ideal: Option<f64>,
+    /// Text on the bar ("103 ms", "1.96×").
+    pub label: String,
+    pub color: RGBColor,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    pub bars: Vec<Bar>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub caption: String,
+    pub y_desc: String,
+    pub groups: Vec<Group>,
+    /// A horizontal reference line across the panel (1× for speedups).
+    pub reference: Option<f64>,
+}
+
+const BAR: f64 = 0.8;
+const GROUP_GAP: f64 = 0.7;
+
+/// Centre x of every bar, group by group, and the right end of the axis.
+fn layout(groups: &[Group]) -> (Vec<Vec<f64>>, f64) {
+    let mut x = GROUP_GAP / 2.0;
+    let mut centres = Vec::new();
+    for g in groups {
+        let mut c = Vec::new();
+        for _ in &g.bars {
+            c.push(x + 0.5);
+            x += 1.0;
+        }
+        centres.push(c);
+        x += GROUP_GAP;
+    }
+    (centres, (x - GROUP_GAP / 2.0).max(1.0))
+}
+
+/// Draw the panels side by side in `area`.
+pub fn draw_panels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panels: &[Panel],
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    if panels.is_empty() {
+        return Ok(());
+    }
+    let cells = area.split_evenly((1, panels.len()));
+    for (panel, cell) in panels.iter().zip(cells.iter()) {
+        draw_panel(cell, panel)?;
+    }
+    Ok(())
+}
+
+fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    let (centres, x_end) = layout(&p.groups);
+    let top = p
+        .groups
+        .iter()
+        .flat_map(|g| &g.bars)
+        .map(|b| {
+            b.value
+                .max(b.high.unwrap_or(0.0))
+                .max(b.ideal.unwrap_or(0.0))
+        })
+        .chain(p.reference)
+        .fold(0.0, f64::max);
+    // Headroom for the labels above short bars.
+    let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+    let mut chart = ChartBuilder::on(area)
+        .caption(&p.caption, (FAMILY, AXIS_PX + 1))
+        .margin(12)
+        .margin_right(20)
+        .x_label_area_size(3 * (TICK_PX + 6) + 14)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..x_end, 0.0..y_max)?;
+    let step = nice_step(y_max / 8.0);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_labels((y_max / step).ceil() as usize + 1)
+        .y_label_formatter(&|v| tick(*v, step))
+        .y_desc(p.y_desc.as_str())
+        .axis_desc_style((FAMILY, AXIS_PX))
+        .y_label_style((FAMILY, TICK_PX))
+        .bold_line_style(LIGHT)
+        .light_line_style(WHITE)
+        .draw()?;
+
+    if let Some(r) = p.reference {
+        chart.draw_series(LineSeries::new(
+            [(0.0, r), (x_end, r)],
+            GREY.stroke_width(2),
+        ))?;
+    }
+    let screen = area.use_screen_coord();
+    let name_style = text(TICK_PX + 1, INK, HPos::Center, VPos::Top);
+    let workers_style = text(TICK_PX, GREY, HPos::Center, VPos::Top);
+    let bar_px = (chart.backend_coord(&(BAR, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0).max(1);
+    let (ax, ay) = chart.backend_coord(&(0.0, 0.0));
+    let row_style = text(TICK_PX, GREY, HPos::Right, VPos::Top);
+    screen.draw(&Text::new("workers", (ax - 8, ay + 6), row_style))?;
+    for (g, xs) in p.groups.iter().zip(&centres) {
+        for (b, &xc) in g.bars.iter().zip(xs) {
+            let (x0, x1) = (xc - BAR / 2.0, xc + BAR / 2.0);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0, 0.0), (x1, b.value)],
+                b.color.filled(),
+            )))?;
+            if let (Some(lo), Some(hi)) = (b.low, b.high) {
+                // Drawn by hand: plotters' ErrorBar also puts a circle on the median, which
+                // the top of the bar already shows.
+                let cap = BAR / 5.0;
+                let st = INK.stroke_width(2);
+                chart.draw_series([
+                    PathElement::new(vec![(xc, lo), (xc, hi)], st),
+                    PathElement::new(vec![(xc - cap, lo), (xc + cap, lo)], st),
+                    PathElement::new(vec![(xc - cap, hi), (xc + cap, hi)], st),
+                ])?;
+            }
+            if let Some(ideal) = b.ideal {
+                let pad = BAR * 0.12;
+                chart.draw_series(DashedLineSeries::new(
+                    [(x0 - pad, ideal), (x1 + pad, ideal)],
+                    7,
+                    4,
+                    INK.stroke_width(2),
+                ))?;
+            }
+            draw_value_label(&screen, &chart, b, xc, bar_px)?;
+            // Worker count under each bar; the row is named once, left of the axis.
+            let (px, py) = chart.backend_coord(&(xc, 0.0));
+            screen.draw(&Text::new(
+                b.workers.to_string(),
+                (px, py + 6),
+                workers_style.clone(),
+            ))?;
+        }
+    }
+    // Strategy names under their groups; when neighbours would overlap, every other name goes
+    // one row lower.
+    let mut names: Vec<(i32, i32, &str)> = Vec::new();
+    for (g, xs) in p.groups.iter().zip(&centres) {
+        if let (Some(first), Some(last)) = (xs.first(), xs.last()) {
+            let (px, _) = chart.backend_coord(&((first + last) / 2.0, 0.0));
+            let (tw, _) = screen.estimate_text_size(&g.name, &name_style)?;
+            names.push((px, tw as i32, &g.name));
+        }
+    }
+    let stagger = names
+        .windows(2)
+        .any(|w| w[1].0 - w[0].0 < (w[0].1 + w[1].1) / 2 + 10);
+    let row = TICK_PX as i32 + 6;
+    for (i, (px, _, name)) in names.iter().enumerate() {
+        let y = ay + 8 + row + if stagger && i % 2 == 1 { row } else { 0 };
+        screen.draw(&Text::new(name.to_string(), (*px, y), name_style.clone()))?;
+    }
+    Ok(())
+}
+
+/// Inside the bar near its base when the bar is tall and wide enough (nothing else is drawn
+/// there), otherwise above everything drawn over the bar.
+fn draw_value_label<DB: DrawingBackend>(
+    screen: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    b: &Bar,
+    xc: f64,
+    bar_px: i32,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    let style = text(NOTE_PX, INK, HPos::Center, VPos::Bottom);
+    let (tw, th) = screen.estimate_text_size(&b.label, &style)?;
+    if tw as i32 + 4 > bar_px.max(0) + 16 {
+        return Ok(()); // too narrow: the numbers are in REPORT.md's table
+    }
+    let base = chart.backend_coord(&(xc, 0.0));
+    let top = chart.backend_coord(&(xc, b.value));
+    let above = b
+        .value
+        .max(b.high.unwrap_or(0.0))
+        .max(b.ideal.unwrap_or(0.0));
+    let lo_whisker = b.low.unwrap_or(b.value).min(b.value);
+    let clear_px = base.1 - chart.backend_coord(&(xc, lo_whisker)).1;
+    if tw as i32 + 6 <= bar_px && clear_px >= th as i32 + 10 && base.1 - top.1 >= th as i32 + 10 {
+        let white = text(NOTE_PX, WHITE, HPos::Center, VPos::Bottom);
+        screen.draw(&Text::new(b.label.clone(), (base.0, base.1 - 5), white))?;
+    } else {
+        let y = chart.backend_coord(&(xc, above)).1 - 5;
+        screen.draw(&Text::new(b.label.clone(), (base.0, y), style))?;
+    }
+    Ok(())
+}
+
+/// 1, 2 or 5 times a power of ten, at least `raw`.
+pub fn nice_step(raw: f64) -> f64 {
+    if !raw.is_finite() || raw <= 0.0 {
+        return 1.0;
+    }
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * p)
+}

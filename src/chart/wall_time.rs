@@ -1,0 +1,124 @@
+//! Chart 1: median wall time per strategy and worker count, one panel per variant. Each panel
+//! has its own scale, so a sleep-bound run of milliseconds and a CPU-bound run of seconds both
+//! stay readable.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::bars::{Bar, Group, Panel, draw_panels};
+use super::data::{RunData, TimeUnit, variant_words};
+use super::{ChartSpec, DrawResult, Frame, INK, LegendEntry, Swatch, draw_frame, strategy_color};
+
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &RunData,
+    spec: &ChartSpec,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    let order = data.strategies();
+    let reps = reps_text(data);
+    let legend = [
+        LegendEntry::new(
+            Swatch::Box(super::GREY),
+            "median wall time of one trial (colour = strategy)",
+        ),
+        LegendEntry::new(Swatch::Whisker(INK), format!("p25–p75 over {reps}")),
+    ];
+    let subtitle = format!(
+        "{} jobs per trial; lower is better; each panel has its own scale",
+        data.jobs()
+    );
+    let area = draw_frame(
+        root,
+        &Frame {
+            title: spec.title,
+            subtitle: &subtitle,
+            legend: &legend,
+            footer: &data.footer(),
+        },
+    )?;
+    let panels: Vec<Panel> = data
+        .variants()
+        .into_iter()
+        .map(|v| {
+            let rows = data.summary_of(v);
+            let max = rows
+                .iter()
+                .map(|r| r.wall_p75_s.max(r.wall_median_s))
+                .fold(0.0, f64::max);
+            let unit = TimeUnit::for_max(max);
+            let mut groups: Vec<Group> = Vec::new();
+            for r in rows {
+                let k = unit.per_second;
+                let bar = Bar {
+                    workers: r.workers,
+                    value: r.wall_median_s * k,
+                    low: Some(r.wall_p25_s * k),
+                    high: Some(r.wall_p75_s * k),
+                    ideal: None,
+                    // The unit is on the axis; a bare number fits on narrower bars.
+                    label: format_value(r.wall_median_s * k),
+                    color: strategy_color(&order, &r.strategy),
+                };
+                match groups.iter_mut().find(|g| g.name == r.strategy) {
+                    Some(g) => g.bars.push(bar),
+                    None => groups.push(Group {
+                        name: r.strategy.clone(),
+                        bars: vec![bar],
+                    }),
+                }
+            }
+            let unit_ms = data.summary_of(v).first().map_or(0.0, |r| r.unit_ms);
+            Panel {
+                caption: format!(
+                    "{} ({} ms {} per job)",
+                    variant_words(v),
+                    trim(unit_ms),
+                    verb(v)
+                ),
+                y_desc: format!("median wall time ({})", unit.name),
+                groups,
+                reference: None,
+            }
+        })
+        .collect();
+    draw_panels(&area, &panels)
+}
+
+fn verb(v: crate::workload::Variant) -> &'static str {
+    match v {
+        crate::workload::Variant::Sleep => "sleep",
+        crate::workload::Variant::Cpu => "CPU",
+    }
+}
+
+/// "10 repetitions" or "3–10 repetitions" when configurations differ.
+fn reps_text(data: &RunData) -> String {
+    let lo = data.summary.iter().map(|r| r.reps).min().unwrap_or(0);
+    let hi = data.summary.iter().map(|r| r.reps).max().unwrap_or(0);
+    if lo == hi {
+        format!("{lo} repetition{}", if lo == 1 { "" } else { "s" })
+    } else {
+        format!("{lo}–{hi} repetitions")
+    }
+}
+
+/// Three significant digits: "103", "9.92", "1.23".
+pub fn format_value(v: f64) -> String {
+    let decimals = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.decimals$}")
+}
+
+/// 25.0 -> "25", 2.5 -> "2.5".
+pub fn trim(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
