@@ -169,6 +169,14 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
         },
         sampler: None,
         mismatches: 0,
+        python: strategy::python::describe_for_plan(&plan.strategies, calibration.as_ref()),
+        gil_switch_interval_ms: plan
+            .strategies
+            .iter()
+            .any(|s| s.name == strategy::gil::INFO.name)
+            .then(|| strategy::runtime_settings().switch_interval.as_secs_f64() * 1e3),
+        bootstrap: Some(crate::stats::BootstrapSettings::default()),
+        claims: None,
     };
     let meta_path = out.join(META_JSON);
     records::write_meta(&meta_path, &meta)?;
@@ -305,13 +313,19 @@ fn run_trial(
     strategy.set_timeout(timeout);
     tag.set(label);
     let started_s = epoch.elapsed().as_secs_f64();
-    let (output, usage) = measure(|| strategy.run(jobs, unit));
+    let (output, mut usage) = measure(|| strategy.run(jobs, unit));
     let ended_s = epoch.elapsed().as_secs_f64();
     tag.clear();
     let output = output.map_err(|e| Error::Trial {
         trial: label.to_string(),
         message: e.to_string(),
     })?;
+    // Strategies that start an interpreter measure their work themselves (see
+    // Strategy::self_measured); their start-up is not part of the work.
+    if let Some(work) = strategy.self_measured() {
+        usage.wall_s = work.wall_s;
+        usage.cpu = work.cpu;
+    }
     Ok((output, usage, started_s, ended_s))
 }
 

@@ -11,7 +11,7 @@ use concbench::experiment::{self, CpuUnit, Order, Plan};
 use concbench::strategy::{self, StrategyContext};
 use concbench::worker::{self, Fault};
 use concbench::workload::{self, Variant};
-use concbench::{Error, console, measure};
+use concbench::{Error, claim, console, measure, records};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +36,12 @@ enum Command {
     Report(concbench::report::ReportArgs),
     /// Check the tutorial's claims and print a verdict for each.
     Claim(Box<concbench::claim::ClaimArgs>),
+    /// Internal: a child that misbehaves on purpose for `concbench claim` (C5).
+    #[command(hide = true, name = "claim-probe")]
+    ClaimProbe {
+        #[arg(num_args = 0.., allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Internal: the child side of the processes strategy (reads jobs on stdin).
     #[command(hide = true)]
     Worker {
@@ -116,6 +122,15 @@ struct RunArgs {
     #[arg(long, short)]
     quiet: bool,
 
+    /// Python interpreter of the py-* strategies [default: python3 from PATH; without one they
+    /// are skipped]
+    #[arg(long, value_name = "PATH")]
+    python: Option<PathBuf>,
+
+    /// Switch interval of the gil model in ms, like sys.setswitchinterval (0.01-10000)
+    #[arg(long, value_name = "MS", default_value = "5", value_parser = parse_switch_interval)]
+    switch_interval_ms: f64,
+
     /// Internal: make worker processes misbehave (crash, exit, hang, garbage; KIND@INDEX for one)
     #[arg(long, hide = true, value_name = "FAULT")]
     worker_fault: Option<Fault>,
@@ -161,6 +176,14 @@ fn parse_ms(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(ms) if (0.001..=60_000.0).contains(&ms) => Ok(ms),
         Ok(ms) => Err(format!("{ms} ms is out of range (0.001-60000)")),
+        Err(_) => Err(format!("'{s}' is not a number of milliseconds")),
+    }
+}
+
+fn parse_switch_interval(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(ms) if (0.01..=10_000.0).contains(&ms) => Ok(ms),
+        Ok(ms) => Err(format!("{ms} ms is out of range (0.01-10000)")),
         Err(_) => Err(format!("'{s}' is not a number of milliseconds")),
     }
 }
@@ -227,7 +250,17 @@ fn random_seed() -> u64 {
 }
 
 fn run(args: &RunArgs) -> Result<ExitCode, Error> {
-    let plan = args.plan()?;
+    strategy::set_runtime_settings(strategy::RuntimeSettings {
+        python: args.python.clone(),
+        switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
+    });
+    let mut plan = args.plan()?;
+    if let Some(notice) = strategy::python::drop_unavailable(&mut plan.strategies) {
+        eprintln!("concbench: {notice}");
+        if plan.strategies.is_empty() {
+            return Err(Error::Usage("no strategy left to run".into()));
+        }
+    }
     experiment::check_writable(&plan.out_dir)?;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
     if let Some(f) = &args.worker_fault {
@@ -245,7 +278,26 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         "{}",
         console::summary_table(&outcome.summary, &outcome.meta)
     );
-    println!("results in {}", outcome.out_dir.display());
+    // The speed claims this run's data supports (C4 and C5 need `concbench claim`).
+    let verdicts = claim::speedup_verdicts(&outcome.summary, &outcome.meta);
+    let claims_csv = outcome.out_dir.join(records::CLAIMS_CSV);
+    if verdicts.is_empty() {
+        let _ = std::fs::remove_file(&claims_csv);
+    } else {
+        records::write_csv(&claims_csv, &verdicts)?;
+        print!(
+            "{}",
+            claim::claims_table(&verdicts, outcome.meta.machine.available_parallelism)
+        );
+        println!(
+            "(C4 and C5 are demonstrations, and undecided intervals get more reps: `concbench claim`)"
+        );
+    }
+    concbench::report::generate(&outcome.out_dir)?;
+    println!(
+        "results, charts and REPORT.md in {}",
+        outcome.out_dir.display()
+    );
     if outcome.meta.mismatches > 0 {
         eprintln!(
             "concbench: {} trial(s) returned wrong results (marked correct=false in runs.csv)",
@@ -282,6 +334,9 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.command {
+        Some(Command::ClaimProbe { args }) => {
+            return ExitCode::from(claim::demos::probe_main(args) as u8);
+        }
         Some(Command::Worker { index, fault }) => {
             return ExitCode::from(worker::worker_main(*index, *fault) as u8);
         }

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::measure::machine::Machine;
 use crate::measure::sampler::SamplerReport;
+use crate::stats::BootstrapSettings;
+use crate::strategy::python::PythonInfo;
 use crate::workload::{Calibration, Variant};
 
 pub const RUNS_CSV: &str = "runs.csv";
@@ -159,6 +161,47 @@ pub struct Meta {
     pub background: BackgroundLoad,
     pub sampler: Option<SamplerReport>,
     pub mismatches: usize,
+    /// The interpreter behind the py-* strategies: version, GIL, calibration, start-up cost.
+    /// Absent when no Python strategy ran (and in files written before it existed).
+    #[serde(default)]
+    pub python: Option<PythonInfo>,
+    /// The switch interval of the `gil` model, when it ran.
+    #[serde(default)]
+    pub gil_switch_interval_ms: Option<f64>,
+    /// How summary.csv's speedup confidence intervals were computed (seeded, reproducible).
+    #[serde(default)]
+    pub bootstrap: Option<BootstrapSettings>,
+    /// `concbench claim` only: the verdict rule and how the repetitions stopped.
+    #[serde(default)]
+    pub claims: Option<ClaimSettings>,
+}
+
+/// The verdict rule of `concbench claim` and how its adaptive repetitions went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimSettings {
+    /// "Speeds up" holds when the CI's low end is above this; "doesn't speed up" holds when the
+    /// CI's high end is below it; an interval that contains it is inconclusive.
+    pub threshold: f64,
+    /// Repetitions every configuration gets before the first verdict.
+    pub min_reps: u32,
+    /// Repetitions are added, `step` at a time, only while a verdict is undecided, up to this.
+    pub max_reps: u32,
+    pub step: u32,
+    /// Repetitions actually measured, per `variant/strategy/workers`.
+    pub reps_reached: Vec<(String, u32)>,
+    /// "every CI decided" or "cap of N reps reached with K undecided".
+    pub stop_reason: String,
+    /// Seed of the trial order within each round.
+    pub order_seed: u64,
+    /// No repetitions are added after this many seconds of measuring.
+    #[serde(default)]
+    pub budget_s: f64,
+    /// A trial during which other processes used more than this (% of one core) is re-run.
+    #[serde(default)]
+    pub busy_trial_pct: f64,
+    /// How many trials were discarded and re-run for that reason.
+    #[serde(default)]
+    pub discarded_busy_trials: u32,
 }
 
 /// A CSV file written one record at a time, flushed after each.

@@ -133,9 +133,172 @@ impl SplitMix64 {
     }
 }
 
+/// How speedup confidence intervals are computed: a percentile bootstrap of the ratio of
+/// medians, each arm (baseline and candidate) resampled with replacement independently.
+/// Recorded in meta.json so every interval can be recomputed from runs.csv.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BootstrapSettings {
+    /// Base seed; each (variant, strategy, workers) derives its own stream from it, so one
+    /// row's interval does not depend on which other rows exist.
+    pub seed: u64,
+    /// Resamples per interval.
+    pub resamples: u32,
+    /// Two-sided confidence level, e.g. 0.95.
+    pub confidence: f64,
+    /// The generator (named so a reader can reproduce the streams).
+    #[serde(default = "default_rng_name")]
+    pub rng: String,
+}
+
+fn default_rng_name() -> String {
+    RNG_NAME.into()
+}
+
+const RNG_NAME: &str = "ChaCha8 (rand_chacha 0.10), stream seed = splitmix64(seed ^ fnv1a(key))";
+
+/// The default bootstrap seed (fixed, so the same runs.csv always gives the same intervals).
+pub const DEFAULT_BOOTSTRAP_SEED: u64 = 0xC0C0_BE4C_2026_0005;
+
+impl Default for BootstrapSettings {
+    fn default() -> Self {
+        BootstrapSettings {
+            seed: DEFAULT_BOOTSTRAP_SEED,
+            resamples: 10_000,
+            confidence: 0.95,
+            rng: RNG_NAME.into(),
+        }
+    }
+}
+
+/// A seed for one named stream: FNV-1a of `key`, mixed with `base` through SplitMix64.
+pub fn stream_seed(base: u64, key: &str) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    SplitMix64::new(base ^ h).next_u64()
+}
+
+fn median_in_place(xs: &mut [f64]) -> f64 {
+    xs.sort_unstable_by(f64::total_cmp);
+    percentile_sorted(xs, 50.0)
+}
+
+/// Percentile-bootstrap confidence interval of the speedup `median(baseline) /
+/// median(candidate)`: each resample draws `baseline.len()` values from the baseline and
+/// `candidate.len()` from the candidate, with replacement and independently, and forms the ratio
+/// of their medians; the interval is the (1 - confidence)/2 and (1 + confidence)/2 percentiles
+/// of those ratios. `None` when either sample is empty (NaNs are ignored) or a median is not
+/// positive.
+pub fn bootstrap_speedup_ci(
+    baseline: &[f64],
+    candidate: &[f64],
+    settings: &BootstrapSettings,
+    stream_seed: u64,
+) -> Option<(f64, f64)> {
+    use rand::{RngExt, SeedableRng};
+    let base: Vec<f64> = baseline.iter().copied().filter(|x| !x.is_nan()).collect();
+    let cand: Vec<f64> = candidate.iter().copied().filter(|x| !x.is_nan()).collect();
+    if base.is_empty() || cand.is_empty() || settings.resamples == 0 {
+        return None;
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(stream_seed);
+    let mut b = vec![0.0; base.len()];
+    let mut c = vec![0.0; cand.len()];
+    let mut ratios = Vec::with_capacity(settings.resamples as usize);
+    for _ in 0..settings.resamples {
+        for x in b.iter_mut() {
+            *x = base[rng.random_range(0..base.len())];
+        }
+        for x in c.iter_mut() {
+            *x = cand[rng.random_range(0..cand.len())];
+        }
+        let (mb, mc) = (median_in_place(&mut b), median_in_place(&mut c));
+        if mc <= 0.0 || mb <= 0.0 {
+            return None;
+        }
+        ratios.push(mb / mc);
+    }
+    ratios.sort_unstable_by(f64::total_cmp);
+    let tail = (1.0 - settings.confidence.clamp(0.0, 1.0)) / 2.0 * 100.0;
+    Some((
+        percentile_sorted(&ratios, tail),
+        percentile_sorted(&ratios, 100.0 - tail),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings(resamples: u32) -> BootstrapSettings {
+        BootstrapSettings {
+            resamples,
+            ..BootstrapSettings::default()
+        }
+    }
+
+    #[test]
+    fn bootstrap_of_constant_samples_is_the_exact_ratio() {
+        let ci = bootstrap_speedup_ci(&[2.0; 8], &[1.0; 5], &settings(1000), 1).unwrap();
+        assert_eq!(ci, (2.0, 2.0));
+    }
+
+    #[test]
+    fn bootstrap_of_two_values_spans_them() {
+        // The median of a resample of {1, 3} is 1 (p = 1/4), 2 (p = 1/2) or 3 (p = 1/4):
+        // the 2.5 % and 97.5 % percentiles of 10 000 resamples are 1 and 3.
+        let ci = bootstrap_speedup_ci(&[1.0, 3.0], &[1.0], &settings(10_000), 7).unwrap();
+        assert_eq!(ci, (1.0, 3.0));
+        // Candidate side: 1 / {0.5, 1.0 medians} mirrors it.
+        let ci = bootstrap_speedup_ci(&[1.0], &[0.5, 1.5], &settings(10_000), 7).unwrap();
+        assert!(
+            (ci.0 - 1.0 / 1.5).abs() < 1e-12 && (ci.1 - 2.0).abs() < 1e-12,
+            "{ci:?}"
+        );
+    }
+
+    #[test]
+    fn bootstrap_is_seeded_and_brackets_the_estimate() {
+        let base = [1.00, 1.02, 0.99, 1.05, 1.01, 0.98, 1.03, 1.00, 1.04, 0.97];
+        let cand = [0.51, 0.50, 0.52, 0.49, 0.55, 0.50, 0.51, 0.53, 0.50, 0.48];
+        let s = BootstrapSettings::default();
+        let a = bootstrap_speedup_ci(&base, &cand, &s, 42).unwrap();
+        assert_eq!(a, bootstrap_speedup_ci(&base, &cand, &s, 42).unwrap());
+        let point = speedup(median(&base).unwrap(), median(&cand).unwrap()).unwrap();
+        assert!(a.0 <= point && point <= a.1, "{a:?} vs {point}");
+        // Every resampled median lies within the sample's range, so the ratio does too.
+        assert!(a.0 >= 0.97 / 0.55 && a.1 <= 1.05 / 0.48, "{a:?}");
+        assert!(a.1 - a.0 < 0.15, "{a:?}");
+        // Another stream gives another (but similar) interval.
+        let b = bootstrap_speedup_ci(&base, &cand, &s, 43).unwrap();
+        assert!((a.0 - b.0).abs() < 0.05 && (a.1 - b.1).abs() < 0.05);
+    }
+
+    #[test]
+    fn bootstrap_needs_data() {
+        let s = settings(100);
+        assert_eq!(bootstrap_speedup_ci(&[], &[1.0], &s, 0), None);
+        assert_eq!(bootstrap_speedup_ci(&[1.0], &[f64::NAN], &s, 0), None);
+        assert_eq!(bootstrap_speedup_ci(&[1.0], &[0.0], &s, 0), None);
+    }
+
+    #[test]
+    fn stream_seeds_differ_by_key_and_base() {
+        assert_eq!(
+            stream_seed(1, "cpu/threads/2"),
+            stream_seed(1, "cpu/threads/2")
+        );
+        assert_ne!(
+            stream_seed(1, "cpu/threads/2"),
+            stream_seed(1, "cpu/rayon/2")
+        );
+        assert_ne!(
+            stream_seed(1, "cpu/threads/2"),
+            stream_seed(2, "cpu/threads/2")
+        );
+    }
 
     #[test]
     fn percentiles_interpolate() {

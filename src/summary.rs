@@ -1,21 +1,45 @@
-//! From runs.csv rows to summary.csv rows: per (variant, strategy, workers) statistics and the
-//! speedup over the sequential baseline of the same variant and list.
+//! From runs.csv rows to summary.csv rows: per (variant, strategy, workers) statistics, the
+//! speedup over the strategy's baseline (the sequential run of the same runtime, same variant
+//! and list: `sequential` for Rust and the gil model, `py-sequential` for CPython) and its 95 %
+//! bootstrap confidence interval.
 
 use crate::records::{RunRow, SummaryRow};
-use crate::stats::{Summary, speedup};
-use crate::strategy::BASELINE;
+use crate::stats::{BootstrapSettings, Summary, bootstrap_speedup_ci, speedup, stream_seed};
+use crate::strategy::baseline_of;
+use crate::workload::Variant;
+
+/// Summarise measured repetitions with the default (recorded) bootstrap settings.
+pub fn summarize(rows: &[RunRow]) -> Vec<SummaryRow> {
+    summarize_with(rows, &BootstrapSettings::default())
+}
+
+/// The stream key of one row's bootstrap: `variant/strategy/workers/items`.
+pub fn bootstrap_key(variant: Variant, strategy: &str, workers: usize, items: usize) -> String {
+    format!("{variant}/{strategy}/{workers}/{items}")
+}
 
 /// Summarise measured repetitions, keeping the order in which configurations first appear.
-pub fn summarize(rows: &[RunRow]) -> Vec<SummaryRow> {
-    let mut keys: Vec<(crate::workload::Variant, String, usize, usize)> = Vec::new();
+/// A baseline's own row has speedup 1 by definition and no interval.
+pub fn summarize_with(rows: &[RunRow], bootstrap: &BootstrapSettings) -> Vec<SummaryRow> {
+    let mut keys: Vec<(Variant, String, usize, usize)> = Vec::new();
     for r in rows {
         let key = (r.variant, r.strategy.clone(), r.workers, r.items);
         if !keys.contains(&key) {
             keys.push(key);
         }
     }
-    let mut out: Vec<SummaryRow> = keys
-        .iter()
+    let walls_of = |variant: Variant, strategy: &str, workers: Option<usize>, items: usize| {
+        rows.iter()
+            .filter(|r| {
+                r.variant == variant
+                    && r.strategy == strategy
+                    && workers.is_none_or(|w| r.workers == w)
+                    && r.items == items
+            })
+            .map(|r| r.wall_s)
+            .collect::<Vec<f64>>()
+    };
+    keys.iter()
         .filter_map(|(variant, strategy, workers, items)| {
             let group: Vec<&RunRow> = rows
                 .iter()
@@ -30,6 +54,25 @@ pub fn summarize(rows: &[RunRow]) -> Vec<SummaryRow> {
             let cpus: Vec<f64> = group.iter().map(|r| r.cpu_total_s).collect();
             let busy: Vec<f64> = group.iter().map(|r| r.cores_busy).collect();
             let wall = Summary::of(&walls)?;
+            let baseline = baseline_of(strategy);
+            let base_walls = walls_of(*variant, baseline, None, *items);
+            let base = Summary::of(&base_walls);
+            let speedup = base.and_then(|b| speedup(b.median, wall.median));
+            let ci = if strategy == baseline {
+                None
+            } else {
+                base.and_then(|_| {
+                    bootstrap_speedup_ci(
+                        &base_walls,
+                        &walls,
+                        bootstrap,
+                        stream_seed(
+                            bootstrap.seed,
+                            &bootstrap_key(*variant, strategy, *workers, *items),
+                        ),
+                    )
+                })
+            };
             Some(SummaryRow {
                 variant: *variant,
                 strategy: strategy.clone(),
@@ -47,27 +90,70 @@ pub fn summarize(rows: &[RunRow]) -> Vec<SummaryRow> {
                 wall_outliers: wall.outliers,
                 cpu_total_median_s: Summary::of(&cpus)?.median,
                 cores_busy_median: Summary::of(&busy)?.median,
-                speedup: None,
-                efficiency: None,
-                speedup_ci_low: None,
-                speedup_ci_high: None,
+                speedup,
+                efficiency: speedup.map(|x| x / *workers as f64),
+                speedup_ci_low: ci.map(|c| c.0),
+                speedup_ci_high: ci.map(|c| c.1),
                 all_correct: group.iter().all(|r| r.correct),
             })
         })
-        .collect();
-    let baselines: Vec<(crate::workload::Variant, usize, f64)> = out
-        .iter()
-        .filter(|s| s.strategy == BASELINE)
-        .map(|s| (s.variant, s.items, s.wall_median_s))
-        .collect();
-    for s in &mut out {
-        if let Some(&(_, _, base)) = baselines
-            .iter()
-            .find(|(v, items, _)| *v == s.variant && *items == s.items)
-        {
-            s.speedup = speedup(base, s.wall_median_s);
-            s.efficiency = s.speedup.map(|x| x / s.workers as f64);
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(variant: Variant, strategy: &str, workers: usize, wall_s: f64) -> RunRow {
+        RunRow {
+            variant,
+            strategy: strategy.into(),
+            workers,
+            items: 4,
+            jobs: 8,
+            unit_ms: 25.0,
+            rep: 1,
+            wall_s,
+            cpu_user_s: wall_s,
+            cpu_sys_s: 0.0,
+            cpu_total_s: wall_s,
+            cores_busy: 1.0,
+            peak_rss_kib: 1,
+            child_peak_rss_kib: None,
+            correct: true,
+            started_s: 0.0,
+            ended_s: wall_s,
         }
     }
-    out
+
+    #[test]
+    fn each_runtime_is_compared_with_its_own_sequential_run() {
+        let mut rows = Vec::new();
+        for i in 0..6 {
+            let jitter = 1.0 + 0.01 * i as f64;
+            rows.push(row(Variant::Cpu, "sequential", 1, 0.2 * jitter));
+            rows.push(row(Variant::Cpu, "threads", 2, 0.1 * jitter));
+            rows.push(row(Variant::Cpu, "py-sequential", 1, 0.8 * jitter));
+            rows.push(row(Variant::Cpu, "py-threads", 2, 0.8 * jitter));
+        }
+        let s = summarize(&rows);
+        let get = |name: &str| s.iter().find(|r| r.strategy == name).unwrap();
+        assert!((get("threads").speedup.unwrap() - 2.0).abs() < 1e-9);
+        assert!((get("py-threads").speedup.unwrap() - 1.0).abs() < 1e-9);
+        assert_eq!(get("sequential").speedup, Some(1.0));
+        assert_eq!(get("sequential").speedup_ci_low, None);
+        let t = get("threads");
+        let (lo, hi) = (t.speedup_ci_low.unwrap(), t.speedup_ci_high.unwrap());
+        assert!(lo <= 2.0 && 2.0 <= hi && hi - lo < 0.2, "[{lo}, {hi}]");
+        // Reproducible: the same rows give the same intervals.
+        assert_eq!(summarize(&rows), s);
+    }
+
+    #[test]
+    fn no_baseline_no_speedup() {
+        let rows = vec![row(Variant::Sleep, "py-threads", 2, 0.1)];
+        let s = summarize(&rows);
+        assert_eq!(s[0].speedup, None);
+        assert_eq!(s[0].speedup_ci_low, None);
+    }
 }

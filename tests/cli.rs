@@ -61,6 +61,9 @@ fn a_small_run_writes_the_four_files_with_their_schemas() {
         "0,-3,5",
         "--workers",
         "1,2",
+        // The measurement core's four (gil and py-* are covered by tests/claim.rs).
+        "--strategy",
+        "sequential,threads,rayon,processes",
         "--quiet",
         "--out",
         out.to_str().unwrap(),

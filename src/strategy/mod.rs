@@ -5,13 +5,18 @@
 //! nor checks its own results: the experiment measures around [`Strategy::run`] and verifies
 //! the output against the sequential reference.
 
+pub mod gil;
 pub mod processes;
+pub mod python;
 pub mod rayon;
 pub mod sequential;
 pub mod threads;
 
 use std::path::PathBuf;
+use std::sync::RwLock;
 use std::time::Duration;
+
+use crate::measure::usage::CpuTimes;
 
 use crate::error::{Error, Result};
 use crate::workload::{Job, WorkUnit};
@@ -50,6 +55,22 @@ pub trait Strategy: Send {
     fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput>;
     /// Strategies that can hang (child processes) stop a trial that runs longer than this.
     fn set_timeout(&mut self, _timeout: Duration) {}
+    /// The cost of the work alone, measured by the strategy itself, for strategies whose
+    /// timed call also pays a start-up that is not part of the work (the py-* strategies start
+    /// an interpreter each trial). The experiment records this instead of its own measurement
+    /// of the whole call; `None` (the default) keeps the experiment's measurement.
+    fn self_measured(&self) -> Option<SelfMeasured> {
+        None
+    }
+}
+
+/// Wall and CPU time of the work of the last run, measured inside the strategy (see
+/// [`Strategy::self_measured`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SelfMeasured {
+    pub wall_s: f64,
+    /// CPU of the process that did the work plus its reaped children.
+    pub cpu: CpuTimes,
 }
 
 /// What some strategies need from outside: the worker binary and how long a trial may take.
@@ -91,12 +112,35 @@ impl std::fmt::Debug for StrategyInfo {
     }
 }
 
-/// Every strategy, in display order. The first one is the baseline for speedups.
+impl StrategyInfo {
+    /// The strategy this one's speedup is relative to: the sequential run of the same runtime
+    /// (`py-sequential` for the CPython strategies, `sequential` for everything else).
+    pub fn baseline(&self) -> &'static str {
+        baseline_of(self.name)
+    }
+}
+
+/// The baseline of a strategy by name (see [`StrategyInfo::baseline`]); names outside the
+/// registry compare with [`BASELINE`].
+pub fn baseline_of(name: &str) -> &'static str {
+    if name.starts_with(python::PREFIX) {
+        python::BASELINE
+    } else {
+        BASELINE
+    }
+}
+
+/// Every strategy, in display order. Speedups are relative to each one's
+/// [`StrategyInfo::baseline`].
 pub const REGISTRY: &[StrategyInfo] = &[
     sequential::INFO,
     threads::INFO,
     rayon::INFO,
     processes::INFO,
+    gil::INFO,
+    python::SEQUENTIAL,
+    python::THREADS,
+    python::PROCESSES,
 ];
 
 /// Look a strategy up by name.
@@ -114,5 +158,42 @@ pub fn names() -> Vec<&'static str> {
     REGISTRY.iter().map(|s| s.name).collect()
 }
 
-/// The name of the baseline every speedup is relative to.
+/// The baseline of the Rust strategies (and of the gil model, which runs Rust code).
 pub const BASELINE: &str = "sequential";
+
+/// Settings of the runtimes that concbench models (`gil`) or runs (`py-*`). The front end sets
+/// them once from its flags before building strategies; strategies read them when built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeSettings {
+    /// The Python interpreter (`--python`); `None` means `python3` from PATH.
+    pub python: Option<PathBuf>,
+    /// The gil model's switch interval (`--switch-interval-ms`).
+    pub switch_interval: Duration,
+}
+
+impl Default for RuntimeSettings {
+    fn default() -> Self {
+        RuntimeSettings {
+            python: None,
+            switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
+        }
+    }
+}
+
+static RUNTIME: RwLock<Option<RuntimeSettings>> = RwLock::new(None);
+
+/// Set the runtime settings used by strategies built from now on.
+pub fn set_runtime_settings(settings: RuntimeSettings) {
+    if let Ok(mut r) = RUNTIME.write() {
+        *r = Some(settings);
+    }
+}
+
+/// The current runtime settings (the defaults unless [`set_runtime_settings`] was called).
+pub fn runtime_settings() -> RuntimeSettings {
+    RUNTIME
+        .read()
+        .ok()
+        .and_then(|r| r.clone())
+        .unwrap_or_default()
+}

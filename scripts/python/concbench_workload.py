@@ -1,0 +1,417 @@
+#!/usr/bin/env python3
+"""concbench's CPython reference workload: the tutorial's square and cube jobs run under
+sequential code, threading.Thread and multiprocessing.Process, with the same jobs, variant and
+unit of work as concbench's Rust strategies.
+
+concbench embeds this file, writes it to a temporary file and runs it as
+`python3 -I <file> <mode>`; every mode prints exactly one JSON line on stdout. Modes:
+
+  info             interpreter version, GIL status, switch interval, multiprocessing start method
+  calibrate        {"ms": M} on stdin -> kernel iterations that take M ms on one core here
+  run              {"strategy", "workers", "jobs", "unit"} on stdin -> results and the cost of
+                   the work, measured here (see below)
+  demo-memory      the tutorial's `result []`: what children's and threads' appends do
+  demo-isolation   one child aborts or leaks; one thread raises or leaks
+  demo-thread-abort  one thread calls os.abort(): the whole interpreter dies (run it as a child)
+
+What `run` times: only the work, as concbench times its Rust strategies: perf_counter() and
+getrusage(RUSAGE_SELF) + getrusage(RUSAGE_CHILDREN) read just before the first job starts and
+just after the last worker is joined (so multiprocessing children, reaped by join(), are
+counted). Starting and joining threads or processes is inside; interpreter start-up and
+calibration are outside (concbench measures the start-up separately and records it).
+
+Work distribution, as in the tutorial but for N workers: worker w takes jobs w, w+N, w+2N, ...
+(the tutorial gives all squares to one thread and all cubes to the other; with 8 equal jobs on
+2 workers both give 4 jobs each). Threads append to one shared list, the tutorial's `result`;
+processes append to their own copy of it (the parent's stays empty) and send results back over
+a multiprocessing.Queue, the IPC that processes need.
+"""
+
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import threading
+import time
+
+MASK = (1 << 64) - 1
+
+# The tutorial's global list. Threads share it; every process has its own copy.
+result = []
+
+
+def burn(iters):
+    """The CPU kernel, the same multiply-xorshift chain as concbench's Rust kernel."""
+    x = 0x9E3779B97F4A7C15
+    for i in range(iters):
+        x = (x * 0x5851F42D4C957F2D + i) & MASK
+        x ^= x >> 29
+    return x
+
+
+def apply(task, n):
+    return n * n if task == "square" else n * n * n
+
+
+def spend(unit):
+    if "sleep_s" in unit:
+        time.sleep(unit["sleep_s"])
+        return 0
+    return burn(unit["cpu_iters"])
+
+
+def run_job(job, unit):
+    spend(unit)
+    return apply(job[0], job[1])
+
+
+def kernel_rate():
+    """Iterations per millisecond: probes of about 20 ms, the fastest of five."""
+    started = time.perf_counter()
+    probe = 2000
+    while True:
+        t = time.perf_counter()
+        burn(probe)
+        if time.perf_counter() - t >= 0.005 or probe > 1 << 40:
+            break
+        probe *= 2
+    probe *= 4
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        burn(probe)
+        best = min(best, time.perf_counter() - t)
+    return probe / (best * 1000.0), time.perf_counter() - started
+
+
+def usage_now():
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter(), s.ru_utime + c.ru_utime, s.ru_stime + c.ru_stime
+
+
+def vm_rss_kib():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+# --- threads ---------------------------------------------------------------------------------
+
+
+def thread_worker(jobs, indices, unit):
+    for i in indices:
+        result.append((i, run_job(jobs[i], unit)))
+
+
+def run_threads(jobs, unit, workers):
+    threads = [
+        threading.Thread(target=thread_worker, args=(jobs, range(w, len(jobs), workers), unit))
+        for w in range(workers)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    values = dict(result)
+    return [values[i] for i in range(len(jobs))], len(result), []
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def process_worker(jobs, indices, unit, queue, w):
+    for i in indices:
+        value = run_job(jobs[i], unit)
+        result.append((i, value))  # this process's own copy of the list
+        queue.put(("done", i, value))
+    queue.put(("bye", w, len(result)))
+
+
+def run_processes(jobs, unit, workers):
+    queue = multiprocessing.Queue()
+    procs = [
+        multiprocessing.Process(
+            target=process_worker, args=(jobs, range(w, len(jobs), workers), unit, queue, w)
+        )
+        for w in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    values, child_appends, byes = {}, [0] * workers, 0
+    # Drain the queue before joining: a child does not exit while its queue data is unflushed.
+    while byes < workers:
+        msg = queue.get(timeout=600)
+        if msg[0] == "done":
+            values[msg[1]] = msg[2]
+        else:
+            child_appends[msg[1]] = msg[2]
+            byes += 1
+    for p in procs:
+        p.join()
+    bad = [p.exitcode for p in procs if p.exitcode != 0]
+    if bad:
+        raise RuntimeError("worker processes exited with %s" % bad)
+    return [values[i] for i in range(len(jobs))], len(result), child_appends
+
+
+def run_sequential(jobs, unit, _workers):
+    for i, job in enumerate(jobs):
+        result.append((i, run_job(job, unit)))
+    values = dict(result)
+    return [values[i] for i in range(len(jobs))], len(result), []
+
+
+STRATEGIES = {"sequential": run_sequential, "threads": run_threads, "processes": run_processes}
+
+
+def mode_run(req):
+    jobs = [tuple(j) for j in req["jobs"]]
+    run = STRATEGIES[req["strategy"]]
+    t0, u0, s0 = usage_now()
+    values, parent_appends, child_appends = run(jobs, req["unit"], req["workers"])
+    t1, u1, s1 = usage_now()
+    return {
+        "results": [str(v) for v in values],
+        "wall_s": t1 - t0,
+        "cpu_user_s": u1 - u0,
+        "cpu_sys_s": s1 - s0,
+        "parent_appends": parent_appends,
+        "child_appends": child_appends,
+    }
+
+
+# --- information and calibration -------------------------------------------------------------
+
+
+def mode_info(_req):
+    gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None
+    return {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "gil_enabled": gil,
+        "switch_interval_s": sys.getswitchinterval(),
+        "start_method": multiprocessing.get_start_method(),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def mode_calibrate(req):
+    rate, took = kernel_rate()
+    return {
+        "iters_per_ms": rate,
+        "iters": max(1, round(rate * req["ms"])),
+        "target_ms": req["ms"],
+        "took_s": took,
+    }
+
+
+# --- demonstrations --------------------------------------------------------------------------
+
+
+def memory_child(jobs, indices, queue, w):
+    for i in indices:
+        result.append(apply(*jobs[i]))
+        queue.put(("done", i, result[-1]))
+    queue.put(("bye", w, len(result)))
+
+
+def memory_thread(jobs, indices):
+    for i in indices:
+        result.append(apply(*jobs[i]))
+
+
+def mode_demo_memory(req):
+    """The tutorial: children append to `result`, then the parent prints it: `result []`."""
+    global result
+    jobs, workers = [tuple(j) for j in req["jobs"]], req["workers"]
+    result = []
+    queue = multiprocessing.Queue()
+    procs = [
+        multiprocessing.Process(
+            target=memory_child, args=(jobs, range(w, len(jobs), workers), queue, w)
+        )
+        for w in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    via_queue, child_lengths, byes = {}, [0] * workers, 0
+    while byes < workers:
+        msg = queue.get(timeout=60)
+        if msg[0] == "done":
+            via_queue[msg[1]] = msg[2]
+        else:
+            child_lengths[msg[1]] = msg[2]
+            byes += 1
+    for p in procs:
+        p.join()
+    after_processes = list(result)
+    result = []
+    threads = [
+        threading.Thread(target=memory_thread, args=(jobs, range(w, len(jobs), workers)))
+        for w in range(workers)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {
+        "processes": {
+            "parent_result": [str(v) for v in after_processes],
+            "child_lengths": child_lengths,
+            "via_queue": [str(via_queue[i]) for i in sorted(via_queue)],
+            "exitcodes": [p.exitcode for p in procs],
+        },
+        "threads": {"parent_result": [str(v) for v in result]},
+    }
+
+
+LEAKED = []
+
+
+def isolation_child(jobs, indices, unit, queue, w, abort_index, leak_index, leak_mib):
+    if w == abort_index:
+        os.abort()
+    if w == leak_index:
+        LEAKED.append(b"\x01" * (leak_mib << 20))  # touched, so resident
+        queue.put(("rss", w, vm_rss_kib()))
+    for i in indices:
+        queue.put(("done", i, run_job(jobs[i], unit)))
+    queue.put(("bye", w, 0))
+
+
+def failing_thread(jobs, indices, unit, out):
+    raise ValueError("an error in one thread")
+
+
+def leaking_thread(leak_mib):
+    LEAKED.append(b"\x01" * (leak_mib << 20))
+
+
+def mode_demo_isolation(req):
+    jobs, workers, unit = [tuple(j) for j in req["jobs"]], req["workers"], req["unit"]
+    leak_mib = req["leak_mib"]
+    rss_before = vm_rss_kib()
+    # Processes: worker 1 aborts at once, worker 2 leaks, the others work.
+    queue = multiprocessing.Queue()
+    procs = [
+        multiprocessing.Process(
+            target=isolation_child,
+            args=(jobs, range(w, len(jobs), workers), unit, queue, w, 1, workers - 1, leak_mib),
+        )
+        for w in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    values, byes, child_rss = {}, set(), None
+    deadline = time.monotonic() + 30
+    while len(byes) < workers - 1 and time.monotonic() < deadline:
+        try:
+            msg = queue.get(timeout=1)
+        except Exception:
+            continue
+        if msg[0] == "done":
+            values[msg[1]] = msg[2]
+        elif msg[0] == "rss":
+            child_rss = msg[2]
+        else:
+            byes.add(msg[1])
+    for p in procs:
+        p.join(timeout=30)
+    rss_after_processes = vm_rss_kib()
+    expected = [i for w in range(workers) if w != 1 for i in range(w, len(jobs), workers)]
+    siblings_ok = sum(1 for i in expected if values.get(i) == apply(*jobs[i]))
+
+    # Threads: one raises (the exception stays in its thread), one leaks (stays in the process).
+    errors = []
+    threading.excepthook = lambda args: errors.append(args.exc_type.__name__)
+    out = {}
+
+    def ok_thread(indices):
+        for i in indices:
+            out[i] = run_job(jobs[i], unit)
+
+    threads = [
+        threading.Thread(target=failing_thread, args=(jobs, [], unit, out))
+        if w == 1
+        else threading.Thread(target=ok_thread, args=(list(range(w, len(jobs), workers)),))
+        for w in range(workers)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    thread_siblings_ok = sum(1 for i in expected if out.get(i) == apply(*jobs[i]))
+    rss_before_leak = vm_rss_kib()
+    t = threading.Thread(target=leaking_thread, args=(leak_mib,))
+    t.start()
+    t.join()
+    rss_after_leak = vm_rss_kib()
+    return {
+        "processes": {
+            "exitcodes": [p.exitcode for p in procs],
+            "sibling_results_ok": siblings_ok,
+            "sibling_results_expected": len(expected),
+            "leaker_rss_kib": child_rss,
+            "parent_rss_before_kib": rss_before,
+            "parent_rss_after_kib": rss_after_processes,
+        },
+        "threads": {
+            "exceptions": errors,
+            "sibling_results_ok": thread_siblings_ok,
+            "sibling_results_expected": len(expected),
+            "rss_before_leak_kib": rss_before_leak,
+            "rss_after_leak_kib": rss_after_leak,
+        },
+    }
+
+
+def mode_demo_thread_abort(req):
+    """One thread calls os.abort() while the others work: nothing below is ever printed."""
+    jobs, workers, unit = [tuple(j) for j in req["jobs"]], req["workers"], req["unit"]
+
+    def worker(w):
+        if w == 1:
+            os.abort()
+        for i in range(w, len(jobs), workers):
+            result.append((i, run_job(jobs[i], unit)))
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"results": len(result)}
+
+
+MODES = {
+    "info": mode_info,
+    "calibrate": mode_calibrate,
+    "run": mode_run,
+    "demo-memory": mode_demo_memory,
+    "demo-isolation": mode_demo_isolation,
+    "demo-thread-abort": mode_demo_thread_abort,
+}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in MODES:
+        sys.stderr.write("usage: %s {%s}\n" % (sys.argv[0], "|".join(MODES)))
+        return 2
+    req = {} if sys.argv[1] == "info" else json.loads(sys.stdin.read() or "{}")
+    out = MODES[sys.argv[1]](req)
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

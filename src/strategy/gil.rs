@@ -1,0 +1,420 @@
+//! `gil`: N threads that must hold one global lock to compute: a model of CPython's "new GIL"
+//! (CPython 3.2+, `Python/ceval_gil.c`), so the tutorial's claim about threads can be shown on
+//! the same Rust work that `threads` runs in parallel.
+//!
+//! The rules, as in CPython:
+//! - A thread computes only while it holds the GIL. A CPU-bound job keeps it: the kernel is
+//!   burnt in slices of [`SLICE_ITERS`] iterations, and between two slices the holder looks at
+//!   the *drop request* (CPython's eval breaker, checked between bytecodes).
+//! - A thread that wants the GIL waits on a condition variable for at most the *switch
+//!   interval* (5 ms by default, `sys.getswitchinterval()`, `--switch-interval-ms`). If a whole
+//!   interval passes with no switch, it sets the drop request and waits again.
+//! - The holder that sees the request drops the GIL and then waits until another thread has
+//!   taken it (CPython's FORCE_SWITCHING), so the requester really gets it instead of the
+//!   dropper grabbing it straight back; then it queues for the GIL like everybody else.
+//! - Sleeping releases the GIL (like `time.sleep` and blocking I/O) and takes it back after.
+//!
+//! Consequences it reproduces: CPU-bound jobs on N threads run one at a time, switching every
+//! interval (speedup about 1x, a little less for the switches); sleep-bound jobs overlap
+//! (speedup about N).
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::{Strategy, StrategyInfo, StrategyOutput, runtime_settings};
+use crate::error::{Error, Result};
+use crate::workload::{Job, WorkUnit, burn};
+
+/// CPython's default switch interval (`sys.getswitchinterval()` = 0.005).
+pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+
+/// Kernel iterations between two looks at the drop request: tens of microseconds of work, small
+/// against the switch interval, as CPython's check between bytecodes is.
+pub const SLICE_ITERS: u64 = 1 << 14;
+
+pub const INFO: StrategyInfo = StrategyInfo {
+    name: "gil",
+    summary: "N threads that must hold one global lock to compute (a model of CPython's GIL)",
+    uses_workers: true,
+    build: |workers, _ctx| {
+        Ok(Box::new(GilThreads::new(
+            workers,
+            runtime_settings().switch_interval,
+        )))
+    },
+};
+
+/// Counters of one GIL's life, for tests and evidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GilStats {
+    /// Times a thread took the GIL.
+    pub acquisitions: u64,
+    /// Times a waiting thread asked the holder to drop it (a whole interval without a switch).
+    pub drop_requests: u64,
+    /// Times a holder dropped it because of a request and waited for the hand-over.
+    pub forced_switches: u64,
+}
+
+#[derive(Debug)]
+struct State {
+    locked: bool,
+    holder: Option<usize>,
+    /// Incremented on every acquisition: a waiter that sees it unchanged after a whole
+    /// interval knows nobody switched meanwhile.
+    switch_number: u64,
+    /// Threads blocked in [`Gil::take`].
+    waiting: usize,
+}
+
+/// The global interpreter lock of the model. Threads identify themselves with a small integer.
+#[derive(Debug)]
+pub struct Gil {
+    state: Mutex<State>,
+    /// Signalled when the GIL is released.
+    released: Condvar,
+    /// Signalled when a thread takes the GIL (the forced hand-over waits for it).
+    switched: Condvar,
+    drop_request: AtomicBool,
+    interval: Duration,
+    acquisitions: AtomicU64,
+    drop_requests: AtomicU64,
+    forced_switches: AtomicU64,
+}
+
+impl Gil {
+    pub fn new(interval: Duration) -> Self {
+        Gil {
+            state: Mutex::new(State {
+                locked: false,
+                holder: None,
+                switch_number: 0,
+                waiting: 0,
+            }),
+            released: Condvar::new(),
+            switched: Condvar::new(),
+            drop_request: AtomicBool::new(false),
+            interval,
+            acquisitions: AtomicU64::new(0),
+            drop_requests: AtomicU64::new(0),
+            forced_switches: AtomicU64::new(0),
+        }
+    }
+
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state is a few integers updated atomically under the lock: a panic elsewhere
+        // cannot leave it half-written, so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Block until thread `me` holds the GIL. Every whole switch interval spent waiting with
+    /// no switch sets the drop request.
+    pub fn take(&self, me: usize) {
+        let mut s = self.lock();
+        if s.locked {
+            s.waiting += 1;
+            while s.locked {
+                let saved = s.switch_number;
+                let deadline = Instant::now() + self.interval;
+                // Wait out the interval, whatever spurious wake-ups happen.
+                loop {
+                    let now = Instant::now();
+                    if !s.locked || now >= deadline {
+                        break;
+                    }
+                    s = self
+                        .released
+                        .wait_timeout(s, deadline - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+                if s.locked && s.switch_number == saved && !self.drop_request.swap(true, SeqCst) {
+                    self.drop_requests.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            s.waiting -= 1;
+        }
+        s.locked = true;
+        s.holder = Some(me);
+        s.switch_number += 1;
+        // Whoever asked has been served (or will ask again after its own interval).
+        self.drop_request.store(false, SeqCst);
+        self.acquisitions.fetch_add(1, Ordering::Relaxed);
+        self.switched.notify_all();
+    }
+
+    /// Release the GIL held by `me`. `forced`: it is dropped because of a request, so wait until
+    /// another thread has taken it (when anyone is waiting) before returning.
+    pub fn release(&self, me: usize, forced: bool) {
+        let mut s = self.lock();
+        debug_assert_eq!(
+            s.holder,
+            Some(me),
+            "released by a thread that does not hold it"
+        );
+        s.locked = false;
+        s.holder = None;
+        self.released.notify_one();
+        if forced {
+            self.forced_switches.fetch_add(1, Ordering::Relaxed);
+            let taken_at = s.switch_number;
+            while s.switch_number == taken_at && s.waiting > 0 {
+                s = self.switched.wait(s).unwrap_or_else(|p| p.into_inner());
+            }
+        }
+    }
+
+    /// Whether a waiting thread has asked the holder to let go.
+    pub fn drop_requested(&self) -> bool {
+        self.drop_request.load(SeqCst)
+    }
+
+    /// The holder's periodic check: on a request, hand the GIL over and queue for it again.
+    /// Returns whether it switched.
+    pub fn check(&self, me: usize) -> bool {
+        if self.drop_requested() {
+            self.release(me, true);
+            self.take(me);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The thread holding the GIL now, if any.
+    pub fn holder(&self) -> Option<usize> {
+        self.lock().holder
+    }
+
+    pub fn stats(&self) -> GilStats {
+        GilStats {
+            acquisitions: self.acquisitions.load(Ordering::Relaxed),
+            drop_requests: self.drop_requests.load(Ordering::Relaxed),
+            forced_switches: self.forced_switches.load(Ordering::Relaxed),
+        }
+    }
+}
+
+use std::sync::atomic::Ordering::SeqCst;
+
+/// Burn `iters` kernel iterations in slices, looking at the drop request between slices.
+pub fn burn_holding(gil: &Gil, me: usize, iters: u64) -> u64 {
+    let mut left = iters;
+    let mut acc = 0u64;
+    while left > 0 {
+        let n = left.min(SLICE_ITERS);
+        acc ^= burn(n);
+        left -= n;
+        gil.check(me);
+    }
+    black_box(acc)
+}
+
+/// The strategy: N threads taking jobs from a shared queue, as `threads` does, but computing
+/// only while holding the GIL.
+pub struct GilThreads {
+    workers: usize,
+    interval: Duration,
+    last_stats: GilStats,
+}
+
+impl GilThreads {
+    pub fn new(workers: usize, interval: Duration) -> Self {
+        GilThreads {
+            workers,
+            interval,
+            last_stats: GilStats::default(),
+        }
+    }
+
+    /// The GIL's counters of the last run.
+    pub fn last_stats(&self) -> GilStats {
+        self.last_stats
+    }
+}
+
+impl Strategy for GilThreads {
+    fn name(&self) -> &'static str {
+        INFO.name
+    }
+    fn workers(&self) -> usize {
+        self.workers
+    }
+    fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput> {
+        let gil = Gil::new(self.interval);
+        let next = AtomicUsize::new(0);
+        let mut results = vec![0i128; jobs.len()];
+        let parts = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..self.workers)
+                .map(|me| {
+                    let (gil, next) = (&gil, &next);
+                    s.spawn(move || {
+                        // A new Python thread must take the GIL before running any bytecode.
+                        gil.take(me);
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&job) = jobs.get(i) else { break };
+                            match unit {
+                                WorkUnit::Sleep(d) => {
+                                    gil.release(me, false);
+                                    std::thread::sleep(d);
+                                    gil.take(me);
+                                }
+                                WorkUnit::Cpu { iters } => {
+                                    black_box(burn_holding(gil, me, iters));
+                                }
+                            }
+                            // Overflow was ruled out when the list was validated.
+                            done.push((i, job.task.apply(job.number).unwrap_or(0)));
+                        }
+                        gil.release(me, false);
+                        done
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join())
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|_| Error::Measurement("a gil worker thread panicked".into()))?;
+        for (i, value) in parts.into_iter().flatten() {
+            results[i] = value;
+        }
+        self.last_stats = gil.stats();
+        Ok(StrategyOutput::in_process(results))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicI64;
+
+    /// A holder that never lets go on its own hands the GIL to a waiting thread once the
+    /// waiter has waited a whole switch interval and asked; the requester gets it, not the
+    /// dropper.
+    #[test]
+    fn a_waiting_thread_gets_the_gil_by_forced_hand_over() {
+        let interval = Duration::from_millis(5);
+        let gil = Arc::new(Gil::new(interval));
+        gil.take(0);
+        let got_it = Arc::new(AtomicBool::new(false));
+        let waited = std::thread::scope(|s| {
+            let waiter = s.spawn({
+                let (gil, got_it) = (gil.clone(), got_it.clone());
+                move || {
+                    let t = Instant::now();
+                    gil.take(1);
+                    let waited = t.elapsed();
+                    assert_eq!(gil.holder(), Some(1), "the requester holds it");
+                    got_it.store(true, SeqCst);
+                    gil.release(1, false);
+                    waited
+                }
+            });
+            // Thread 0 burns "forever" (until the waiter has had its turn, or a generous
+            // guard), checking the request between slices as a CPU-bound job does.
+            let guard = Instant::now();
+            while !got_it.load(SeqCst) && guard.elapsed() < Duration::from_secs(20) {
+                black_box(burn(SLICE_ITERS));
+                gil.check(0);
+            }
+            waiter.join().unwrap()
+        });
+        assert!(got_it.load(SeqCst), "the waiter never got the GIL");
+        assert!(
+            waited >= interval,
+            "asked before a whole interval: {waited:?}"
+        );
+        let st = gil.stats();
+        assert!(st.drop_requests >= 1, "{st:?}");
+        assert!(st.forced_switches >= 1, "{st:?}");
+        gil.release(0, false);
+    }
+
+    /// Releasing to sleep lets a waiter in at once, without any drop request.
+    #[test]
+    fn sleeping_releases_the_gil_without_a_request() {
+        // A long interval: the waiter must get the GIL through the release, not a request.
+        let gil = Arc::new(Gil::new(Duration::from_secs(30)));
+        gil.take(0);
+        std::thread::scope(|s| {
+            let waiter = s.spawn({
+                let gil = gil.clone();
+                move || {
+                    gil.take(1);
+                    gil.release(1, false);
+                }
+            });
+            std::thread::sleep(Duration::from_millis(2));
+            gil.release(0, false); // "time.sleep"
+            waiter.join().unwrap();
+            gil.take(0);
+            gil.release(0, false);
+        });
+        assert_eq!(gil.stats().drop_requests, 0);
+        assert_eq!(gil.stats().forced_switches, 0);
+        assert_eq!(gil.stats().acquisitions, 3);
+    }
+
+    /// A forced release with nobody waiting returns at once.
+    #[test]
+    fn forced_release_without_waiters_does_not_block() {
+        let gil = Gil::new(Duration::from_millis(5));
+        gil.take(0);
+        gil.release(0, true);
+        assert_eq!(gil.holder(), None);
+        assert!(!gil.check(0), "no request, no switch");
+    }
+
+    /// Never two holders: every thread counts itself in while it holds the GIL.
+    #[test]
+    fn at_most_one_thread_computes_at_a_time() {
+        let gil = Gil::new(Duration::from_millis(1));
+        let inside = AtomicI64::new(0);
+        let max_inside = AtomicI64::new(0);
+        std::thread::scope(|s| {
+            for me in 0..3 {
+                let (gil, inside, max_inside) = (&gil, &inside, &max_inside);
+                s.spawn(move || {
+                    gil.take(me);
+                    for _ in 0..200 {
+                        let n = inside.fetch_add(1, SeqCst) + 1;
+                        max_inside.fetch_max(n, SeqCst);
+                        black_box(burn(SLICE_ITERS / 4));
+                        inside.fetch_sub(1, SeqCst);
+                        // Dropping the GIL happens outside the counted region.
+                        if gil.drop_requested() {
+                            gil.release(me, true);
+                            gil.take(me);
+                        }
+                    }
+                    gil.release(me, false);
+                });
+            }
+        });
+        assert_eq!(max_inside.load(SeqCst), 1);
+    }
+
+    #[test]
+    fn the_strategy_returns_the_reference_and_switches_on_cpu_work() {
+        use crate::workload::{jobs_for, reference_results};
+        let jobs = jobs_for(&[2, 3, 8, 9]);
+        let mut g = GilThreads::new(2, Duration::from_millis(1));
+        let out = g
+            .run(&jobs, WorkUnit::Sleep(Duration::from_micros(200)))
+            .unwrap();
+        assert_eq!(out.results, reference_results(&jobs));
+        let out = g.run(&jobs, WorkUnit::Cpu { iters: 10_000 }).unwrap();
+        assert_eq!(out.results, reference_results(&jobs));
+        assert!(g.last_stats().acquisitions >= 2);
+    }
+}
