@@ -188,8 +188,7 @@ where
     Ok(())
 }
 
-/// Inside the bar near its base when the bar is tall and wide enough (nothing else is drawn
-/// there), otherwise above everything drawn over the bar.
+/// Above everything drawn over the bar (whisker, ideal mark), where a reader looks for it.
 fn draw_value_label<DB: DrawingBackend>(
     screen: &DrawingArea<DB, Shift>,
     chart: &ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
@@ -201,25 +200,16 @@ where
     DB::ErrorType: 'static,
 {
     let style = text(NOTE_PX, INK, HPos::Center, VPos::Bottom);
-    let (tw, th) = screen.estimate_text_size(&b.label, &style)?;
-    if tw as i32 + 4 > bar_px.max(0) + 16 {
-        return Ok(()); // too narrow: the numbers are in REPORT.md's table
+    let (tw, _) = screen.estimate_text_size(&b.label, &style)?;
+    if tw as i32 > bar_px.max(0) + 14 {
+        return Ok(()); // too narrow for neighbours' labels: the numbers are in REPORT.md
     }
-    let base = chart.backend_coord(&(xc, 0.0));
-    let top = chart.backend_coord(&(xc, b.value));
     let above = b
         .value
         .max(b.high.unwrap_or(0.0))
         .max(b.ideal.unwrap_or(0.0));
-    let lo_whisker = b.low.unwrap_or(b.value).min(b.value);
-    let clear_px = base.1 - chart.backend_coord(&(xc, lo_whisker)).1;
-    if tw as i32 + 6 <= bar_px && clear_px >= th as i32 + 10 && base.1 - top.1 >= th as i32 + 10 {
-        let white = text(NOTE_PX, WHITE, HPos::Center, VPos::Bottom);
-        screen.draw(&Text::new(b.label.clone(), (base.0, base.1 - 5), white))?;
-    } else {
-        let y = chart.backend_coord(&(xc, above)).1 - 5;
-        screen.draw(&Text::new(b.label.clone(), (base.0, y), style))?;
-    }
+    let (x, y) = chart.backend_coord(&(xc, above));
+    screen.draw(&Text::new(b.label.clone(), (x, y - 5), style))?;
     Ok(())
 }
 

@@ -229,17 +229,12 @@ pub fn pretty_date(rfc3339: &str) -> String {
 
 /// Whether `strategy` is a speedup baseline ("sequential", "py-sequential", ...).
 pub fn is_baseline(strategy: &str) -> bool {
-    strategy == crate::strategy::BASELINE
-        || strategy.ends_with(&format!("-{}", crate::strategy::BASELINE))
+    crate::strategy::baseline_of(strategy) == strategy
 }
 
-/// The baseline a strategy's speedup is relative to: "py-threads" -> "py-sequential", otherwise
-/// "sequential" (a strategy family shares its prefix with its own sequential baseline).
-pub fn baseline_of(strategy: &str) -> String {
-    match strategy.rsplit_once('-') {
-        Some((family, _)) => format!("{family}-{}", crate::strategy::BASELINE),
-        None => crate::strategy::BASELINE.to_string(),
-    }
+/// The baseline a strategy's speedup is relative to (the same rule summary.csv was made with).
+pub fn baseline_of(strategy: &str) -> &'static str {
+    crate::strategy::baseline_of(strategy)
 }
 
 /// The best speedup the hardware and the work allow: one per worker, never more than there are
@@ -296,7 +291,7 @@ mod tests {
     #[test]
     fn baselines() {
         assert!(is_baseline("sequential") && is_baseline("py-sequential"));
-        assert!(!is_baseline("threads") && !is_baseline("sequential-ish"));
+        assert!(!is_baseline("threads") && !is_baseline("py-threads"));
         assert_eq!(baseline_of("threads"), "sequential");
         assert_eq!(baseline_of("gil"), "sequential");
         assert_eq!(baseline_of("py-threads"), "py-sequential");

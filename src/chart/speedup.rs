@@ -48,6 +48,15 @@ where
     let cores = data.cores();
     let jobs = data.jobs();
     let (mut any_ci, mut any_spread) = (false, false);
+    let own_baselines = order
+        .iter()
+        .any(|s| is_baseline(s) && s != crate::strategy::BASELINE);
+    let y_desc = if own_baselines {
+        "speedup (× faster than its sequential baseline)"
+    } else {
+        "speedup (× faster than sequential)"
+    }
+    .to_string();
     let mut missing: Vec<String> = Vec::new();
     let panels: Vec<Panel> = data
         .variants()
@@ -91,7 +100,7 @@ where
             }
             Panel {
                 caption: variant_words(v).to_string(),
-                y_desc: "speedup (× faster than sequential)".into(),
+                y_desc: y_desc.clone(),
                 groups,
                 reference: Some(1.0),
             }
