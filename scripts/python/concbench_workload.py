@@ -4,7 +4,7 @@ sequential code, threading.Thread and multiprocessing.Process, with the same job
 unit of work as concbench's Rust strategies.
 
 concbench embeds this file, writes it to a temporary file and runs it as
-`python3 -I <file> <mode>`; every mode prints exactly one JSON line on stdout. Modes:
+`python3 -I -S <file> <mode>` (isolated, no site-packages: only the standard library is used); every mode prints exactly one JSON line on stdout. Modes:
 
   info             interpreter version, GIL status, switch interval, multiprocessing start method
   calibrate        {"ms": M} on stdin -> kernel iterations that take M ms on one core here
@@ -28,13 +28,14 @@ a multiprocessing.Queue, the IPC that processes need.
 """
 
 import json
-import multiprocessing
 import os
-import platform
 import resource
 import sys
 import threading
 import time
+
+# multiprocessing and platform are imported where they are needed: start-up time is not part
+# of what is measured, but it is part of how long a whole comparison takes.
 
 MASK = (1 << 64) - 1
 
@@ -136,6 +137,8 @@ def process_worker(jobs, indices, unit, queue, w):
 
 
 def run_processes(jobs, unit, workers):
+    import multiprocessing
+
     queue = multiprocessing.Queue()
     procs = [
         multiprocessing.Process(
@@ -192,6 +195,9 @@ def mode_run(req):
 
 
 def mode_info(_req):
+    import multiprocessing
+    import platform
+
     gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None
     return {
         "version": platform.python_version(),
@@ -231,6 +237,8 @@ def memory_thread(jobs, indices):
 
 def mode_demo_memory(req):
     """The tutorial: children append to `result`, then the parent prints it: `result []`."""
+    import multiprocessing
+
     global result
     jobs, workers = [tuple(j) for j in req["jobs"]], req["workers"]
     result = []
@@ -297,6 +305,8 @@ def leaking_thread(leak_mib):
 
 
 def mode_demo_isolation(req):
+    import multiprocessing
+
     jobs, workers, unit = [tuple(j) for j in req["jobs"]], req["workers"], req["unit"]
     leak_mib = req["leak_mib"]
     rss_before = vm_rss_kib()

@@ -2,7 +2,7 @@
 //! variant and unit of work run in CPython under sequential code, `threading.Thread` and
 //! `multiprocessing.Process`, through the script `scripts/python/concbench_workload.py`
 //! (embedded in the binary, written to a content-named temporary file, run as
-//! `python -I <file> run`).
+//! `python -I -S <file> run`: isolated from the environment, standard library only).
 //!
 //! - **Interpreter.** `python3` from PATH, or `--python PATH` (a free-threaded 3.13t build, say).
 //!   It is probed once: version, implementation, GIL status (`sys._is_gil_enabled()` where it
@@ -85,7 +85,7 @@ pub struct PythonInfo {
     pub switch_interval_ms: f64,
     /// `multiprocessing.get_start_method()`: fork, spawn or forkserver.
     pub start_method: String,
-    /// Wall time of one `python -I script info` launch: interpreter start-up and imports, which
+    /// Wall time of one `python -I -S script info` launch: interpreter start-up and imports, which
     /// the timed work excludes.
     pub startup_s: f64,
     /// The script that ran (a temporary copy of the embedded one) and its FNV-1a hash.
@@ -384,7 +384,7 @@ impl std::fmt::Display for ScriptError {
     }
 }
 
-/// Run `python -I script mode` with `request` on stdin, in its own process group (so a timeout
+/// Run `python -I -S script mode` (isolated, no site-packages) with `request` on stdin, in its own process group (so a timeout
 /// kills multiprocessing children too), and reap it with wait4.
 pub fn run_script(
     python: &Path,
@@ -396,6 +396,7 @@ pub fn run_script(
     let started = Instant::now();
     let mut child = Command::new(python)
         .arg("-I")
+        .arg("-S")
         .arg(script)
         .arg(mode)
         .stdin(Stdio::piped())
