@@ -72,7 +72,10 @@ where
         "warm-up trial (when sampled)",
     ));
     legend.push(LegendEntry::new(Swatch::Box(CORE), "core usage"));
-    legend.push(LegendEntry::new(Swatch::Line(INK), "concbench process"));
+    legend.push(LegendEntry::new(
+        Swatch::Line(INK),
+        "concbench itself (its child processes not included)",
+    ));
     for &v in &variants {
         legend.push(LegendEntry::new(
             Swatch::Box(tint(v)),
