@@ -2,7 +2,7 @@
 //!
 //! Every configuration a claim needs (its strategy and that strategy's sequential baseline, in
 //! the claim's variant) runs once as warm-up, then `min_reps` interleaved rounds in a seeded
-//! shuffled order. After that, every `step` rounds the 95 % bootstrap intervals are computed;
+//! shuffled order (configurations compared with each other run back to back). After that, every `step` rounds the 95 % bootstrap intervals are computed;
 //! only the configurations of claims whose interval still contains the threshold keep
 //! running, until every claim is decided or `max_reps` is reached. Each trial is measured like
 //! `concbench run` measures (wall clock and getrusage of concbench and its reaped children, or
@@ -48,7 +48,7 @@ pub struct Config {
 /// /proc/stat, minus concbench's own exact CPU time) is discarded and run again, at most
 /// [`MAX_RETRIES`] times and only during the first half of the time budget: on a shared
 /// machine a neighbour's burst would otherwise decide a verdict.
-pub const BUSY_TRIAL_PCT: f64 = 50.0;
+pub const BUSY_TRIAL_PCT: f64 = 25.0;
 pub const MAX_RETRIES: u32 = 2;
 
 /// What the campaign measured.
@@ -158,8 +158,26 @@ pub fn run(cfg: &Config, claims: &[&SpeedClaim], ctx: &StrategyContext) -> Resul
     let mut discarded_busy = 0u32;
     let stop_reason;
     loop {
-        let mut order: Vec<usize> = (0..configs.len()).filter(|&i| active[i]).collect();
-        rng.shuffle(&mut order);
+        // Blocks of configurations compared with each other (same variant, same baseline) run
+        // back to back, in a shuffled order of blocks and of trials within each block, so that
+        // the arms of one speedup are measured seconds apart at most and see the same machine.
+        let mut blocks: Vec<Vec<usize>> = Vec::new();
+        for (i, c) in configs.iter().enumerate().filter(|(i, _)| active[*i]) {
+            let block = (c.variant, strategy::baseline_of(c.strategy.name()));
+            match blocks.iter_mut().find(|b| {
+                let f = &configs[b[0]];
+                (f.variant, strategy::baseline_of(f.strategy.name())) == block
+            }) {
+                Some(b) => b.push(i),
+                None => blocks.push(vec![i]),
+            }
+        }
+        rng.shuffle(&mut blocks);
+        let mut order: Vec<usize> = Vec::new();
+        for mut b in blocks {
+            rng.shuffle(&mut b);
+            order.extend(b);
+        }
         let mut queue: std::collections::VecDeque<(usize, u32)> =
             order.into_iter().map(|i| (i, 0)).collect();
         while let Some((i, retries)) = queue.pop_front() {
@@ -206,7 +224,7 @@ pub fn run(cfg: &Config, claims: &[&SpeedClaim], ctx: &StrategyContext) -> Resul
                 && epoch.elapsed() < cfg.budget / 2
             {
                 discarded_busy += 1;
-                queue.push_back((i, retries + 1));
+                queue.push_front((i, retries + 1));
                 continue;
             }
             c.reps += 1;
