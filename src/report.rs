@@ -145,11 +145,11 @@ pub fn findings(data: &RunData, v: Variant) -> String {
     for b in rows.iter().filter(|r| is_baseline(&r.strategy)) {
         let _ = write!(
             s,
-            " `{}` took {} ({} of CPU, {:.2} cores busy).",
+            " `{}` took {} ({} of CPU, {} cores busy).",
             b.strategy,
             format_seconds(b.wall_median_s),
             format_seconds(b.cpu_total_median_s),
-            b.cores_busy_median
+            cores_busy(b.cores_busy_median)
         );
     }
     let mut workers: Vec<usize> = rows
@@ -172,17 +172,24 @@ pub fn findings(data: &RunData, v: Variant) -> String {
                 .unwrap_or(0.0)
                 .total_cmp(&a.speedup.unwrap_or(0.0))
         });
-        let parts: Vec<String> = these.iter().map(|r| speedup_words(r)).collect();
         let ideal = ideal_speedup(v, w, jobs, cores);
-        let lead = if these[0].speedup.unwrap_or(0.0) >= SAME_SPEED_HI {
+        let lead = if pace(these[0]) == Pace::Faster {
             format!(
                 "{} sped it up {}",
-                parts[0].split_once(' ').map_or("", |p| p.0),
-                parts[0].split_once(' ').map_or("", |p| p.1)
+                name_of(these[0]),
+                speedup_words(these[0])
             )
         } else {
-            format!("no strategy sped it up: {}", parts[0])
+            format!(
+                "no strategy was clearly faster: {} {}",
+                name_of(these[0]),
+                speedup_words(these[0])
+            )
         };
+        let parts: Vec<String> = these[1..]
+            .iter()
+            .map(|r| format!("{} {}", name_of(r), speedup_words(r)))
+            .collect();
         let _ = write!(
             s,
             " On {cores} core{} with {w} worker{} (ideal {}×{}): {lead}{}{}.",
@@ -194,8 +201,8 @@ pub fn findings(data: &RunData, v: Variant) -> String {
             } else {
                 ""
             },
-            if parts.len() > 1 { "; " } else { "" },
-            parts[1..].join("; ")
+            if parts.is_empty() { "" } else { "; " },
+            parts.join("; ")
         );
     }
     let several = |r: &SummaryRow| rows.iter().filter(|x| x.strategy == r.strategy).count() > 1;
@@ -207,7 +214,7 @@ pub fn findings(data: &RunData, v: Variant) -> String {
             } else {
                 String::new()
             };
-            format!("`{}`{w} {:.2}", r.strategy, r.cores_busy_median)
+            format!("`{}`{w} {}", r.strategy, cores_busy(r.cores_busy_median))
         })
         .collect();
     let _ = write!(s, " Cores busy on average: {}.", busy.join(", "));
@@ -223,7 +230,8 @@ pub fn findings(data: &RunData, v: Variant) -> String {
     if base_busy < WAITING_BUSY {
         let _ = write!(
             s,
-            " The jobs wait rather than compute: the baseline kept {base_busy:.2} cores busy"
+            " The jobs wait rather than compute: the baseline kept {} cores busy",
+            cores_busy(base_busy)
         );
         if let Some(h) = hungriest {
             let _ = write!(
@@ -267,34 +275,72 @@ pub fn findings(data: &RunData, v: Variant) -> String {
     s
 }
 
-/// Speedups inside this band are called "as fast as" the baseline in words.
+/// Without a confidence interval, speedups inside this band are called "as fast" in words.
 const SAME_SPEED_LO: f64 = 0.98;
 const SAME_SPEED_HI: f64 = 1.02;
 /// A baseline keeping fewer cores busy than this is waiting, not computing.
 const WAITING_BUSY: f64 = 0.25;
 
-/// "threads 1.96× (95% CI 1.93–1.99)", "processes 0.90× (slower)", "py-threads 1.01× over
-/// py-sequential (as fast)".
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pace {
+    Faster,
+    Same,
+    Slower,
+}
+
+/// Faster, slower or no clear difference: by the 95 % CI when summary.csv has one (a CI that
+/// contains 1 decides nothing), otherwise by a ±2 % band around 1.
+fn pace(r: &SummaryRow) -> Pace {
+    let x = r.speedup.unwrap_or(0.0);
+    let (lo, hi) = match (r.speedup_ci_low, r.speedup_ci_high) {
+        (Some(lo), Some(hi)) => (lo, hi),
+        _ => (x / SAME_SPEED_HI, x / SAME_SPEED_LO),
+    };
+    if lo > 1.0 {
+        Pace::Faster
+    } else if hi < 1.0 {
+        Pace::Slower
+    } else {
+        Pace::Same
+    }
+}
+
+/// "`threads`", or "`py-threads` over `py-sequential`" for a family with its own baseline.
+fn name_of(r: &SummaryRow) -> String {
+    let base = baseline_of(&r.strategy);
+    if base == crate::strategy::BASELINE {
+        format!("`{}`", r.strategy)
+    } else {
+        format!("`{}` (over `{base}`)", r.strategy)
+    }
+}
+
+/// "1.96× (95% CI 1.93–1.99)", "0.90× (slower)", "1.01× (no clear difference, 95% CI 0.95–1.08)".
 fn speedup_words(r: &SummaryRow) -> String {
     let x = r.speedup.unwrap_or(0.0);
-    let ci = match (r.speedup_ci_low, r.speedup_ci_high) {
-        (Some(lo), Some(hi)) => format!(" (95% CI {lo:.2}–{hi:.2})"),
-        _ => String::new(),
-    };
-    let base = baseline_of(&r.strategy);
-    let over = if base == crate::strategy::BASELINE {
-        String::new()
+    let mut notes: Vec<String> = Vec::new();
+    match pace(r) {
+        Pace::Faster => {}
+        Pace::Same => notes.push("no clear difference".into()),
+        Pace::Slower => notes.push("slower".into()),
+    }
+    if let (Some(lo), Some(hi)) = (r.speedup_ci_low, r.speedup_ci_high) {
+        notes.push(format!("95% CI {lo:.2}–{hi:.2}"));
+    }
+    if notes.is_empty() {
+        format!("{x:.2}×")
     } else {
-        format!(" over `{base}`")
-    };
-    let how = if x >= SAME_SPEED_HI {
-        ""
-    } else if x > SAME_SPEED_LO {
-        " (as fast)"
+        format!("{x:.2}× ({})", notes.join(", "))
+    }
+}
+
+/// Cores busy with enough digits that a waiting strategy does not read as exactly 0.
+fn cores_busy(x: f64) -> String {
+    if x < 0.1 {
+        format!("{x:.3}")
     } else {
-        " (slower)"
-    };
-    format!("`{}` {x:.2}×{ci}{over}{how}", r.strategy)
+        format!("{x:.2}")
+    }
 }
 
 /// CPU time of every non-baseline configuration relative to its baseline's: (min, max).
