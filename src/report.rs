@@ -275,7 +275,7 @@ pub fn findings(data: &RunData, v: Variant) -> String {
     s
 }
 
-/// Without a confidence interval, speedups inside this band are called "as fast" in words.
+/// Speedups inside this band are too close to 1 to call faster or slower in words.
 const SAME_SPEED_LO: f64 = 0.98;
 const SAME_SPEED_HI: f64 = 1.02;
 /// A baseline keeping fewer cores busy than this is waiting, not computing.
@@ -284,21 +284,23 @@ const WAITING_BUSY: f64 = 0.25;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Pace {
     Faster,
+    /// Within the ±2 % band: a difference too small to speak of, even if the CI excludes 1.
     Same,
+    /// The CI contains 1.
+    Unclear,
     Slower,
 }
 
-/// Faster, slower or no clear difference: by the 95 % CI when summary.csv has one (a CI that
-/// contains 1 decides nothing), otherwise by a ±2 % band around 1.
+/// In words, a speedup is faster or slower only when it is outside the ±2 % band and, when
+/// summary.csv has a 95 % CI, that CI excludes 1.
 fn pace(r: &SummaryRow) -> Pace {
     let x = r.speedup.unwrap_or(0.0);
-    let (lo, hi) = match (r.speedup_ci_low, r.speedup_ci_high) {
-        (Some(lo), Some(hi)) => (lo, hi),
-        _ => (x / SAME_SPEED_HI, x / SAME_SPEED_LO),
-    };
-    if lo > 1.0 {
+    let ci = r.speedup_ci_low.zip(r.speedup_ci_high);
+    if ci.is_some_and(|(lo, hi)| lo <= 1.0 && hi >= 1.0) {
+        Pace::Unclear
+    } else if x >= SAME_SPEED_HI {
         Pace::Faster
-    } else if hi < 1.0 {
+    } else if x <= SAME_SPEED_LO {
         Pace::Slower
     } else {
         Pace::Same
@@ -315,13 +317,15 @@ fn name_of(r: &SummaryRow) -> String {
     }
 }
 
-/// "1.96× (95% CI 1.93–1.99)", "0.90× (slower)", "1.01× (no clear difference, 95% CI 0.95–1.08)".
+/// "1.96× (95% CI 1.93–1.99)", "0.90× (slower)", "1.01× (no clear difference, 95% CI 0.95–1.08)",
+/// "1.00× (within 2%)".
 fn speedup_words(r: &SummaryRow) -> String {
     let x = r.speedup.unwrap_or(0.0);
     let mut notes: Vec<String> = Vec::new();
     match pace(r) {
         Pace::Faster => {}
-        Pace::Same => notes.push("no clear difference".into()),
+        Pace::Same => notes.push("within 2%".into()),
+        Pace::Unclear => notes.push("no clear difference".into()),
         Pace::Slower => notes.push("slower".into()),
     }
     if let (Some(lo), Some(hi)) = (r.speedup_ci_low, r.speedup_ci_high) {

@@ -201,8 +201,11 @@ where
 {
     let style = text(NOTE_PX, INK, HPos::Center, VPos::Bottom);
     let (tw, _) = screen.estimate_text_size(&b.label, &style)?;
-    if tw as i32 > bar_px.max(0) + 14 {
-        return Ok(()); // too narrow for neighbours' labels: the numbers are in REPORT.md
+    // Bars sit one slot (BAR / 0.8 of the bar) apart: a wider label would run into its
+    // neighbour's. Then the numbers are left to REPORT.md's table.
+    let slot_px = (bar_px as f64 / BAR) as i32;
+    if tw as i32 + 4 > slot_px {
+        return Ok(());
     }
     let above = b
         .value
