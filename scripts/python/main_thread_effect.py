@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Does CPython run the same code at the same speed in the main thread and in a started thread?
+
+Alternates the same CPU burn (the concbench kernel, 8 units) in the main thread and in one
+threading.Thread, and prints the medians and the median of the paired ratios. On the 2-core
+machine concbench was developed on, the started thread was 2-6 % faster, which is why
+py-sequential runs its jobs in one started thread (see concbench_workload.py).
+
+    python3 -I -S scripts/python/main_thread_effect.py [pairs]
+"""
+
+import statistics
+import sys
+import threading
+import time
+
+MASK = (1 << 64) - 1
+
+
+def burn(n):
+    x = 0x9E3779B97F4A7C15
+    for i in range(n):
+        x = (x * 0x5851F42D4C957F2D + i) & MASK
+        x ^= x >> 29
+    return x
+
+
+N = 70000
+
+
+def in_main():
+    s = time.perf_counter()
+    for _ in range(8):
+        burn(N)
+    return time.perf_counter() - s
+
+
+def in_thread():
+    s = time.perf_counter()
+    t = threading.Thread(target=lambda: [burn(N) for _ in range(8)])
+    t.start()
+    t.join()
+    return time.perf_counter() - s
+
+
+def main():
+    pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 25
+    a, b = [], []
+    for _ in range(pairs):
+        a.append(in_main())
+        b.append(in_thread())
+    print("Python %s, %d pairs" % (sys.version.split()[0], pairs))
+    print("main thread    median %.1f ms" % (statistics.median(a) * 1e3))
+    print("started thread median %.1f ms" % (statistics.median(b) * 1e3))
+    print("main / started: ratio of medians %.3f, median of paired ratios %.3f" % (
+        statistics.median(a) / statistics.median(b),
+        statistics.median([x / y for x, y in zip(a, b)])))
+
+
+if __name__ == "__main__":
+    main()
