@@ -20,7 +20,8 @@ just after the last worker is joined (so multiprocessing children, reaped by joi
 counted). Starting and joining threads or processes is inside; interpreter start-up and
 calibration are outside (concbench measures the start-up separately and records it).
 
-The sequential baseline runs every job in turn in one started thread (see run_sequential).
+Every arm runs its Python work in started threads, never in a main thread (see
+run_sequential): the sequential baseline in one, each multiprocessing child in one.
 
 Work distribution, as in the tutorial but for N workers: worker w takes jobs w, w+N, w+2N, ...
 (the tutorial gives all squares to one thread and all cubes to the other; with 8 equal jobs on
@@ -130,11 +131,18 @@ def run_threads(jobs, unit, workers):
 # --- processes -------------------------------------------------------------------------------
 
 
-def process_worker(jobs, indices, unit, queue, w):
+def process_jobs(jobs, indices, unit, queue):
     for i in indices:
         value = run_job(jobs[i], unit)
         result.append((i, value))  # this process's own copy of the list
         queue.put(("done", i, value))
+
+
+def process_worker(jobs, indices, unit, queue, w):
+    # In a started thread, like every other arm's Python work (see run_sequential).
+    t = threading.Thread(target=process_jobs, args=(jobs, indices, unit, queue))
+    t.start()
+    t.join()
     queue.put(("bye", w, len(result)))
 
 
@@ -174,10 +182,11 @@ def sequential_worker(jobs, unit):
 
 def run_sequential(jobs, unit, _workers):
     # Every job in turn, in ONE thread started here rather than in the main thread: on the
-    # machines this was measured on, CPython ran the same bytecode 2-6 % faster in a started
+    # machine this was developed on, CPython ran the same bytecode 2-6 % faster in a started
     # thread than in the main thread (scripts/python/main_thread_effect.py), which would show
     # up as a "speedup" of py-threads that has nothing to do with threads running in
-    # parallel. The best sequential run is the baseline (Hoefler & Belli, rule 1).
+    # parallel. So every arm runs its Python work in started threads: this one, py-threads'
+    # workers, and one thread in each py-processes child; main threads only start and join.
     t = threading.Thread(target=sequential_worker, args=(jobs, unit))
     t.start()
     t.join()

@@ -21,10 +21,11 @@
 //!   some trials) is not part of what the tutorial compares; it is measured separately
 //!   (`python.startup_s` in meta.json). concbench still measures the whole child from outside
 //!   (wall, and CPU from wait4), and refuses a report that claims more than that.
-//! - **Baseline.** `py-sequential` runs every job in turn in one started thread, not in the
-//!   main thread: CPython ran the same bytecode 2-6 % faster in a started thread on the
-//!   development machine (`scripts/python/main_thread_effect.py`), which would otherwise pass
-//!   for a speedup of `py-threads`. The best sequential run is the baseline.
+//! - **Where the work runs.** Always in started threads, never in a main thread: `py-sequential`
+//!   runs every job in turn in one started thread and each `py-processes` child in one too.
+//!   CPython ran the same bytecode 2-6 % faster in a started thread on the development
+//!   machine (`scripts/python/main_thread_effect.py`), which would otherwise pass for a speedup
+//!   of `py-threads` (and a slowdown of the processes).
 //! - **Verification.** The script prints every result; they are parsed and returned in job
 //!   order, so the experiment checks them against the reference like any other strategy's.
 
