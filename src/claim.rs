@@ -488,9 +488,9 @@ fn speed_row(
     let ci = (row.speedup_ci_low?, row.speedup_ci_high?);
     let fmt_ms = |s: f64| format!("{:.1} ms", s * 1e3);
     let mut evidence = format!(
-        "speedup {speedup:.2}x, 95% CI [{:.2}, {:.2}]; medians {baseline} {} vs {} {}; {} reps, {} workers, {} cores",
-        ci.0,
-        ci.1,
+        "speedup {speedup:.2}x, 95% CI [{}, {}]; medians {baseline} {} vs {} {}; {} reps, {} workers, {} cores",
+        verdict::bound(ci.0, THRESHOLD),
+        verdict::bound(ci.1, THRESHOLD),
         fmt_ms(base.wall_median_s),
         spec.strategy,
         fmt_ms(row.wall_median_s),

@@ -78,18 +78,27 @@ pub fn judge(direction: Direction, ci: (f64, f64), threshold: f64) -> Verdict {
     }
 }
 
+/// A CI bound with 2 decimals, or as many more as it takes not to round it onto the
+/// threshold (1.0996 is below 1.10 and must not read "1.10 < 1.10").
+pub fn bound(x: f64, threshold: f64) -> String {
+    (2..=6)
+        .map(|d| (format!("{x:.d$}"), format!("{threshold:.d$}")))
+        .find(|(a, b)| a != b || x == threshold)
+        .map_or_else(|| format!("{x:.6}"), |(a, _)| a)
+}
+
 /// One line saying why, for a decided or undecided interval.
 pub fn reason(direction: Direction, ci: (f64, f64), threshold: f64) -> String {
-    let (low, high) = ci;
+    let (low, high) = (bound(ci.0, threshold), bound(ci.1, threshold));
     match judge(direction, ci, threshold) {
-        Verdict::Holds | Verdict::DoesNotHold if low > threshold => {
-            format!("CI low {low:.2} > {threshold:.2}: it speeds up")
+        Verdict::Holds | Verdict::DoesNotHold if ci.0 > threshold => {
+            format!("CI low {low} > {threshold:.2}: it speeds up")
         }
         Verdict::Holds | Verdict::DoesNotHold => {
-            format!("CI high {high:.2} < {threshold:.2}: no real speedup")
+            format!("CI high {high} < {threshold:.2}: no real speedup")
         }
         Verdict::Inconclusive => {
-            format!("CI [{low:.2}, {high:.2}] straddles {threshold:.2}")
+            format!("CI [{low}, {high}] straddles {threshold:.2}")
         }
     }
 }
@@ -138,5 +147,6 @@ mod tests {
         assert!(reason(SpeedsUp, (1.9, 2.1), THRESHOLD).contains("CI low 1.90"));
         assert!(reason(DoesNotSpeedUp, (0.9, 1.0), THRESHOLD).contains("CI high 1.00"));
         assert!(reason(SpeedsUp, (1.0, 1.2), THRESHOLD).contains("straddles"));
+        assert!(reason(DoesNotSpeedUp, (0.9, 1.0996), THRESHOLD).contains("CI high 1.0996 < 1.10"));
     }
 }
