@@ -68,6 +68,7 @@ fn context() -> StrategyContext {
         worker_exe: env!("CARGO_BIN_EXE_concbench").into(),
         worker_args: vec![],
         timeout: TIMEOUT,
+        runtime: Default::default(),
     }
 }
 

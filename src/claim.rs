@@ -307,12 +307,12 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
         )));
     }
     let started = Instant::now();
-    strategy::set_runtime_settings(RuntimeSettings {
+    experiment::check_writable(&args.out)?;
+    let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
+    ctx.runtime = RuntimeSettings {
         python: args.python.clone(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
-    });
-    experiment::check_writable(&args.out)?;
-    let ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
+    };
     let selected: Vec<&str> = STATEMENTS
         .iter()
         .map(|(c, _)| *c)

@@ -169,12 +169,16 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
         },
         sampler: None,
         mismatches: 0,
-        python: strategy::python::describe_for_plan(&plan.strategies, calibration.as_ref()),
+        python: strategy::python::describe_for_plan(
+            &plan.strategies,
+            calibration.as_ref(),
+            ctx.runtime.python.as_deref(),
+        ),
         gil_switch_interval_ms: plan
             .strategies
             .iter()
             .any(|s| s.name == strategy::gil::INFO.name)
-            .then(|| strategy::runtime_settings().switch_interval.as_secs_f64() * 1e3),
+            .then_some(ctx.runtime.switch_interval.as_secs_f64() * 1e3),
         bootstrap: Some(crate::stats::BootstrapSettings::default()),
         claims: None,
     };

@@ -250,12 +250,14 @@ fn random_seed() -> u64 {
 }
 
 fn run(args: &RunArgs) -> Result<ExitCode, Error> {
-    strategy::set_runtime_settings(strategy::RuntimeSettings {
+    let runtime = strategy::RuntimeSettings {
         python: args.python.clone(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
-    });
+    };
     let mut plan = args.plan()?;
-    if let Some(notice) = strategy::python::drop_unavailable(&mut plan.strategies) {
+    if let Some(notice) =
+        strategy::python::drop_unavailable(&mut plan.strategies, runtime.python.as_deref())
+    {
         eprintln!("concbench: {notice}");
         if plan.strategies.is_empty() {
             return Err(Error::Usage("no strategy left to run".into()));
@@ -263,6 +265,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     }
     experiment::check_writable(&plan.out_dir)?;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
+    ctx.runtime = runtime;
     if let Some(f) = &args.worker_fault {
         ctx.worker_args = vec![
             "--fault".into(),

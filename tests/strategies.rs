@@ -12,6 +12,7 @@ fn ctx() -> StrategyContext {
         worker_exe: env!("CARGO_BIN_EXE_concbench").into(),
         worker_args: Vec::new(),
         timeout: Duration::from_secs(60),
+        runtime: Default::default(),
     }
 }
 

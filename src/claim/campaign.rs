@@ -127,7 +127,11 @@ pub fn run(cfg: &Config, claims: &[&SpeedClaim], ctx: &StrategyContext) -> Resul
         .iter()
         .map(|&(_, name)| strategy::find(name))
         .collect::<Result<_>>()?;
-    let python = strategy::python::describe_for_plan(&infos, calibration.as_ref());
+    let python = strategy::python::describe_for_plan(
+        &infos,
+        calibration.as_ref(),
+        ctx.runtime.python.as_deref(),
+    );
     let mut configs: Vec<Config1> = Vec::new();
     for (&(variant, _), info) in wanted.iter().zip(&infos) {
         let (unit, unit_ms) = match variant {
@@ -339,7 +343,7 @@ pub fn run(cfg: &Config, claims: &[&SpeedClaim], ctx: &StrategyContext) -> Resul
         reps_reached,
         stop_reason,
         python,
-        switch_interval_ms: strategy::runtime_settings().switch_interval.as_secs_f64() * 1e3,
+        switch_interval_ms: ctx.runtime.switch_interval.as_secs_f64() * 1e3,
         strategies,
         variants,
         timeouts,

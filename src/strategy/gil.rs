@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{Strategy, StrategyInfo, StrategyOutput, runtime_settings};
+use super::{Strategy, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
 use crate::workload::{Job, WorkUnit, burn};
 
@@ -38,10 +38,10 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "gil",
     summary: "N threads that must hold one global lock to compute (a model of CPython's GIL)",
     uses_workers: true,
-    build: |workers, _ctx| {
+    build: |workers, ctx| {
         Ok(Box::new(GilThreads::new(
             workers,
-            runtime_settings().switch_interval,
+            ctx.runtime.switch_interval,
         )))
     },
 };

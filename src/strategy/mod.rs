@@ -13,7 +13,6 @@ pub mod sequential;
 pub mod threads;
 
 use std::path::PathBuf;
-use std::sync::RwLock;
 use std::time::Duration;
 
 use crate::measure::usage::CpuTimes;
@@ -82,6 +81,8 @@ pub struct StrategyContext {
     pub worker_args: Vec<String>,
     /// A trial that takes longer is stopped and reported as hung.
     pub timeout: Duration,
+    /// The Python interpreter and the gil model's switch interval.
+    pub runtime: RuntimeSettings,
 }
 
 impl StrategyContext {
@@ -93,6 +94,7 @@ impl StrategyContext {
             worker_exe,
             worker_args: Vec::new(),
             timeout,
+            runtime: RuntimeSettings::default(),
         })
     }
 }
@@ -161,8 +163,8 @@ pub fn names() -> Vec<&'static str> {
 /// The baseline of the Rust strategies (and of the gil model, which runs Rust code).
 pub const BASELINE: &str = "sequential";
 
-/// Settings of the runtimes that concbench models (`gil`) or runs (`py-*`). The front end sets
-/// them once from its flags before building strategies; strategies read them when built.
+/// Settings of the runtimes that concbench models (`gil`) or runs (`py-*`), from the front
+/// end's flags; part of the [`StrategyContext`] every strategy is built with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeSettings {
     /// The Python interpreter (`--python`); `None` means `python3` from PATH.
@@ -178,22 +180,4 @@ impl Default for RuntimeSettings {
             switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
         }
     }
-}
-
-static RUNTIME: RwLock<Option<RuntimeSettings>> = RwLock::new(None);
-
-/// Set the runtime settings used by strategies built from now on.
-pub fn set_runtime_settings(settings: RuntimeSettings) {
-    if let Ok(mut r) = RUNTIME.write() {
-        *r = Some(settings);
-    }
-}
-
-/// The current runtime settings (the defaults unless [`set_runtime_settings`] was called).
-pub fn runtime_settings() -> RuntimeSettings {
-    RUNTIME
-        .read()
-        .ok()
-        .and_then(|r| r.clone())
-        .unwrap_or_default()
 }

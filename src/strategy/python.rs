@@ -156,8 +156,7 @@ impl Kind {
 }
 
 fn build(kind: Kind, workers: usize, ctx: &StrategyContext) -> Result<Box<dyn Strategy>> {
-    let requested = super::runtime_settings().python;
-    let interp = interpreter(requested.as_deref()).map_err(Error::Measurement)?;
+    let interp = interpreter(ctx.runtime.python.as_deref()).map_err(Error::Measurement)?;
     Ok(Box::new(PyStrategy {
         kind,
         workers,
@@ -275,12 +274,14 @@ fn write_script() -> std::io::Result<PathBuf> {
 
 /// Remove the py-* strategies from `strategies` when the interpreter is unusable; returns the
 /// one-line notice to print, or `None` when nothing was removed.
-pub fn drop_unavailable(strategies: &mut Vec<&'static StrategyInfo>) -> Option<String> {
+pub fn drop_unavailable(
+    strategies: &mut Vec<&'static StrategyInfo>,
+    python: Option<&Path>,
+) -> Option<String> {
     if !strategies.iter().any(|s| is_python(s)) {
         return None;
     }
-    let requested = super::runtime_settings().python;
-    let reason = interpreter(requested.as_deref()).err()?;
+    let reason = interpreter(python).err()?;
     let skipped: Vec<&str> = strategies
         .iter()
         .filter(|s| is_python(s))
@@ -299,11 +300,12 @@ pub fn drop_unavailable(strategies: &mut Vec<&'static StrategyInfo>) -> Option<S
 pub fn describe_for_plan(
     strategies: &[&'static StrategyInfo],
     calibration: Option<&Calibration>,
+    python: Option<&Path>,
 ) -> Option<PythonInfo> {
     if !strategies.iter().any(|s| is_python(s)) {
         return None;
     }
-    let interp = interpreter(super::runtime_settings().python.as_deref()).ok()?;
+    let interp = interpreter(python).ok()?;
     let mut info = interp.info.clone();
     if let Some(c) = calibration {
         info.cpu_calibration = calibrate(&interp, c.iters, c.target_ms).ok();
