@@ -1,6 +1,7 @@
 //! The readable table printed on stdout at the end of a run.
 
 use std::fmt::Write;
+use std::io::Write as _;
 
 use crate::records::{Meta, SummaryRow};
 
@@ -10,7 +11,7 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
     let m = &meta.machine;
     let _ = writeln!(
         s,
-        "concbench {} on {} ({} logical cores, {}), {} reps after {} warm-up, median wall time",
+        "concbench {} on {} ({} logical cores, {}), {} reps after {} warm-up; medians, speedup = baseline median / this median",
         meta.concbench_version,
         m.hostname,
         m.logical_cores,
@@ -20,7 +21,7 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<8} {:<12} {:>7} {:>11} {:>11} {:>10} {:>8} {:>10} {:>7}",
+        "{:<8} {:<13} {:>7} {:>11} {:>11} {:>10} {:>8} {:>14} {:>10} {:>7}",
         "variant",
         "strategy",
         "workers",
@@ -28,13 +29,14 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         "cpu",
         "cores busy",
         "speedup",
+        "95% CI",
         "efficiency",
         "correct"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:<8} {:<12} {:>7} {:>11} {:>11} {:>10.2} {:>8} {:>10} {:>7}",
+            "{:<8} {:<13} {:>7} {:>11} {:>11} {:>10.2} {:>8} {:>14} {:>10} {:>7}",
             r.variant.name(),
             r.strategy,
             r.workers,
@@ -42,6 +44,10 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
             format_seconds(r.cpu_total_median_s),
             r.cores_busy_median,
             r.speedup.map_or("-".into(), |x| format!("{x:.2}x")),
+            match (r.speedup_ci_low, r.speedup_ci_high) {
+                (Some(lo), Some(hi)) => format!("[{lo:.2}, {hi:.2}]"),
+                _ => "-".into(),
+            },
             r.efficiency
                 .map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
             if r.all_correct { "yes" } else { "NO" }
@@ -59,4 +65,11 @@ pub fn format_seconds(s: f64) -> String {
     } else {
         format!("{:.0} µs", s * 1e6)
     }
+}
+
+/// Print to stdout, ignoring a closed pipe (`concbench | head`): results are already on disk,
+/// and a reader that went away is no reason to panic or to fail the run.
+pub fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

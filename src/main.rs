@@ -277,10 +277,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         ];
     }
     let outcome = experiment::run(&plan, &ctx)?;
-    print!(
-        "{}",
-        console::summary_table(&outcome.summary, &outcome.meta)
-    );
+    console::emit(&console::summary_table(&outcome.summary, &outcome.meta));
     // The speed claims this run's data supports (C4 and C5 need `concbench claim`).
     let verdicts = claim::speedup_verdicts(&outcome.summary, &outcome.meta);
     let claims_csv = outcome.out_dir.join(records::CLAIMS_CSV);
@@ -288,19 +285,19 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         let _ = std::fs::remove_file(&claims_csv);
     } else {
         records::write_csv(&claims_csv, &verdicts)?;
-        print!(
-            "{}",
-            claim::claims_table(&verdicts, outcome.meta.machine.available_parallelism)
-        );
-        println!(
-            "(C4 and C5 are demonstrations, and undecided intervals get more reps: `concbench claim`)"
+        console::emit(&claim::claims_table(
+            &verdicts,
+            outcome.meta.machine.available_parallelism,
+        ));
+        console::emit(
+            "(C4 and C5 are demonstrations, and undecided intervals get more reps: `concbench claim`)\n",
         );
     }
     concbench::report::generate(&outcome.out_dir)?;
-    println!(
-        "results, charts and REPORT.md in {}",
+    console::emit(&format!(
+        "results, charts and REPORT.md in {}\n",
         outcome.out_dir.display()
-    );
+    ));
     if outcome.meta.mismatches > 0 {
         eprintln!(
             "concbench: {} trial(s) returned wrong results (marked correct=false in runs.csv)",

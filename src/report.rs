@@ -55,13 +55,13 @@ pub fn generate(dir: &Path) -> Result<()> {
 pub fn run_cli(args: &ReportArgs) -> Result<()> {
     let started = std::time::Instant::now();
     generate(&args.input)?;
-    println!(
-        "wrote {} and {} charts (SVG + PNG) in {} in {:.2} s",
+    crate::console::emit(&format!(
+        "wrote {} and {} charts (SVG + PNG) in {} in {:.2} s\n",
         args.input.join(REPORT_MD).display(),
         CHARTS.len(),
         args.input.join(CHARTS_DIR).display(),
         started.elapsed().as_secs_f64()
-    );
+    ));
     Ok(())
 }
 

@@ -5,6 +5,16 @@ use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_concbench");
 
+/// The tests here run concbench processes that measure CPU time: one at a time, so that
+/// on a 2-core machine one test's workers don't steal another's cores.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A fresh, empty folder for one test.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("concbench-cli-{}-{name}", std::process::id()));
@@ -46,6 +56,7 @@ fn column(path: &Path, name: &str) -> Vec<String> {
 
 #[test]
 fn a_small_run_writes_the_four_files_with_their_schemas() {
+    let _serial = serial();
     let out = scratch("schemas");
     let o = concbench(&[
         "run",
@@ -162,6 +173,7 @@ fn a_small_run_writes_the_four_files_with_their_schemas() {
 
 #[test]
 fn cpu_bound_sequential_keeps_one_core_busy_and_sleep_keeps_none() {
+    let _serial = serial();
     // Its own process, so no other test's threads count in its CPU time.
     let out = scratch("cores");
     let o = concbench(&[
@@ -169,7 +181,7 @@ fn cpu_bound_sequential_keeps_one_core_busy_and_sleep_keeps_none() {
         "--strategy",
         "sequential",
         "--reps",
-        "3",
+        "5",
         "--cpu-ms",
         "30",
         "--sleep-ms",
@@ -219,6 +231,7 @@ fn assert_rejected(args: &[&str], expect: &str) {
 
 #[test]
 fn bad_input_gets_one_line_and_exit_2() {
+    let _serial = serial();
     let cases: &[(&[&str], &str)] = &[
         (&["--workers", "0"], "--workers"),
         (&["--workers", "-2"], "--workers"),
@@ -253,6 +266,7 @@ fn bad_input_gets_one_line_and_exit_2() {
 
 #[test]
 fn an_unwritable_out_is_rejected_before_anything_runs() {
+    let _serial = serial();
     let dir = scratch("unwritable");
     let file = dir.join("a-file");
     std::fs::write(&file, "").unwrap();
@@ -263,6 +277,7 @@ fn an_unwritable_out_is_rejected_before_anything_runs() {
 
 #[test]
 fn a_failing_worker_fails_the_run_but_keeps_the_rows_measured() {
+    let _serial = serial();
     for (fault, expect) in [
         ("crash@1", "SIGABRT"),
         ("hang@0", "timed out"),
@@ -310,6 +325,7 @@ fn a_failing_worker_fails_the_run_but_keeps_the_rows_measured() {
 
 #[test]
 fn help_and_version_work() {
+    let _serial = serial();
     let o = concbench(&["--help"]);
     assert!(o.status.success());
     let help = String::from_utf8_lossy(&o.stdout);
@@ -334,4 +350,32 @@ fn help_and_version_work() {
     let o = concbench(&["--version"]);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn a_reader_that_goes_away_is_no_reason_to_panic() {
+    let _serial = serial();
+    // `concbench | head -1`: stdout closes before the table is printed.
+    let out = scratch("epipe");
+    let mut child = Command::new(BIN)
+        .args([
+            "--variant",
+            "sleep",
+            "--strategy",
+            "sequential",
+            "--reps",
+            "1",
+        ])
+        .args(["--sleep-ms", "1", "--quiet", "--out", out.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.join("runs.csv").exists());
+    let _ = std::fs::remove_dir_all(&out);
 }
