@@ -1,0 +1,160 @@
+//! C4, processes share no memory: children append to their own copy of a global list, while
+//! threads of one process append to the one list.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{jobs_json, python_demo, row, tutorial_jobs};
+use crate::claim::Verdict;
+use crate::error::Result;
+use crate::records::ClaimRow;
+use crate::strategy::python::Interpreter;
+use crate::strategy::{self, StrategyContext};
+use crate::worker;
+use crate::workload::{WorkUnit, reference_results, run_job};
+
+/// The tutorial's list, for the threads' side of C4: threads of concbench append to it.
+static THREAD_RESULT: Mutex<Vec<i128>> = Mutex::new(Vec::new());
+
+/// C4 in Rust: the processes strategy's children append to their own global list; concbench's
+/// copy stays empty. Threads of one process append to the one list.
+pub fn c4_rust(ctx: &StrategyContext, workers: usize) -> Result<ClaimRow> {
+    let jobs = tutorial_jobs();
+    let reference = reference_results(&jobs);
+    let mut p = (strategy::find("processes")?.build)(workers, ctx)?;
+    let out = p.run(&jobs, WorkUnit::Sleep(Duration::from_millis(1)))?;
+    let parent = worker::appended_in_this_process();
+    let children: usize = out.child_appends.iter().sum();
+    let correct = out
+        .results
+        .iter()
+        .zip(&reference)
+        .filter(|(a, b)| a == b)
+        .count();
+
+    let list = |f: &mut dyn FnMut(&mut Vec<i128>)| {
+        let mut l = THREAD_RESULT.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut l)
+    };
+    list(&mut |l| l.clear());
+    std::thread::scope(|s| {
+        for w in 0..workers {
+            let jobs = &jobs;
+            s.spawn(move || {
+                for job in jobs.iter().skip(w).step_by(workers) {
+                    let v = run_job(*job, WorkUnit::Sleep(Duration::from_millis(1)));
+                    THREAD_RESULT
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(v);
+                }
+            });
+        }
+    });
+    let mut threads_len = 0;
+    list(&mut |l| threads_len = l.len());
+
+    let holds = parent == 0 && children == jobs.len() && correct == jobs.len();
+    let evidence = format!(
+        "{workers} worker processes appended {} items to their global list; concbench's list after them: [] ({parent} items); \
+         results arrived over pipes ({correct}/{} correct). {workers} threads appending to one global list: {threads_len} items in it",
+        out.child_appends
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join("+"),
+        jobs.len()
+    );
+    Ok(if holds && threads_len == jobs.len() {
+        row(
+            "C4",
+            "rust-processes",
+            evidence,
+            Verdict::Holds,
+            "each child changed only its own copy; the results needed IPC (pipes), while threads' appends are shared",
+        )
+    } else {
+        row(
+            "C4",
+            "rust-processes",
+            evidence,
+            Verdict::DoesNotHold,
+            "the parent saw the children's appends, or results were lost",
+        )
+    })
+}
+
+#[derive(Deserialize)]
+struct MemoryDemo {
+    processes: MemoryProcesses,
+    threads: MemoryThreads,
+}
+
+#[derive(Deserialize)]
+struct MemoryProcesses {
+    parent_result: Vec<String>,
+    child_lengths: Vec<usize>,
+    via_queue: Vec<String>,
+    exitcodes: Vec<i32>,
+}
+
+#[derive(Deserialize)]
+struct MemoryThreads {
+    parent_result: Vec<String>,
+}
+
+/// C4 in CPython: the tutorial itself (children append to `result`, the parent prints
+/// `result []`), plus the results that came back over a Queue and the threads' contrast.
+pub fn c4_python(interp: &Interpreter, workers: usize) -> Result<ClaimRow> {
+    let jobs = tutorial_jobs();
+    let mut reference: Vec<String> = reference_results(&jobs)
+        .iter()
+        .map(i128::to_string)
+        .collect();
+    let d: MemoryDemo = python_demo(
+        interp,
+        "demo-memory",
+        serde_json::json!({ "jobs": jobs_json(&jobs), "workers": workers }),
+    )?;
+    let mut via_queue = d.processes.via_queue.clone();
+    via_queue.sort();
+    reference.sort();
+    let children: usize = d.processes.child_lengths.iter().sum();
+    let holds = d.processes.parent_result.is_empty()
+        && children == jobs.len()
+        && via_queue == reference
+        && d.processes.exitcodes.iter().all(|&c| c == 0);
+    let evidence = format!(
+        "{workers} multiprocessing.Process appended {} items to the global `result`; then the parent printed: result [{}]; \
+         the results came back only through a multiprocessing.Queue ({}/{}). {workers} threading.Thread: result has {} items",
+        d.processes
+            .child_lengths
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join("+"),
+        d.processes.parent_result.join(", "),
+        via_queue.len(),
+        jobs.len(),
+        d.threads.parent_result.len()
+    );
+    Ok(if holds && d.threads.parent_result.len() == jobs.len() {
+        row(
+            "C4",
+            "cpython-multiprocessing",
+            evidence,
+            Verdict::Holds,
+            "as in the tutorial: `result []` in the parent; results need IPC (a Queue), while threads share the list",
+        )
+    } else {
+        row(
+            "C4",
+            "cpython-multiprocessing",
+            evidence,
+            Verdict::DoesNotHold,
+            "the parent saw the children's appends, or results were lost",
+        )
+    })
+}

@@ -1,0 +1,121 @@
+//! The speed claims' verdicts from a summary: the speedup's bootstrap interval against the
+//! threshold, with the evidence in words.
+
+use std::fmt::Write as _;
+
+use super::{SPEED_CLAIMS, SpeedClaim, THRESHOLD, Verdict, is_cpython, judge, statement, verdict};
+use crate::records::{ClaimRow, Meta, SummaryRow};
+use crate::strategy;
+use crate::workload::Variant;
+
+/// The verdict of one speed claim from a summary (the row of its strategy with the most
+/// workers, and that row's baseline). `None` when the summary lacks the data.
+pub fn judge_speed(
+    spec: &SpeedClaim,
+    summary: &[SummaryRow],
+    cores: usize,
+    context: &str,
+) -> Option<ClaimRow> {
+    let row = summary
+        .iter()
+        .filter(|r| r.variant == spec.variant && r.strategy == spec.strategy && r.workers >= 2)
+        .max_by_key(|r| r.workers)?;
+    speed_row(spec, row, summary, cores, context)
+}
+
+fn speed_row(
+    spec: &SpeedClaim,
+    row: &SummaryRow,
+    summary: &[SummaryRow],
+    cores: usize,
+    context: &str,
+) -> Option<ClaimRow> {
+    let baseline = strategy::baseline_of(spec.strategy);
+    let base = summary
+        .iter()
+        .find(|r| r.variant == spec.variant && r.strategy == baseline && r.items == row.items)?;
+    let speedup = row.speedup?;
+    let ci = (row.speedup_ci_low?, row.speedup_ci_high?);
+    let fmt_ms = |s: f64| format!("{:.1} ms", s * 1e3);
+    let mut evidence = format!(
+        "speedup {speedup:.2}x, 95% CI [{}, {}]; medians {baseline} {} vs {} {}; {} reps, {} workers, {} cores",
+        verdict::bound(ci.0, THRESHOLD),
+        verdict::bound(ci.1, THRESHOLD),
+        fmt_ms(base.wall_median_s),
+        spec.strategy,
+        fmt_ms(row.wall_median_s),
+        row.reps.min(base.reps),
+        row.workers,
+        cores
+    );
+    if !context.is_empty() {
+        let _ = write!(evidence, "; {context}");
+    }
+    if !row.all_correct || !base.all_correct {
+        evidence.push_str("; WRONG RESULTS in some trials");
+    }
+    let (verdict, reason) = if spec.variant == Variant::Cpu && cores < 2 {
+        (
+            Verdict::Inconclusive,
+            "only 1 core available: CPU-bound work cannot run in parallel on this machine".into(),
+        )
+    } else {
+        let v = judge(spec.direction, ci, THRESHOLD);
+        let mut reason = verdict::reason(spec.direction, ci, THRESHOLD);
+        if v == Verdict::Inconclusive {
+            let _ = write!(reason, " after {} reps", row.reps);
+        }
+        (v, reason)
+    };
+    Some(ClaimRow {
+        claim: spec.claim.into(),
+        statement: statement(spec.claim).into(),
+        subject: spec.subject.into(),
+        evidence,
+        verdict: verdict.to_string(),
+        reason,
+    })
+}
+
+/// Verdicts of the speed claims that a run's summary supports (the default run prints these).
+pub fn speedup_verdicts(summary: &[SummaryRow], meta: &Meta) -> Vec<ClaimRow> {
+    let cores = meta.machine.available_parallelism;
+    SPEED_CLAIMS
+        .iter()
+        .filter_map(|spec| {
+            let context = context_for(spec, meta.python.as_ref(), meta.gil_switch_interval_ms);
+            let mut row = judge_speed(spec, summary, cores, &context)?;
+            if row.verdict == Verdict::Inconclusive.as_str() && !row.reason.starts_with("only 1") {
+                row.reason
+                    .push_str(" (fixed --reps; `concbench claim` adds reps until it decides)");
+            }
+            Some(row)
+        })
+        .collect()
+}
+
+/// What a speed claim's evidence should say about its runtime.
+pub fn context_for(
+    spec: &SpeedClaim,
+    python: Option<&strategy::python::PythonInfo>,
+    switch_interval_ms: Option<f64>,
+) -> String {
+    if spec.strategy == strategy::gil::INFO.name {
+        return switch_interval_ms
+            .map(|ms| format!("model switch interval {ms} ms"))
+            .unwrap_or_default();
+    }
+    if is_cpython(spec.subject) {
+        return python
+            .map(|p| {
+                format!(
+                    "{} {}, GIL {}",
+                    p.implementation,
+                    p.version,
+                    if p.gil_on() { "on" } else { "off" }
+                )
+            })
+            .unwrap_or_default();
+    }
+    String::new()
+}

@@ -1,0 +1,220 @@
+//! The interpreter: found (`python3` from PATH or `--python`), probed once per process, and
+//! described for meta.json.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::calibration::{PyCalibration, calibrate};
+use super::script::{ScriptError, run_script};
+use super::{SCRIPT, StrategyInfo, is_python};
+use crate::workload::Calibration;
+
+/// What meta.json records about the interpreter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonInfo {
+    /// What was asked for: `python3` (from PATH) or the `--python` path.
+    pub requested: String,
+    /// The interpreter's own `sys.executable`, used for every run.
+    pub executable: String,
+    pub version: String,
+    pub implementation: String,
+    /// `sys._is_gil_enabled()`; `None` where it does not exist (before 3.13), see `gil`.
+    pub gil_enabled: Option<bool>,
+    /// The GIL status in words, with where it comes from.
+    pub gil: String,
+    /// `sys.getswitchinterval()` in ms.
+    pub switch_interval_ms: f64,
+    /// `multiprocessing.get_start_method()`: fork, spawn or forkserver.
+    pub start_method: String,
+    /// Wall time of one `python -I -S script info` launch: interpreter start-up and imports, which
+    /// the timed work excludes.
+    pub startup_s: f64,
+    /// The script that ran (a temporary copy of the embedded one) and its FNV-1a hash.
+    pub script: String,
+    pub script_fnv1a: String,
+    /// The Python kernel's calibration to the run's CPU unit, when the cpu variant ran.
+    pub cpu_calibration: Option<PyCalibration>,
+    /// What the py-* figures time.
+    pub timing: String,
+}
+
+impl PythonInfo {
+    /// Whether threads share one GIL: `sys._is_gil_enabled()` where it exists, otherwise true
+    /// for CPython (every CPython before 3.13 has a GIL).
+    pub fn gil_on(&self) -> bool {
+        self.gil_enabled.unwrap_or(self.implementation == "CPython")
+    }
+}
+
+const TIMING: &str = "work only: perf_counter() and getrusage(SELF)+getrusage(CHILDREN) read inside the interpreter just before the first job and just after the last worker is joined; interpreter start-up excluded (startup_s)";
+
+/// A probed interpreter, ready to run the script.
+#[derive(Debug)]
+pub struct Interpreter {
+    pub exe: PathBuf,
+    pub script: PathBuf,
+    pub info: PythonInfo,
+}
+
+/// What `--python` names, for messages.
+pub fn describe_request(requested: Option<&Path>) -> String {
+    requested.map_or_else(|| "python3".to_string(), |p| p.display().to_string())
+}
+
+type Probed = std::result::Result<Arc<Interpreter>, String>;
+
+/// Probe an interpreter once per process (`None`: `python3` from PATH). The error is a
+/// one-line reason fit for a notice.
+pub fn interpreter(requested: Option<&Path>) -> std::result::Result<Arc<Interpreter>, String> {
+    static PROBES: Mutex<Vec<(Option<PathBuf>, Probed)>> = Mutex::new(Vec::new());
+    let key = requested.map(Path::to_path_buf);
+    let mut probes = PROBES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, p)) = probes.iter().find(|(k, _)| *k == key) {
+        return p.clone();
+    }
+    let probed = probe(requested);
+    probes.push((key, probed.clone()));
+    probed
+}
+
+#[derive(Deserialize)]
+struct InfoReply {
+    version: String,
+    implementation: String,
+    executable: String,
+    gil_enabled: Option<bool>,
+    switch_interval_s: f64,
+    start_method: String,
+}
+
+fn probe(requested: Option<&Path>) -> Probed {
+    let name = describe_request(requested);
+    let script = write_script().map_err(|e| format!("cannot write the workload script: {e}"))?;
+    let program = requested.map_or_else(|| PathBuf::from("python3"), Path::to_path_buf);
+    let run =
+        run_script(&program, &script, "info", "", Duration::from_secs(60)).map_err(
+            |e| match e {
+                ScriptError::Spawn(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    format!("no Python interpreter: '{name}' was not found")
+                }
+                e => format!("'{name}' is not a usable Python 3 interpreter: {e}"),
+            },
+        )?;
+    let reply: InfoReply = serde_json::from_str(run.stdout.trim())
+        .map_err(|_| format!("'{name}' did not answer like Python 3 (needs 3.8 or later)"))?;
+    let exe = if !reply.executable.is_empty() && Path::new(&reply.executable).is_file() {
+        PathBuf::from(&reply.executable)
+    } else {
+        program.clone()
+    };
+    let gil = match reply.gil_enabled {
+        Some(true) => "enabled (sys._is_gil_enabled() = True)".to_string(),
+        Some(false) => "disabled (sys._is_gil_enabled() = False: free-threaded build)".to_string(),
+        None if reply.implementation == "CPython" => format!(
+            "enabled (CPython {} predates sys._is_gil_enabled(); every build before 3.13 has a GIL)",
+            reply.version
+        ),
+        None => format!("unknown ({} {})", reply.implementation, reply.version),
+    };
+    // Start-up measured with the resolved executable, as the runs use it.
+    let startup_s = run_script(&exe, &script, "info", "", Duration::from_secs(60))
+        .map(|r| r.wall_s)
+        .unwrap_or(run.wall_s);
+    let info = PythonInfo {
+        requested: name,
+        executable: exe.display().to_string(),
+        version: reply.version,
+        implementation: reply.implementation,
+        gil_enabled: reply.gil_enabled,
+        gil,
+        switch_interval_ms: reply.switch_interval_s * 1e3,
+        start_method: reply.start_method,
+        startup_s,
+        script: script.display().to_string(),
+        script_fnv1a: format!("{:016x}", fnv1a(SCRIPT)),
+        cpu_calibration: None,
+        timing: TIMING.into(),
+    };
+    Ok(Arc::new(Interpreter { exe, script, info }))
+}
+
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
+    })
+}
+
+/// Write the embedded script to a temporary file named after its content (so concurrent
+/// concbench processes share it and a stale copy is never used).
+fn write_script() -> std::io::Result<PathBuf> {
+    let path = std::env::temp_dir().join(format!("concbench-workload-{:016x}.py", fnv1a(SCRIPT)));
+    if std::fs::read_to_string(&path).is_ok_and(|s| s == SCRIPT) {
+        return Ok(path);
+    }
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&tmp, SCRIPT)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// Remove the py-* strategies from `strategies` when the interpreter is unusable; returns the
+/// one-line notice to print, or `None` when nothing was removed.
+pub fn drop_unavailable(
+    strategies: &mut Vec<&'static StrategyInfo>,
+    python: Option<&Path>,
+) -> Option<String> {
+    if !strategies.iter().any(|s| is_python(s)) {
+        return None;
+    }
+    let reason = interpreter(python).err()?;
+    let skipped: Vec<&str> = strategies
+        .iter()
+        .filter(|s| is_python(s))
+        .map(|s| s.name)
+        .collect();
+    strategies.retain(|s| !is_python(s));
+    Some(format!(
+        "skipping {}: {reason} (install Python 3 or pass --python PATH)",
+        skipped.join(", ")
+    ))
+}
+
+/// The interpreter's description for meta.json when `strategies` include a py-* one,
+/// calibrated to the run's CPU unit when there is one (the runs then use exactly that
+/// calibration).
+pub fn describe_for_plan(
+    strategies: &[&'static StrategyInfo],
+    calibration: Option<&Calibration>,
+    python: Option<&Path>,
+) -> Option<PythonInfo> {
+    if !strategies.iter().any(|s| is_python(s)) {
+        return None;
+    }
+    let interp = interpreter(python).ok()?;
+    let mut info = interp.info.clone();
+    if let Some(c) = calibration {
+        info.cpu_calibration = calibrate(&interp, c.iters, c.target_ms).ok();
+    }
+    Some(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_interpreter_is_a_one_line_reason() {
+        let e = interpreter(Some(Path::new("/nonexistent/python-for-concbench"))).unwrap_err();
+        assert!(e.contains("not found"), "{e}");
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn the_script_is_embedded_and_hashed() {
+        assert!(SCRIPT.contains("def burn("));
+        assert_eq!(fnv1a(""), 0xCBF2_9CE4_8422_2325);
+    }
+}
