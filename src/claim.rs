@@ -244,20 +244,20 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
         records::write_csv::<records::SampleRow>(&out.join(records::SAMPLES_CSV), &[])?;
     }
     records::write_meta(&out.join(records::META_JSON), &meta)?;
-    print!("{}", claims_table(&rows, cores));
+    crate::console::emit(&claims_table(&rows, cores));
     if measured.is_some() {
         crate::report::generate(out)?;
-        println!(
-            "claims.csv, REPORT.md and the runs behind them in {} ({:.1} s)",
+        crate::console::emit(&format!(
+            "claims.csv, REPORT.md and the runs behind them in {} ({:.1} s)\n",
             out.display(),
             started.elapsed().as_secs_f64()
-        );
+        ));
     } else {
-        println!(
-            "claims.csv in {} ({:.1} s)",
+        crate::console::emit(&format!(
+            "claims.csv in {} ({:.1} s)\n",
             out.display(),
             started.elapsed().as_secs_f64()
-        );
+        ));
     }
     Ok(check_expectations(&args.expect, &rows))
 }
