@@ -19,12 +19,13 @@
 //! (speedup about N).
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::threads::run_on_queue;
 use super::{Strategy, StrategyInfo, StrategyOutput};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::workload::{Job, WorkUnit, burn};
 
 /// CPython's default switch interval (`sys.getswitchinterval()` = 0.005).
@@ -247,46 +248,27 @@ impl Strategy for GilThreads {
     }
     fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput> {
         let gil = Gil::new(self.interval);
-        let next = AtomicUsize::new(0);
-        let mut results = vec![0i128; jobs.len()];
-        let parts = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..self.workers)
-                .map(|me| {
-                    let (gil, next) = (&gil, &next);
-                    s.spawn(move || {
-                        // A new Python thread must take the GIL before running any bytecode.
-                        gil.take(me);
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&job) = jobs.get(i) else { break };
-                            match unit {
-                                WorkUnit::Sleep(d) => {
-                                    gil.release(me, false);
-                                    std::thread::sleep(d);
-                                    gil.take(me);
-                                }
-                                WorkUnit::Cpu { iters } => {
-                                    black_box(burn_holding(gil, me, iters));
-                                }
-                            }
-                            // Overflow was ruled out when the list was validated.
-                            done.push((i, job.task.apply(job.number).unwrap_or(0)));
-                        }
+        let results = run_on_queue(
+            self.workers,
+            jobs,
+            // A new Python thread must take the GIL before running any bytecode.
+            |me| gil.take(me),
+            |me, job| {
+                match unit {
+                    WorkUnit::Sleep(d) => {
                         gil.release(me, false);
-                        done
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join())
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(|_| Error::Measurement("a gil worker thread panicked".into()))?;
-        for (i, value) in parts.into_iter().flatten() {
-            results[i] = value;
-        }
+                        std::thread::sleep(d);
+                        gil.take(me);
+                    }
+                    WorkUnit::Cpu { iters } => {
+                        black_box(burn_holding(&gil, me, iters));
+                    }
+                }
+                // Overflow was ruled out when the list was validated.
+                job.task.apply(job.number).unwrap_or(0)
+            },
+            |me| gil.release(me, false),
+        )?;
         self.last_stats = gil.stats();
         Ok(StrategyOutput::in_process(results))
     }
