@@ -146,6 +146,25 @@ def process_worker(jobs, indices, unit, queue, w):
     queue.put(("bye", w, len(result)))
 
 
+def start_and_drain(procs, queue, timeout):
+    """Start the children, collect their ("done", job, value) and ("bye", child, count) messages,
+    then join them. The queue is drained before joining: a child does not exit while its queue
+    data is unflushed. Returns ({job: value}, [count per child])."""
+    for p in procs:
+        p.start()
+    values, counts, byes = {}, [0] * len(procs), 0
+    while byes < len(procs):
+        msg = queue.get(timeout=timeout)
+        if msg[0] == "done":
+            values[msg[1]] = msg[2]
+        else:
+            counts[msg[1]] = msg[2]
+            byes += 1
+    for p in procs:
+        p.join()
+    return values, counts
+
+
 def run_processes(jobs, unit, workers):
     import multiprocessing
 
@@ -156,19 +175,7 @@ def run_processes(jobs, unit, workers):
         )
         for w in range(workers)
     ]
-    for p in procs:
-        p.start()
-    values, child_appends, byes = {}, [0] * workers, 0
-    # Drain the queue before joining: a child does not exit while its queue data is unflushed.
-    while byes < workers:
-        msg = queue.get(timeout=600)
-        if msg[0] == "done":
-            values[msg[1]] = msg[2]
-        else:
-            child_appends[msg[1]] = msg[2]
-            byes += 1
-    for p in procs:
-        p.join()
+    values, child_appends = start_and_drain(procs, queue, 600)
     bad = [p.exitcode for p in procs if p.exitcode != 0]
     if bad:
         raise RuntimeError("worker processes exited with %s" % bad)
@@ -273,18 +280,7 @@ def mode_demo_memory(req):
         )
         for w in range(workers)
     ]
-    for p in procs:
-        p.start()
-    via_queue, child_lengths, byes = {}, [0] * workers, 0
-    while byes < workers:
-        msg = queue.get(timeout=60)
-        if msg[0] == "done":
-            via_queue[msg[1]] = msg[2]
-        else:
-            child_lengths[msg[1]] = msg[2]
-            byes += 1
-    for p in procs:
-        p.join()
+    via_queue, child_lengths = start_and_drain(procs, queue, 60)
     after_processes = list(result)
     result = []
     threads = [
