@@ -8,7 +8,10 @@
 //! - `overhead`: one job of zero work (`WorkUnit::Cpu { iters: 0 }`), so what is left is each
 //!   strategy's fixed cost per run: spawning and joining threads, dispatching into an already
 //!   built rayon pool, spawning worker processes, one round trip over their pipes and reaping
-//!   them.
+//!   them; and `overhead/spawn_floor`, spawning and waiting for `/bin/true`, the floor under
+//!   any process;
+//! - `chunking`: 2,000 jobs of zero work on 2 worker processes, one job per message against
+//!   `--chunk auto` (Pool.map's rule).
 //!
 //! Strategies are looked up in `concbench::strategy::REGISTRY` (by name, see [`STRATEGIES`])
 //! and built outside the timed region (a rayon pool is built once per benchmark). Only
@@ -22,6 +25,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use concbench::measure::machine::available_parallelism;
+use concbench::strategy::processes::Chunk;
 use concbench::strategy::{self, Strategy, StrategyContext, StrategyInfo};
 use concbench::workload::{self, Job, Task, WorkUnit};
 use criterion::measurement::WallTime;
@@ -62,14 +66,13 @@ fn dedup(mut v: Vec<usize>) -> Vec<usize> {
     v
 }
 
-/// What the processes strategy needs: the package's own binary, built by cargo for benches.
+/// What the processes strategy needs: the package's own binaries, built by cargo for benches
+/// (`concbench-worker` beside `concbench`).
 fn context() -> StrategyContext {
-    StrategyContext {
-        worker_exe: env!("CARGO_BIN_EXE_concbench").into(),
-        worker_args: vec![],
-        timeout: TIMEOUT,
-        runtime: Default::default(),
-    }
+    StrategyContext::with_worker_near(
+        std::path::Path::new(env!("CARGO_BIN_EXE_concbench")),
+        TIMEOUT,
+    )
 }
 
 /// Every (strategy, workers) configuration; strategies that ignore workers (sequential)
@@ -125,15 +128,24 @@ impl Work {
         out.child_pids.len()
     }
 
-    /// `iters` runs; only `Strategy::run` is inside the clock. Results are checked, and
-    /// dropped, after it stops.
+    /// `iters` runs; only `Strategy::run` is inside the clock (`prepare` and `finish`, as in
+    /// `concbench run`, are outside). Results are checked, and dropped, after it stops.
     fn time(&self, s: &mut dyn Strategy, iters: u64) -> Duration {
         let mut total = Duration::ZERO;
+        let fail = |s: &dyn Strategy, e: concbench::Error| -> ! {
+            panic!("{}/{} failed: {e}", s.name(), s.workers())
+        };
         for _ in 0..iters {
+            if let Err(e) = s.prepare(&self.jobs, self.unit) {
+                fail(s, e)
+            }
             let started = Instant::now();
             let out = s.run(black_box(&self.jobs), black_box(self.unit));
             total += started.elapsed();
-            let out = out.unwrap_or_else(|e| panic!("{}/{} failed: {e}", s.name(), s.workers()));
+            if let Err(e) = s.finish() {
+                fail(s, e)
+            }
+            let out = out.unwrap_or_else(|e| fail(s, e));
             assert_eq!(out.results, self.expected, "{}/{}", s.name(), s.workers());
         }
         total
@@ -199,6 +211,47 @@ fn overhead(c: &mut Criterion) {
             }
         });
     }
+    // The floor under every process-based figure: spawning and waiting for the smallest
+    // program there is, measured in the same run so `processes/1` can be read against it.
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("spawn_floor", |b| {
+        b.iter_custom(|iters| {
+            let started = Instant::now();
+            for _ in 0..iters {
+                let status = std::process::Command::new(SPAWN_FLOOR)
+                    .status()
+                    .unwrap_or_else(|e| panic!("cannot start {SPAWN_FLOOR}: {e}"));
+                assert!(status.success());
+            }
+            started.elapsed()
+        })
+    });
+    g.finish();
+}
+
+/// The minimal program of `overhead/spawn_floor`.
+const SPAWN_FLOOR: &str = "/bin/true";
+
+/// `chunking`: 2,000 jobs of zero work on two worker processes, one job per message against
+/// Pool.map's chunk rule (`--chunk auto`): what the pipe round trips cost, and what chunking
+/// saves.
+fn chunking(c: &mut Criterion) {
+    let work = Work::new(
+        workload::jobs_for(&(1..=1000).collect::<Vec<i64>>()),
+        WorkUnit::Cpu { iters: 0 },
+    );
+    let mut g = c.benchmark_group("chunking");
+    g.sampling_mode(SamplingMode::Flat);
+    let processes = strategy::find("processes").unwrap_or_else(|e| panic!("{e}"));
+    for chunk in [Chunk::Fixed(1), Chunk::Auto] {
+        let mut ctx = context();
+        ctx.chunk = chunk;
+        let mut s = (processes.build)(2, &ctx).unwrap_or_else(|e| panic!("{e}"));
+        work.probe(s.as_mut());
+        g.bench_function(BenchmarkId::new("processes/2", chunk.to_string()), |b| {
+            b.iter_custom(|iters| work.time(s.as_mut(), iters))
+        });
+    }
     g.finish();
 }
 
@@ -216,7 +269,7 @@ criterion_group! {
         // benchmark here (a kernel density over every resample, for every estimate); 10 000 is
         // plenty for 95 % intervals from 20 samples and keeps the plots under 1 s.
         .nresamples(10_000);
-    targets = overhead, sleep_bound, cpu_bound
+    targets = overhead, sleep_bound, cpu_bound, chunking
 }
 
 /// Replaces `criterion_main!`: plotters' `ab_glyph` feature (wanted by the library's charts)

@@ -7,7 +7,8 @@
 //!   interval of the speedup over the runtime's own sequential run: "speeds up" holds when the
 //!   interval's low end is above 1.10, "doesn't speed up" when its high end is below 1.10, and an
 //!   interval that contains 1.10 is INCONCLUSIVE. Repetitions are added ([`campaign`]) until
-//!   every interval decides or a cap is reached. On one core the CPU-bound claims are
+//!   every interval decides or the time budget is spent, with a stopping rule that accounts
+//!   for looking repeatedly ([`stopping`]). On one core the CPU-bound claims are
 //!   INCONCLUSIVE: nothing can run in parallel there.
 //! - C4 processes don't share memory and C5 a crash or a leak in one process doesn't hurt
 //!   another are shown by demonstrations ([`demos`]), with threads as the contrast.
@@ -20,6 +21,7 @@ pub mod demos;
 mod expect;
 mod meta;
 mod speed;
+pub mod stopping;
 mod table;
 pub mod verdict;
 
@@ -35,13 +37,14 @@ use crate::measure::machine;
 use crate::records::{self, ClaimRow};
 use crate::stats::{BootstrapSettings, DEFAULT_BOOTSTRAP_SEED};
 use crate::strategy::{self, RuntimeSettings, StrategyContext};
+
 pub use catalog::{
     DEMO_SUBJECTS, SPEED_CLAIMS, STATEMENTS, SpeedClaim, all_subjects, is_cpython, statement,
 };
 use expect::parse_expectation;
 pub use expect::{EXIT_EXPECTATION_FAILED, Expectation, check_expectations};
-use meta::claim_meta;
-pub use speed::{context_for, judge_speed, speedup_verdicts};
+use meta::{claim_meta, finish_meta};
+pub use speed::{context_for, decision_row, judge_speed, speedup_verdicts};
 pub use table::claims_table;
 pub use verdict::{Direction, THRESHOLD, Verdict, judge};
 
@@ -99,21 +102,26 @@ pub struct ClaimArgs {
     #[arg(long, value_name = "MS", default_value = "25", value_parser = parse_unit_ms)]
     pub cpu_ms: f64,
 
-    /// Repetitions of every configuration before the first verdict (6-1000)
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(6..=1000))]
+    /// Repetitions of every configuration before the first look (6-1000)
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(6..=1000))]
     pub min_reps: u32,
 
-    /// Cap: undecided claims get more repetitions, --step at a time, up to this many (6-10000)
-    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(6..=10_000))]
+    /// Hard cap on repetitions; the time budget usually stops earlier (6-100000)
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(6..=100_000))]
     pub max_reps: u32,
 
-    /// Repetitions added at a time while a verdict is undecided (1-1000)
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Repetitions between two looks while a verdict is undecided (1-1000)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub step: u32,
 
-    /// Seconds of measuring after which no more repetitions are added (1-86400)
-    #[arg(long, value_name = "SECONDS", default_value = "45", value_parser = parse_budget)]
+    /// Seconds of measuring: no step is started that would end later; the look it leaves
+    /// for last is the final one (1-86400)
+    #[arg(long, value_name = "SECONDS", default_value = "40", value_parser = parse_budget)]
     pub budget_s: f64,
+
+    /// Milliseconds every core is kept busy before each trial (0-1000; 0 = none)
+    #[arg(long, value_name = "MS", default_value_t = crate::engine::DEFAULT_PRIME_MS, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    pub prime_ms: u64,
 
     /// Seed of the trial order and of the bootstrap [default: a fixed seed, recorded in meta.json]
     #[arg(long, value_name = "N")]
@@ -148,11 +156,13 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
         )));
     }
     let started = Instant::now();
+    crate::lifecycle::install()?;
     experiment::check_writable(&args.out)?;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
     ctx.runtime = RuntimeSettings {
         python: args.python.clone(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
+        py_kernel: Default::default(),
     };
     let selected: Vec<&str> = STATEMENTS
         .iter()
@@ -166,17 +176,72 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
     if let (Err(reason), true) = (&python, wants_python) {
         eprintln!("concbench: skipping the CPython checks: {reason}");
     }
-    let cores = machine::available_parallelism();
-    let seed = args.seed.unwrap_or(DEFAULT_BOOTSTRAP_SEED);
-    let bootstrap = BootstrapSettings {
-        seed,
-        ..BootstrapSettings::default()
-    };
-    let speed_claims: Vec<&SpeedClaim> = SPEED_CLAIMS
+    let cfg = config(args);
+    let speed_claims: Vec<&'static SpeedClaim> = SPEED_CLAIMS
         .iter()
         .filter(|c| selected.contains(&c.claim) && (python.is_ok() || !is_cpython(c.subject)))
         .collect();
-    let cfg = campaign::Config {
+    let meta = claim_meta(args, &cfg, started);
+    let measured = if speed_claims.is_empty() {
+        None
+    } else {
+        Some(campaign::run(
+            &cfg,
+            &speed_claims,
+            &ctx,
+            &args.out,
+            meta.clone(),
+        )?)
+    };
+    let error = measured.as_ref().and_then(|m| m.error.as_ref());
+    let stopped = crate::lifecycle::stop_requested() || error.is_some();
+    let mut rows: Vec<ClaimRow> = Vec::new();
+    for &claim in &selected {
+        rows.extend(speed_rows(
+            claim,
+            &python,
+            measured.as_ref(),
+            cfg.cores,
+            cfg.workers,
+        ));
+        if !stopped {
+            rows.extend(demo_rows(claim, &python, &ctx, args.workers as usize)?);
+        }
+    }
+    let out = &args.out;
+    records::write_csv(&out.join(records::CLAIMS_CSV), &rows)?;
+    let meta = finish_meta(meta, measured.as_ref(), &cfg, started);
+    if let Some(m) = &measured {
+        records::write_csv(&out.join(records::SUMMARY_CSV), &m.summary)?;
+    } else {
+        records::write_csv::<records::RunRow>(&out.join(records::RUNS_CSV), &[])?;
+        records::write_csv::<records::SampleRow>(&out.join(records::SAMPLES_CSV), &[])?;
+    }
+    records::write_meta(&out.join(records::META_JSON), &meta)?;
+    crate::console::emit(&claims_table(&rows, cfg.cores));
+    if measured.as_ref().is_some_and(|m| !m.runs.is_empty())
+        && let Err(e) = crate::report::generate(out)
+    {
+        eprintln!("concbench: no report: {e}");
+    }
+    if let Some(e) = measured.and_then(|m| m.error) {
+        eprintln!(
+            "concbench: {e}; the claims decided so far, the runs behind them and REPORT.md are in {}",
+            out.display()
+        );
+        return Ok(ExitCode::from(e.exit_code() as u8));
+    }
+    crate::console::emit(&format!(
+        "claims.csv, REPORT.md and the runs behind them in {} ({:.1} s)\n",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(check_expectations(&args.expect, &rows))
+}
+
+fn config(args: &ClaimArgs) -> campaign::Config {
+    let seed = args.seed.unwrap_or(DEFAULT_BOOTSTRAP_SEED);
+    campaign::Config {
         workers: args.workers as usize,
         numbers: vec![2, 3, 8, 9],
         sleep: Duration::from_secs_f64(args.sleep_ms / 1e3),
@@ -185,81 +250,79 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
         max_reps: args.max_reps,
         step: args.step,
         order_seed: seed,
-        bootstrap: bootstrap.clone(),
+        bootstrap: BootstrapSettings {
+            seed,
+            ..BootstrapSettings::default()
+        },
         threshold: THRESHOLD,
-        cores,
+        rule: stopping::StoppingRule::default(),
+        cores: machine::available_parallelism(),
         quiet: args.quiet,
         budget: Duration::from_secs_f64(args.budget_s),
-    };
-    let measured = if speed_claims.is_empty() {
-        None
-    } else {
-        Some(campaign::run(&cfg, &speed_claims, &ctx)?)
-    };
+        preparation: crate::engine::Preparation {
+            prime: Duration::from_millis(args.prime_ms),
+            ..Default::default()
+        },
+    }
+}
 
-    let mut rows: Vec<ClaimRow> = Vec::new();
-    for &claim in &selected {
-        for spec in SPEED_CLAIMS.iter().filter(|c| c.claim == claim) {
-            match (&python, &measured) {
-                (Err(reason), _) if is_cpython(spec.subject) => {
-                    rows.push(not_checked(spec.claim, spec.subject, reason))
-                }
-                (_, Some(m)) => {
-                    if let Some(row) = judge_speed(spec, &m.summary, cores, &m.context(spec)) {
-                        rows.push(row);
-                    }
-                }
-                _ => {}
+/// The rows of one claim's speed subjects (C1-C3): decided, or why not.
+fn speed_rows(
+    claim: &str,
+    python: &std::result::Result<std::sync::Arc<strategy::python::Interpreter>, String>,
+    measured: Option<&campaign::Outcome>,
+    cores: usize,
+    workers: usize,
+) -> Vec<ClaimRow> {
+    let mut rows = Vec::new();
+    for spec in SPEED_CLAIMS.iter().filter(|c| c.claim == claim) {
+        match (python, measured) {
+            (Err(reason), _) if is_cpython(spec.subject) => {
+                rows.push(not_checked(spec.claim, spec.subject, reason))
             }
-        }
-        match claim {
-            "C4" => {
-                rows.push(demos::c4_rust(&ctx, args.workers as usize)?);
-                rows.push(match &python {
-                    Ok(interp) => demos::c4_python(interp, args.workers as usize)?,
-                    Err(reason) => not_checked("C4", "cpython-multiprocessing", reason),
-                });
-            }
-            "C5" => {
-                rows.push(demos::c5_rust_processes(&ctx)?);
-                rows.push(demos::c5_rust_threads(&ctx)?);
-                match &python {
-                    Ok(interp) => rows.extend(demos::c5_python(interp)?),
-                    Err(reason) => {
-                        rows.push(not_checked("C5", "cpython-multiprocessing", reason));
-                        rows.push(not_checked("C5", "cpython-threads", reason));
-                    }
+            (_, Some(m)) => {
+                if let Some(d) = m.decisions.iter().find(|d| std::ptr::eq(d.claim, spec)) {
+                    let ctx =
+                        context_for(spec, m.meta.python.as_ref(), m.meta.gil_switch_interval_ms);
+                    rows.push(decision_row(d, cores, workers, &ctx));
                 }
             }
             _ => {}
         }
     }
+    rows
+}
 
-    let out = &args.out;
-    records::write_csv(&out.join(records::CLAIMS_CSV), &rows)?;
-    let meta = claim_meta(args, &cfg, measured.as_ref(), started);
-    if let Some(m) = &measured {
-        records::write_csv(&out.join(records::RUNS_CSV), &m.runs)?;
-        records::write_csv(&out.join(records::SUMMARY_CSV), &m.summary)?;
-        records::write_csv::<records::SampleRow>(&out.join(records::SAMPLES_CSV), &[])?;
+/// The rows of the demonstrated claims (C4, C5).
+fn demo_rows(
+    claim: &str,
+    python: &std::result::Result<std::sync::Arc<strategy::python::Interpreter>, String>,
+    ctx: &StrategyContext,
+    workers: usize,
+) -> Result<Vec<ClaimRow>> {
+    let mut rows = Vec::new();
+    match claim {
+        "C4" => {
+            rows.push(demos::c4_rust(ctx, workers)?);
+            rows.push(match python {
+                Ok(interp) => demos::c4_python(interp, workers)?,
+                Err(reason) => not_checked("C4", "cpython-multiprocessing", reason),
+            });
+        }
+        "C5" => {
+            rows.push(demos::c5_rust_processes(ctx)?);
+            rows.push(demos::c5_rust_threads(ctx)?);
+            match python {
+                Ok(interp) => rows.extend(demos::c5_python(interp)?),
+                Err(reason) => {
+                    rows.push(not_checked("C5", "cpython-multiprocessing", reason));
+                    rows.push(not_checked("C5", "cpython-threads", reason));
+                }
+            }
+        }
+        _ => {}
     }
-    records::write_meta(&out.join(records::META_JSON), &meta)?;
-    crate::console::emit(&claims_table(&rows, cores));
-    if measured.is_some() {
-        crate::report::generate(out)?;
-        crate::console::emit(&format!(
-            "claims.csv, REPORT.md and the runs behind them in {} ({:.1} s)\n",
-            out.display(),
-            started.elapsed().as_secs_f64()
-        ));
-    } else {
-        crate::console::emit(&format!(
-            "claims.csv in {} ({:.1} s)\n",
-            out.display(),
-            started.elapsed().as_secs_f64()
-        ));
-    }
-    Ok(check_expectations(&args.expect, &rows))
+    Ok(rows)
 }
 
 fn not_checked(claim: &str, subject: &str, reason: &str) -> ClaimRow {

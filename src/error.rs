@@ -28,6 +28,17 @@ pub enum Error {
     /// Anything else that stops a measurement (spawning, thread pools, ...).
     #[error("{0}")]
     Measurement(String),
+    /// A result file could not be written while measuring (disk full, folder removed): the
+    /// rows written before stay valid.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stop signal (SIGINT, SIGTERM, SIGHUP) ended the run; what was measured is kept.
+    #[error("interrupted by {}", crate::lifecycle::signal_name(*signal))]
+    Interrupted { signal: Option<i32> },
 }
 
 impl Error {
@@ -35,7 +46,23 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::Io { .. } | Error::BadInput { .. } => 2,
-            Error::Trial { .. } | Error::Measurement(_) => 1,
+            Error::Trial { .. } | Error::Measurement(_) | Error::Write { .. } => 1,
+            Error::Interrupted { signal } => i32::from(crate::lifecycle::exit_status(*signal)),
+        }
+    }
+
+    /// Shorthand for a write error on a result file.
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Write {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The interruption by the signal that arrived.
+    pub fn interrupted() -> Self {
+        Error::Interrupted {
+            signal: crate::lifecycle::stop_signal(),
         }
     }
 

@@ -1,24 +1,19 @@
-//! The experiment: plan the trials (variants x strategies x workers x repetitions), run them
-//! interleaved, measure each one, verify every result, and stream the records to disk.
+//! `concbench run`: a fixed number of repetitions of every (variant, strategy, workers), on the
+//! trial engine. Plan → prepare (calibrate, build the arms) → trials → summary.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
-
-use crate::error::{Error, Result};
-use crate::measure::load::{BUSY_THRESHOLD_PCT, LoadMark, idle_check};
-use crate::measure::machine;
-use crate::measure::sampler::{CpuSampler, TrialTag};
-use crate::measure::usage::measure;
-use crate::records::{
-    self, BackgroundLoad, META_JSON, Meta, Parameters, RUNS_CSV, RunRow, RunWriter, SAMPLES_CSV,
-    SUMMARY_CSV, SampleWriter, SummaryRow,
+use crate::engine::{
+    self, Arm, Engine, Executor, Order, Preparation, Schedule, Session, Status, default_timeout,
 };
-use crate::stats::SplitMix64;
-use crate::strategy::{self, Strategy, StrategyContext, StrategyInfo};
-use crate::summary::summarize;
-use crate::workload::{self, Job, Variant, WorkUnit};
+use crate::error::{Error, Result};
+use crate::measure::load::{BUSY_THRESHOLD_PCT, idle_check};
+use crate::measure::machine;
+use crate::records::{self, BackgroundLoad, Meta, Parameters, RunRow, SUMMARY_CSV, SummaryRow};
+use crate::strategy::{self, StrategyContext, StrategyInfo};
+use crate::summary::{sort_like, summarize};
+use crate::workload::{self, Calibration, Variant, WorkUnit};
 
 /// How one unit of CPU work is sized.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,19 +24,11 @@ pub enum CpuUnit {
     Iters(u64),
 }
 
-/// The order of trials within a round.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Order {
-    /// Every configuration once per round, always in the same order.
-    RoundRobin,
-    /// Every configuration once per round, in an order shuffled with this seed.
-    Shuffled { seed: u64 },
-}
-
 /// Everything an experiment needs, already validated.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub variants: Vec<Variant>,
+    /// In display order (the command line's); trials run in the schedule's order.
     pub strategies: Vec<&'static StrategyInfo>,
     pub workers: Vec<usize>,
     pub numbers: Vec<i64>,
@@ -50,11 +37,15 @@ pub struct Plan {
     pub reps: u32,
     pub warmup: u32,
     pub order: Order,
+    pub seed: u64,
     /// Per-trial timeout; `None` derives one from the size of the work.
     pub timeout: Option<Duration>,
     pub sample_interval: Duration,
     /// Watch the machine for this long before starting, to catch a busy machine.
     pub idle_check: Duration,
+    pub preparation: Preparation,
+    /// Measure the machine's parallel ceiling beside CPU-bound strategies.
+    pub ceiling: bool,
     pub out_dir: PathBuf,
     pub show_progress: bool,
     pub command_line: Vec<String>,
@@ -65,60 +56,90 @@ impl Plan {
     pub fn tutorial(out_dir: impl Into<PathBuf>) -> Plan {
         Plan {
             variants: Variant::ALL.to_vec(),
-            strategies: strategy::REGISTRY.iter().collect(),
+            strategies: strategy::default_strategies(),
             workers: vec![2],
             numbers: vec![2, 3, 8, 9],
             sleep: Duration::from_millis(25),
             cpu: CpuUnit::Millis(25.0),
             reps: 10,
             warmup: 1,
-            order: Order::RoundRobin,
+            order: Order::Counterbalanced,
+            seed: 0,
             timeout: None,
             sample_interval: crate::measure::sampler::DEFAULT_INTERVAL,
             idle_check: Duration::from_millis(500),
+            preparation: Preparation::default(),
+            ceiling: true,
             out_dir: out_dir.into(),
             show_progress: true,
             command_line: std::env::args().collect(),
         }
     }
 
-    /// The (strategy, workers) configurations: strategies that ignore `--workers` appear once.
-    pub fn configurations(&self) -> Vec<(&'static StrategyInfo, usize)> {
+    /// Every (variant, strategy, workers) to measure, in a fixed canonical order (variants,
+    /// then the registry's order, then workers ascending), so that the order strategies are
+    /// listed in changes nothing about when they run. The ceiling joins every CPU-bound worker
+    /// count that a Rust strategy uses.
+    pub fn configurations(&self) -> Vec<(Variant, &'static StrategyInfo, usize)> {
+        let mut workers = self.workers.clone();
+        workers.sort_unstable();
         let mut out = Vec::new();
-        for &s in &self.strategies {
-            if s.uses_workers {
-                for &w in &self.workers {
-                    out.push((s, w));
+        for v in Variant::ALL
+            .into_iter()
+            .filter(|v| self.variants.contains(v))
+        {
+            for info in strategy::REGISTRY.iter() {
+                let listed = self.strategies.iter().any(|s| s.name == info.name);
+                let automatic = info.name == strategy::ceiling::INFO.name
+                    && self.ceiling
+                    && v == Variant::Cpu
+                    && self
+                        .strategies
+                        .iter()
+                        .any(|s| s.uses_workers && !strategy::python::is_python(s));
+                if !listed && !automatic {
+                    continue;
                 }
-            } else {
-                out.push((s, 1));
+                if info.uses_workers {
+                    out.extend(workers.iter().map(|&w| (v, info, w)));
+                } else {
+                    out.push((v, info, 1));
+                }
             }
         }
         out
     }
+
+    /// The strategies in display order, the ceiling last when it runs.
+    fn display_strategies(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.strategies.iter().map(|s| s.name.to_string()).collect();
+        for (_, info, _) in self.configurations() {
+            if !names.iter().any(|n| n == info.name) {
+                names.push(info.name.to_string());
+            }
+        }
+        names
+    }
 }
 
-/// What a finished experiment produced.
-#[derive(Debug, Clone)]
+/// What a run produced: its summary and meta, and the error that ended it early, if one did
+/// (a failed trial, a write error, a stop signal): the files hold what was measured before.
+#[derive(Debug)]
 pub struct Outcome {
     pub summary: Vec<SummaryRow>,
     pub meta: Meta,
     pub out_dir: PathBuf,
+    pub error: Option<Error>,
 }
 
-/// Run the experiment. Files are written as the trials finish; on a failed trial, what was
-/// measured so far stays on disk (runs.csv, samples.csv, a summary of it and meta.json with
-/// the failure) and the error names the trial.
+/// Run the experiment. Errors before the first trial (calibration, building strategies, an
+/// unwritable folder) come back as `Err`; once trials have started, the outcome always comes
+/// back, with the error that stopped it.
 pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
     let epoch = Instant::now();
-    let out = plan.out_dir.as_path();
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let mut runs = RunWriter::create(&out.join(RUNS_CSV))?;
-    let samples = SampleWriter::create(&out.join(SAMPLES_CSV))?;
-
-    let machine = machine::describe();
     let before = idle_check(plan.idle_check);
-    let jobs = workload::jobs_for(&plan.numbers);
+    let numbers = &plan.numbers;
+    let jobs = numbers.len() * 2;
     let calibration = plan
         .variants
         .contains(&Variant::Cpu)
@@ -126,41 +147,112 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
             CpuUnit::Millis(ms) => workload::calibrate(ms),
             CpuUnit::Iters(n) => workload::fixed_iters(n),
         });
-    let units: Vec<(Variant, WorkUnit, f64)> = plan
-        .variants
-        .iter()
-        .map(|&v| match v {
-            Variant::Sleep => (
-                v,
-                WorkUnit::Sleep(plan.sleep),
-                plan.sleep.as_secs_f64() * 1e3,
-            ),
-            Variant::Cpu => {
-                let c = calibration.expect("calibrated when cpu is planned");
-                (v, WorkUnit::Cpu { iters: c.iters }, c.target_ms)
-            }
-        })
-        .collect();
-    let timeouts: Vec<(Variant, Duration)> = units
-        .iter()
-        .map(|&(v, _, unit_ms)| {
-            (
-                v,
-                plan.timeout
-                    .unwrap_or_else(|| default_timeout(jobs.len(), unit_ms)),
-            )
-        })
-        .collect();
+    let mut arms = Vec::new();
+    let mut blocks: Vec<Vec<usize>> = Vec::new();
+    for (variant, info, workers) in plan.configurations() {
+        let (unit, unit_ms) = unit_of(plan, variant, calibration.as_ref());
+        let timeout = plan
+            .timeout
+            .unwrap_or_else(|| default_timeout(jobs, unit_ms));
+        if !arms.iter().any(|a: &Arm| a.variant == variant) {
+            blocks.push(Vec::new());
+        }
+        if let Some(b) = blocks.last_mut() {
+            b.push(arms.len());
+        }
+        arms.push(Arm {
+            variant,
+            unit,
+            unit_ms,
+            timeout,
+            strategy: (info.build)(workers, ctx)?,
+            measured: 0,
+            last_cost: Duration::ZERO,
+        });
+    }
+    let meta = initial_meta(plan, ctx, calibration, before, &arms);
+    let session = Session::open(&plan.out_dir, epoch, meta, Some(plan.sample_interval))?;
+    let executor = Executor::new(
+        epoch,
+        numbers,
+        session.tag.clone(),
+        session.sampler_clock(),
+        plan.preparation,
+    );
+    let mut engine = Engine::new(session, executor, arms);
+    let schedule = Schedule::new(plan.order, plan.seed, blocks.clone());
+    engine.session.meta.discipline =
+        Some(engine.discipline(plan.order, plan.seed, schedule.balance_period()));
+    engine.session.write_meta()?;
+    if plan.show_progress {
+        engine.show_progress(u64::from(plan.reps) * engine.arms.len() as u64);
+    }
+    if before.is_some_and(|b| b > BUSY_THRESHOLD_PCT) {
+        engine.say(&busy_warning("before the run", before.unwrap_or(0.0)));
+    }
+    let result = trials(&mut engine, plan, schedule, blocks);
+    let status = Status::of(&result);
+    let (meta, rows, written) = engine.close(&status);
+    if let Some(d) = meta
+        .background
+        .during_pct_of_core
+        .filter(|&d| d > BUSY_THRESHOLD_PCT)
+    {
+        eprintln!("{}", busy_warning("during the run", d));
+    }
+    let summary = sort_like(summarize(&rows), &plan.variants, &plan.display_strategies());
+    let summary_written = records::write_csv(&plan.out_dir.join(SUMMARY_CSV), &summary);
+    Ok(Outcome {
+        summary,
+        meta,
+        out_dir: plan.out_dir.clone(),
+        error: result.err().or(written.err()).or(summary_written.err()),
+    })
+}
 
-    let mut meta = Meta {
+/// The rounds: warm-up rounds in an order of their own (so they do not use up rows of the
+/// balanced design), then the measured rounds.
+fn trials(
+    engine: &mut Engine,
+    plan: &Plan,
+    schedule: Schedule,
+    blocks: Vec<Vec<usize>>,
+) -> Result<()> {
+    let mut warm = Schedule::new(plan.order, plan.seed ^ 0x5741_524D, blocks);
+    for _ in 0..plan.warmup {
+        engine.round(&warm.next_round(), true)?;
+    }
+    let mut schedule = schedule;
+    for _ in 0..plan.reps {
+        engine.round(&schedule.next_round(), false)?;
+    }
+    Ok(())
+}
+
+fn unit_of(plan: &Plan, variant: Variant, calibration: Option<&Calibration>) -> (WorkUnit, f64) {
+    match (variant, calibration) {
+        (Variant::Cpu, Some(c)) => (WorkUnit::Cpu { iters: c.iters }, c.target_ms),
+        _ => (WorkUnit::Sleep(plan.sleep), plan.sleep.as_secs_f64() * 1e3),
+    }
+}
+
+fn initial_meta(
+    plan: &Plan,
+    ctx: &StrategyContext,
+    calibration: Option<Calibration>,
+    before: Option<f64>,
+    arms: &[Arm],
+) -> Meta {
+    let infos: Vec<&'static StrategyInfo> = plan.strategies.clone();
+    Meta {
         concbench_version: env!("CARGO_PKG_VERSION").into(),
         status: "running".into(),
         command_line: plan.command_line.clone(),
         started_at: machine::utc_now(),
         finished_at: None,
         total_wall_s: None,
-        machine,
-        parameters: parameters(plan, &jobs, &timeouts),
+        machine: machine::describe(),
+        parameters: parameters(plan, arms),
         calibration,
         background: BackgroundLoad {
             before_pct_of_core: before,
@@ -170,9 +262,10 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
         sampler: None,
         mismatches: 0,
         python: strategy::python::describe_for_plan(
-            &plan.strategies,
+            &infos,
             calibration.as_ref(),
             ctx.runtime.python.as_deref(),
+            ctx.runtime.py_kernel,
         ),
         gil_switch_interval_ms: plan
             .strategies
@@ -181,201 +274,25 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
             .then_some(ctx.runtime.switch_interval.as_secs_f64() * 1e3),
         bootstrap: Some(crate::stats::BootstrapSettings::default()),
         claims: None,
-    };
-    let meta_path = out.join(META_JSON);
-    records::write_meta(&meta_path, &meta)?;
-
-    let configs = plan.configurations();
-    let mut prepared = Vec::with_capacity(configs.len());
-    for &(info, workers) in &configs {
-        prepared.push((info.build)(workers, ctx)?);
+        discipline: None,
+        signal: None,
     }
+}
 
-    let progress = progress_bar(plan, configs.len() * units.len());
-    if before.is_some_and(|b| b > BUSY_THRESHOLD_PCT) {
-        progress.suspend(|| warn_busy("before the run", before.unwrap_or(0.0)));
-    }
-    let tag = TrialTag::default();
-    let sampler = CpuSampler::start(plan.sample_interval, epoch, tag.clone(), samples)?;
-    let load_start = LoadMark::now();
-    let mut measured: Vec<RunRow> = Vec::new();
-    let mut rng = match plan.order {
-        Order::Shuffled { seed } => Some(SplitMix64::new(seed)),
-        Order::RoundRobin => None,
-    };
-
-    let mut failure: Option<Error> = None;
-    'variants: for &(variant, unit, unit_ms) in &units {
-        let timeout = timeouts
-            .iter()
-            .find(|t| t.0 == variant)
-            .map_or(Duration::MAX, |t| t.1);
-        let reference = workload::reference_results(&jobs);
-        for round in 0..plan.warmup + plan.reps {
-            let warm = round < plan.warmup;
-            let mut order: Vec<usize> = (0..prepared.len()).collect();
-            if let Some(rng) = rng.as_mut() {
-                rng.shuffle(&mut order);
-            }
-            for &i in &order {
-                let strategy = prepared[i].as_mut();
-                let label = trial_label(variant, strategy, round, plan.warmup);
-                progress.set_message(label.clone());
-                match run_trial(strategy, &jobs, unit, &tag, &label, timeout, epoch) {
-                    Err(e) => {
-                        failure = Some(e);
-                        break 'variants;
-                    }
-                    Ok((output, usage, started_s, ended_s)) => {
-                        let correct = output.results == reference;
-                        if !correct {
-                            meta.mismatches += 1;
-                            progress.suspend(|| {
-                                eprintln!(
-                                    "concbench: trial {label} returned wrong results: {}",
-                                    first_difference(&jobs, &reference, &output.results)
-                                )
-                            });
-                        }
-                        if !warm {
-                            let row = RunRow {
-                                variant,
-                                strategy: strategy.name().to_string(),
-                                workers: strategy.workers(),
-                                items: plan.numbers.len(),
-                                jobs: jobs.len(),
-                                unit_ms,
-                                rep: round - plan.warmup + 1,
-                                wall_s: usage.wall_s,
-                                cpu_user_s: usage.cpu.user_s,
-                                cpu_sys_s: usage.cpu.sys_s,
-                                cpu_total_s: usage.cpu.total_s(),
-                                cores_busy: usage.cores_busy(),
-                                peak_rss_kib: usage.peak_rss_kib,
-                                child_peak_rss_kib: output.child_peak_rss_kib,
-                                correct,
-                                started_s,
-                                ended_s,
-                            };
-                            runs.write(std::slice::from_ref(&row))?;
-                            measured.push(row);
-                            progress.inc(1);
-                        }
-                    }
-                }
-            }
+fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
+    let mut timeouts: Vec<(Variant, f64)> = Vec::new();
+    for a in arms {
+        if !timeouts.iter().any(|t| t.0 == a.variant) {
+            timeouts.push((a.variant, a.timeout.as_secs_f64()));
         }
     }
-    let load_end = LoadMark::now();
-    let sampler_report = sampler.stop();
-    progress.finish_and_clear();
-
-    let during = load_end.others_pct_since(&load_start);
-    meta.background.during_pct_of_core = during;
-    meta.background.trustworthy = [before, during]
-        .iter()
-        .all(|x| x.is_none_or(|p| p <= BUSY_THRESHOLD_PCT));
-    if during.is_some_and(|d| d > BUSY_THRESHOLD_PCT) {
-        warn_busy("during the run", during.unwrap_or(0.0));
-    }
-    meta.sampler = sampler_report.as_ref().ok().copied();
-    meta.finished_at = Some(machine::utc_now());
-    meta.total_wall_s = Some(epoch.elapsed().as_secs_f64());
-    let summary = summarize(&measured);
-    records::write_csv(&out.join(SUMMARY_CSV), &summary)?;
-    if let Some(e) = failure {
-        meta.status = format!("failed: {e}");
-        records::write_meta(&meta_path, &meta)?;
-        return Err(e);
-    }
-    sampler_report?;
-    meta.status = "complete".into();
-    records::write_meta(&meta_path, &meta)?;
-    Ok(Outcome {
-        summary,
-        meta,
-        out_dir: out.to_path_buf(),
-    })
-}
-
-type TrialResult = (
-    strategy::StrategyOutput,
-    crate::measure::usage::TrialUsage,
-    f64,
-    f64,
-);
-
-fn run_trial(
-    strategy: &mut dyn Strategy,
-    jobs: &[Job],
-    unit: WorkUnit,
-    tag: &TrialTag,
-    label: &str,
-    timeout: Duration,
-    epoch: Instant,
-) -> Result<TrialResult> {
-    strategy.set_timeout(timeout);
-    tag.set(label);
-    let started_s = epoch.elapsed().as_secs_f64();
-    let (output, mut usage) = measure(|| strategy.run(jobs, unit));
-    let ended_s = epoch.elapsed().as_secs_f64();
-    tag.clear();
-    let output = output.map_err(|e| Error::Trial {
-        trial: label.to_string(),
-        message: e.to_string(),
-    })?;
-    // Strategies that start an interpreter measure their work themselves (see
-    // Strategy::self_measured); their start-up is not part of the work.
-    if let Some(work) = strategy.self_measured() {
-        usage.wall_s = work.wall_s;
-        usage.cpu = work.cpu;
-    }
-    Ok((output, usage, started_s, ended_s))
-}
-
-/// 10 s plus five times the sequential cost of the work: generous for any strategy, short
-/// enough that a hung worker is noticed.
-pub fn default_timeout(jobs: usize, unit_ms: f64) -> Duration {
-    Duration::from_secs_f64(10.0 + 5.0 * jobs as f64 * unit_ms / 1e3)
-}
-
-fn trial_label(variant: Variant, s: &dyn Strategy, round: u32, warmup: u32) -> String {
-    if round < warmup {
-        format!("{variant}/{}/{}/warmup{}", s.name(), s.workers(), round + 1)
-    } else {
-        format!(
-            "{variant}/{}/{}/rep{}",
-            s.name(),
-            s.workers(),
-            round - warmup + 1
-        )
-    }
-}
-
-fn first_difference(jobs: &[Job], expected: &[i128], got: &[i128]) -> String {
-    if expected.len() != got.len() {
-        return format!("{} results instead of {}", got.len(), expected.len());
-    }
-    match (0..expected.len()).find(|&i| expected[i] != got[i]) {
-        Some(i) => format!(
-            "{} of {} should be {}, got {}",
-            jobs[i].task.name(),
-            jobs[i].number,
-            expected[i],
-            got[i]
-        ),
-        None => "no difference".into(),
-    }
-}
-
-fn parameters(plan: &Plan, jobs: &[Job], timeouts: &[(Variant, Duration)]) -> Parameters {
     Parameters {
         variants: plan.variants.clone(),
-        strategies: plan.strategies.iter().map(|s| s.name.to_string()).collect(),
+        strategies: plan.display_strategies(),
         workers: plan.workers.clone(),
         numbers: plan.numbers.clone(),
         items: plan.numbers.len(),
-        jobs: jobs.len(),
+        jobs: plan.numbers.len() * 2,
         sleep_ms: plan.sleep.as_secs_f64() * 1e3,
         cpu_ms: match plan.cpu {
             CpuUnit::Millis(ms) => Some(ms),
@@ -387,39 +304,18 @@ fn parameters(plan: &Plan, jobs: &[Job], timeouts: &[(Variant, Duration)]) -> Pa
         },
         reps: plan.reps,
         warmup: plan.warmup,
-        order: match plan.order {
-            Order::RoundRobin => "round-robin".into(),
-            Order::Shuffled { .. } => "shuffled".into(),
-        },
-        seed: match plan.order {
-            Order::Shuffled { seed } => Some(seed),
-            Order::RoundRobin => None,
-        },
-        timeout_s: timeouts
-            .iter()
-            .map(|&(v, d)| (v, d.as_secs_f64()))
-            .collect(),
+        order: plan.order.name().into(),
+        seed: Some(plan.seed),
+        timeout_s: timeouts,
         sample_interval_ms: plan.sample_interval.as_secs_f64() * 1e3,
     }
 }
 
-fn progress_bar(plan: &Plan, per_round: usize) -> ProgressBar {
-    if !plan.show_progress {
-        return ProgressBar::hidden();
-    }
-    // Hidden automatically when stderr is not a terminal.
-    let pb = ProgressBar::new((per_round as u64) * plan.reps as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} trials, ETA {eta} {msg}")
-    {
-        pb.set_style(style);
-    }
-    pb
-}
-
-fn warn_busy(when: &str, pct: f64) {
-    eprintln!(
+/// The warning for a machine busy with other processes.
+pub fn busy_warning(when: &str, pct: f64) -> String {
+    format!(
         "concbench: warning: other processes used {pct:.0}% of a core {when} (threshold {BUSY_THRESHOLD_PCT:.0}%): these figures are not to be trusted"
-    );
+    )
 }
 
 /// Check that an output folder can be written before anything runs.
@@ -430,3 +326,11 @@ pub fn check_writable(dir: &Path) -> Result<()> {
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
+
+/// Keep only the rows measured so far, for a summary of an unfinished run.
+pub fn summary_of(rows: &[RunRow], plan: &Plan) -> Vec<SummaryRow> {
+    sort_like(summarize(rows), &plan.variants, &plan.display_strategies())
+}
+
+#[doc(hidden)]
+pub use engine::DEFAULT_PRIME_MS;

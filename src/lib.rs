@@ -13,8 +13,10 @@
 pub mod chart;
 pub mod claim;
 pub mod console;
+pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod lifecycle;
 pub mod measure;
 pub mod records;
 pub mod report;

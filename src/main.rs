@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use concbench::experiment::{self, CpuUnit, Order, Plan};
+use concbench::engine::Order;
+use concbench::experiment::{self, CpuUnit, Plan};
 use concbench::strategy::{self, StrategyContext};
 use concbench::worker::{self, Fault};
 use concbench::workload::{self, Variant};
@@ -49,6 +50,8 @@ enum Command {
         index: usize,
         #[arg(long)]
         fault: Option<Fault>,
+        #[arg(long)]
+        parent: Option<u32>,
     },
 }
 
@@ -58,8 +61,9 @@ struct RunArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "sleep,cpu", value_parser = parse_variant)]
     variant: Vec<Variant>,
 
-    /// Strategies, comma-separated: sequential, threads, rayon, processes [default: all]
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_strategy)]
+    /// Strategies, comma-separated [default: all but ceiling, which joins CPU-bound runs by
+    /// itself]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_strategy, long_help = strategy_help())]
     strategy: Vec<String>,
 
     /// Worker counts, comma-separated (1-1024 or `auto` = available parallelism); every
@@ -96,13 +100,31 @@ struct RunArgs {
     #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1000))]
     warmup: u32,
 
-    /// Shuffle the order of configurations within each round (default: round-robin)
-    #[arg(long)]
+    /// Trial order within each round: counterbalanced (a Williams design: every strategy in
+    /// every position and after every other equally often), round-robin (as listed), shuffle
+    #[arg(long, value_name = "ORDER", default_value = "counterbalanced", value_parser = parse_order)]
+    order: Order,
+
+    /// Same as --order shuffle
+    #[arg(long, hide = true)]
     shuffle: bool,
 
-    /// Seed for --shuffle (implies it) [default: random, recorded in meta.json]
+    /// Seed of the trial order [default: random, recorded in meta.json]
     #[arg(allow_negative_numbers = true, long, value_name = "N")]
     seed: Option<u64>,
+
+    /// Milliseconds every core is kept busy (untimed) just before each trial (0-1000; 0 = none)
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = experiment::DEFAULT_PRIME_MS, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    prime_ms: u64,
+
+    /// Run every trial on the calling thread instead of a thread started for it (to measure
+    /// what that changes)
+    #[arg(long, hide = true)]
+    same_thread: bool,
+
+    /// Don't measure the machine's parallel ceiling beside CPU-bound strategies
+    #[arg(long)]
+    no_ceiling: bool,
 
     /// Seconds a single trial may take before its workers are killed and the run fails
     /// [default: 10 + 5 x the sequential cost of the work]
@@ -131,6 +153,16 @@ struct RunArgs {
     #[arg(long, value_name = "MS", default_value = "5", value_parser = parse_switch_interval)]
     switch_interval_ms: f64,
 
+    /// CPU kernel of the py-* strategies: bytecode (pure Python, holds the GIL) or native
+    /// (hashlib.sha256 on 64 KiB buffers, releases the GIL)
+    #[arg(long, value_name = "KERNEL", default_value = "bytecode")]
+    py_kernel: strategy::python::PyKernel,
+
+    /// Jobs per message to a worker process (processes): a number, or auto (Pool.map's rule,
+    /// about 4 chunks per worker)
+    #[arg(long, value_name = "N|auto", default_value = "auto")]
+    chunk: strategy::processes::Chunk,
+
     /// Internal: make worker processes misbehave (crash, exit, hang, garbage; KIND@INDEX for one)
     #[arg(long, hide = true, value_name = "FAULT")]
     worker_fault: Option<Fault>,
@@ -148,6 +180,17 @@ fn parse_strategy(s: &str) -> Result<String, String> {
             strategy::names().join(", ")
         )
     })
+}
+
+fn parse_order(s: &str) -> Result<Order, String> {
+    s.parse()
+}
+
+fn strategy_help() -> String {
+    format!(
+        "Strategies, comma-separated [default: all but ceiling, which joins CPU-bound runs by itself]:\n{}",
+        strategy::help_lines()
+    )
 }
 
 fn parse_workers(s: &str) -> Result<usize, String> {
@@ -218,13 +261,15 @@ impl RunArgs {
         };
         plan.reps = self.reps;
         plan.warmup = self.warmup;
-        plan.order = match (self.shuffle, self.seed) {
-            (_, Some(seed)) => Order::Shuffled { seed },
-            (true, None) => Order::Shuffled {
-                seed: random_seed(),
-            },
-            (false, None) => Order::RoundRobin,
+        plan.order = if self.shuffle {
+            Order::Shuffled
+        } else {
+            self.order
         };
+        plan.seed = self.seed.unwrap_or_else(random_seed);
+        plan.preparation.prime = Duration::from_millis(self.prime_ms);
+        plan.preparation.fresh_thread = !self.same_thread;
+        plan.ceiling = !self.no_ceiling;
         plan.timeout = self.timeout.map(Duration::from_secs_f64);
         plan.sample_interval = Duration::from_millis(self.sample_ms);
         plan.show_progress = !self.quiet;
@@ -253,6 +298,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     let runtime = strategy::RuntimeSettings {
         python: args.python.clone(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
+        py_kernel: args.py_kernel,
     };
     let mut plan = args.plan()?;
     if let Some(notice) =
@@ -264,23 +310,21 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         }
     }
     experiment::check_writable(&plan.out_dir)?;
+    concbench::lifecycle::install()?;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
     ctx.runtime = runtime;
+    ctx.chunk = args.chunk;
     if let Some(f) = &args.worker_fault {
-        ctx.worker_args = vec![
-            "--fault".into(),
-            format!(
-                "{}{}",
-                fault_name(f),
-                f.worker.map_or(String::new(), |w| format!("@{w}"))
-            ),
-        ];
+        ctx.worker_args = vec!["--fault".into(), f.to_string()];
     }
     let outcome = experiment::run(&plan, &ctx)?;
-    console::emit(&console::summary_table(&outcome.summary, &outcome.meta));
+    let out = &outcome.out_dir;
+    if !outcome.summary.is_empty() {
+        console::emit(&console::summary_table(&outcome.summary, &outcome.meta));
+    }
     // The speed claims this run's data supports (C4 and C5 need `concbench claim`).
     let verdicts = claim::speedup_verdicts(&outcome.summary, &outcome.meta);
-    let claims_csv = outcome.out_dir.join(records::CLAIMS_CSV);
+    let claims_csv = out.join(records::CLAIMS_CSV);
     if verdicts.is_empty() {
         let _ = std::fs::remove_file(&claims_csv);
     } else {
@@ -293,10 +337,29 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
             "(C4 and C5 are demonstrations, and undecided intervals get more reps: `concbench claim`)\n",
         );
     }
-    concbench::report::generate(&outcome.out_dir)?;
+    let reported = if outcome.summary.is_empty() {
+        Ok(())
+    } else {
+        concbench::report::generate(out)
+    };
+    if let Some(e) = outcome.error {
+        // What was measured is on disk; say where, and how the run ended.
+        let kept = outcome.summary.iter().map(|r| r.reps).sum::<usize>();
+        eprintln!(
+            "concbench: {e}; {kept} measured trial(s) kept: runs.csv, summary.csv{} in {}",
+            if reported.is_ok() && kept > 0 {
+                ", REPORT.md and charts"
+            } else {
+                ""
+            },
+            out.display()
+        );
+        return Ok(ExitCode::from(e.exit_code() as u8));
+    }
+    reported?;
     console::emit(&format!(
         "results, charts and REPORT.md in {}\n",
-        outcome.out_dir.display()
+        out.display()
     ));
     if outcome.meta.mismatches > 0 {
         eprintln!(
@@ -306,15 +369,6 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn fault_name(f: &Fault) -> &'static str {
-    match f.kind {
-        worker::FaultKind::Crash => "crash",
-        worker::FaultKind::Exit => "exit",
-        worker::FaultKind::Hang => "hang",
-        worker::FaultKind::Garbage => "garbage",
-    }
 }
 
 fn main() -> ExitCode {
@@ -337,8 +391,12 @@ fn main() -> ExitCode {
         Some(Command::ClaimProbe { args }) => {
             return ExitCode::from(claim::demos::probe_main(args) as u8);
         }
-        Some(Command::Worker { index, fault }) => {
-            return ExitCode::from(worker::worker_main(*index, *fault) as u8);
+        Some(Command::Worker {
+            index,
+            fault,
+            parent,
+        }) => {
+            return ExitCode::from(worker::worker_main(*index, *fault, *parent) as u8);
         }
         Some(Command::Run(args)) => run(args),
         Some(Command::Report(args)) => concbench::report::run_cli(args).map(|()| ExitCode::SUCCESS),

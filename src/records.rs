@@ -49,6 +49,30 @@ pub struct RunRow {
     /// samples.csv).
     pub started_s: f64,
     pub ended_s: f64,
+    /// The round (0 is the first measured one) and the trial's position in it: with the
+    /// trial before it (`after`), enough to check any order effect from this file alone.
+    #[serde(default)]
+    pub round: u32,
+    #[serde(default)]
+    pub position: u32,
+    /// The trial that ran just before this one (`variant/strategy/workers`), empty for the first.
+    #[serde(default)]
+    pub after: String,
+    /// CPU used by other processes during the trial, in % of one core (precise source in
+    /// meta.json `discipline.load_source`); empty where it cannot be read.
+    #[serde(default)]
+    pub others_cpu_pct: Option<f64>,
+    /// CPU of concbench's own sampler thread during the trial, already taken out of
+    /// cpu_user_s and cpu_total_s.
+    #[serde(default)]
+    pub sampler_cpu_s: f64,
+    /// Jobs per message to a worker process (processes only).
+    #[serde(default)]
+    pub chunk: Option<usize>,
+    /// Untimed preparation the strategy measured itself (py-pool: starting and warming the
+    /// pool), reported beside the timed work, never in it.
+    #[serde(default)]
+    pub setup_s: Option<f64>,
 }
 
 /// Statistics of one (variant, strategy, workers) over its repetitions.
@@ -81,6 +105,13 @@ pub struct SummaryRow {
     pub speedup_ci_low: Option<f64>,
     pub speedup_ci_high: Option<f64>,
     pub all_correct: bool,
+    /// The machine's parallel ceiling for this variant, unit and worker count: the `ceiling`
+    /// reference's speedup (CPU-bound work on the Rust kernel only; empty otherwise).
+    #[serde(default)]
+    pub ceiling_speedup: Option<f64>,
+    /// speedup / ceiling_speedup: how much of what the machine allows this strategy reached.
+    #[serde(default)]
+    pub efficiency_vs_ceiling: Option<f64>,
 }
 
 /// One verdict of `concbench claim` (claims.csv).
@@ -174,6 +205,33 @@ pub struct Meta {
     /// `concbench claim` only: the verdict rule and how the repetitions stopped.
     #[serde(default)]
     pub claims: Option<ClaimSettings>,
+    /// How every trial was run: order, core preparation, where others' CPU was read.
+    #[serde(default)]
+    pub discipline: Option<Discipline>,
+    /// The signal that interrupted the run (status "interrupted").
+    #[serde(default)]
+    pub signal: Option<String>,
+}
+
+/// The trial discipline of a run: what every trial went through, for the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Discipline {
+    /// "counterbalanced", "round-robin" or "shuffled".
+    pub order: String,
+    pub seed: u64,
+    /// Rounds after which the order is fully balanced (every arm in every position and after
+    /// every other arm equally often).
+    pub balance_period: usize,
+    /// Each trial runs on a thread started for it, so no trial inherits the scheduler's load
+    /// history of the thread that ran the one before.
+    pub fresh_thread: bool,
+    /// Before each trial: wait until concbench's own threads are idle (at most this long).
+    pub settle_max_ms: f64,
+    /// Before each trial: every core kept busy this long (untimed).
+    pub prime_ms: f64,
+    /// Where others' CPU use comes from, and its resolution.
+    pub load_source: String,
+    pub load_resolution_s: f64,
 }
 
 /// The verdict rule of `concbench claim` and how its adaptive repetitions went.
@@ -202,12 +260,19 @@ pub struct ClaimSettings {
     /// How many trials were discarded and re-run for that reason.
     #[serde(default)]
     pub discarded_busy_trials: u32,
+    /// The sequential rule: α overall and per interim look (Haybittle–Peto).
+    #[serde(default)]
+    pub stopping_rule: Option<crate::claim::stopping::StoppingRule>,
 }
 
-/// A CSV file written one record at a time, flushed after each.
+/// A CSV file written one record at a time, each record in one write and synced to the file
+/// at once, so an interrupted run keeps what it measured. A write that fails (disk full, folder
+/// removed) is cut back to the last whole record, so the file stays valid CSV.
 pub struct StreamWriter<T> {
     path: PathBuf,
-    inner: csv::Writer<File>,
+    file: File,
+    /// Bytes of whole records written so far.
+    len: u64,
     _row: std::marker::PhantomData<fn(&T)>,
 }
 
@@ -216,7 +281,6 @@ pub struct StreamWriter<T> {
 pub trait CsvRecord: Serialize {
     const HEADER: &'static [&'static str];
 }
-
 impl CsvRecord for RunRow {
     const HEADER: &'static [&'static str] = &[
         "variant",
@@ -236,6 +300,13 @@ impl CsvRecord for RunRow {
         "correct",
         "started_s",
         "ended_s",
+        "round",
+        "position",
+        "after",
+        "others_cpu_pct",
+        "sampler_cpu_s",
+        "chunk",
+        "setup_s",
     ];
 }
 
@@ -267,6 +338,8 @@ impl CsvRecord for SummaryRow {
         "speedup_ci_low",
         "speedup_ci_high",
         "all_correct",
+        "ceiling_speedup",
+        "efficiency_vs_ceiling",
     ];
 }
 
@@ -284,40 +357,69 @@ impl CsvRecord for ClaimRow {
 impl<T: CsvRecord> StreamWriter<T> {
     pub fn create(path: &Path) -> Result<Self> {
         let file = File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut inner = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(file);
-        inner
-            .write_record(T::HEADER)
-            .and_then(|()| inner.flush().map_err(csv::Error::from))
-            .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
-        Ok(StreamWriter {
+        let mut w = StreamWriter {
             path: path.to_path_buf(),
-            inner,
+            file,
+            len: 0,
             _row: std::marker::PhantomData,
-        })
+        };
+        let header = encode(|c| c.write_record(T::HEADER))
+            .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+        w.append(&header).map_err(|e| match e {
+            Error::Write { source, .. } => Error::io(path, source),
+            e => e,
+        })?;
+        Ok(w)
     }
 
     pub fn write(&mut self, rows: &[T]) -> Result<()>
     where
         T: Serialize,
     {
-        for row in rows {
-            self.inner
-                .serialize(row)
-                .map_err(|e| Error::io(&self.path, std::io::Error::other(e)))?;
-        }
-        self.inner.flush().map_err(|e| Error::io(&self.path, e))
+        let bytes = encode(|c| rows.iter().try_for_each(|r| c.serialize(r)))
+            .map_err(|e| Error::write(&self.path, std::io::Error::other(e)))?;
+        self.append(&bytes)
     }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        use std::io::Write as _;
+        if let Err(e) = self.file.write_all(bytes) {
+            // Cut a half-written record off (truncating needs no free space).
+            let _ = self.file.set_len(self.len);
+            return Err(Error::write(&self.path, e));
+        }
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// CSV records encoded in memory, to be written in one piece.
+fn encode(
+    f: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> std::result::Result<(), csv::Error>,
+) -> std::result::Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    f(&mut w)?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 pub type RunWriter = StreamWriter<RunRow>;
 pub type SampleWriter = StreamWriter<SampleRow>;
 
-/// Write a whole CSV file at once.
+/// Write a whole CSV file at once: under a temporary name, renamed into place when complete,
+/// so a failed write never leaves half a file where a whole one was.
 pub fn write_csv<T: CsvRecord>(path: &Path, rows: &[T]) -> Result<()> {
-    let mut w = StreamWriter::create(path)?;
-    w.write(rows)
+    let tmp = path.with_extension("csv.tmp");
+    let result = StreamWriter::<T>::create(&tmp).and_then(|mut w| w.write(rows));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(match e {
+            Error::Io { source, .. } | Error::Write { source, .. } => Error::write(path, source),
+            e => e,
+        });
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e))
 }
 
 /// Read a whole CSV file, with errors naming the file and the line.
@@ -358,8 +460,11 @@ pub fn write_meta(path: &Path, meta: &Meta) -> Result<()> {
         .map_err(|e| Error::Measurement(format!("cannot encode meta.json: {e}")))?;
     // Write then rename, so a reader never sees half a file.
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n").map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    if let Err(e) = std::fs::write(&tmp, text + "\n") {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::write(path, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e))
 }
 
 pub fn read_meta(path: &Path) -> Result<Meta> {
@@ -407,6 +512,13 @@ mod tests {
             correct: true,
             started_s: 0.0,
             ended_s: 0.1,
+            round: 0,
+            position: 0,
+            after: String::new(),
+            others_cpu_pct: None,
+            sampler_cpu_s: 0.0,
+            chunk: None,
+            setup_s: None,
         };
         assert_eq!(serde_header(&run), RunRow::HEADER);
         let sample = SampleRow {

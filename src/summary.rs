@@ -5,7 +5,7 @@
 
 use crate::records::{RunRow, SummaryRow};
 use crate::stats::{BootstrapSettings, Summary, bootstrap_speedup_ci, speedup, stream_seed};
-use crate::strategy::baseline_of;
+use crate::strategy::{baseline_of, ceiling};
 use crate::workload::Variant;
 
 /// Summarise measured repetitions with the default (recorded) bootstrap settings.
@@ -95,9 +95,67 @@ pub fn summarize_with(rows: &[RunRow], bootstrap: &BootstrapSettings) -> Vec<Sum
                 speedup_ci_low: ci.map(|c| c.0),
                 speedup_ci_high: ci.map(|c| c.1),
                 all_correct: group.iter().all(|r| r.correct),
+                ceiling_speedup: None,
+                efficiency_vs_ceiling: None,
             })
         })
-        .collect()
+        .collect::<Vec<SummaryRow>>()
+        .with_ceilings()
+}
+
+/// Adds the ceiling columns: for every row on the Rust kernel (baseline `sequential`), the
+/// `ceiling` reference's speedup at the same variant, list, unit and worker count.
+trait WithCeilings {
+    fn with_ceilings(self) -> Self;
+}
+
+impl WithCeilings for Vec<SummaryRow> {
+    fn with_ceilings(mut self) -> Self {
+        let ceilings: Vec<(Variant, usize, f64, usize, Option<f64>)> = self
+            .iter()
+            .filter(|r| r.strategy == ceiling::INFO.name)
+            .map(|r| (r.variant, r.items, r.unit_ms, r.workers, r.speedup))
+            .collect();
+        for r in &mut self {
+            if baseline_of(&r.strategy) != crate::strategy::BASELINE {
+                continue;
+            }
+            let c = ceilings
+                .iter()
+                .find(|c| (c.0, c.1, c.3) == (r.variant, r.items, r.workers) && c.2 == r.unit_ms)
+                .and_then(|c| c.4);
+            r.ceiling_speedup = c;
+            r.efficiency_vs_ceiling = match (r.speedup, c) {
+                (Some(s), Some(c)) if c > 0.0 && s.is_finite() => Some(s / c),
+                _ => None,
+            };
+        }
+        self
+    }
+}
+
+/// Rows sorted for display: by the listed variants, then the listed strategies, then workers.
+/// Anything not listed goes last, in its current order.
+pub fn sort_like(
+    mut rows: Vec<SummaryRow>,
+    variants: &[Variant],
+    strategies: &[String],
+) -> Vec<SummaryRow> {
+    let rank = |r: &SummaryRow| {
+        (
+            variants
+                .iter()
+                .position(|v| *v == r.variant)
+                .unwrap_or(usize::MAX),
+            strategies
+                .iter()
+                .position(|s| *s == r.strategy)
+                .unwrap_or(usize::MAX),
+            r.workers,
+        )
+    };
+    rows.sort_by_key(rank);
+    rows
 }
 
 #[cfg(test)]
@@ -123,6 +181,13 @@ mod tests {
             correct: true,
             started_s: 0.0,
             ended_s: wall_s,
+            round: 0,
+            position: 0,
+            after: String::new(),
+            others_cpu_pct: None,
+            sampler_cpu_s: 0.0,
+            chunk: None,
+            setup_s: None,
         }
     }
 

@@ -109,7 +109,8 @@ impl WorkUnit {
     pub fn spend(self) -> u64 {
         match self {
             WorkUnit::Sleep(d) => {
-                std::thread::sleep(d);
+                // One timed kernel wait, like thread::sleep, that a stop signal can cut short.
+                crate::lifecycle::sleep(d);
                 0
             }
             WorkUnit::Cpu { iters } => burn(iters),
@@ -150,15 +151,29 @@ pub fn run_job(job: Job, unit: WorkUnit) -> i128 {
     job.task.apply(job.number).unwrap_or(0)
 }
 
+/// Iterations of the kernel between two looks at the stop flag: about 0.15 ms of work, so a
+/// stop signal ends a long job at once, at the cost of one relaxed load per 65,536 steps.
+const STOP_CHECK_ITERS: u64 = 1 << 16;
+
 /// The CPU kernel: a multiply-xorshift chain. Each step depends on the previous one, so it
 /// cannot be vectorised, parallelised or folded into a closed form; `black_box` on the input
-/// and output keeps the compiler from computing it at build time.
+/// and output keeps the compiler from computing it at build time. A stop signal
+/// ([`crate::lifecycle`]) ends it early; the value is then meaningless, and so is the trial.
 #[inline(never)]
 pub fn burn(iters: u64) -> u64 {
     let mut x: u64 = black_box(0x9E37_79B9_7F4A_7C15);
-    for i in 0..black_box(iters) {
-        x = x.wrapping_mul(0x5851_F42D_4C95_7F2D).wrapping_add(i);
-        x ^= x >> 29;
+    let iters = black_box(iters);
+    let mut i = 0;
+    while i < iters {
+        let end = iters.min(i + STOP_CHECK_ITERS);
+        for j in i..end {
+            x = x.wrapping_mul(0x5851_F42D_4C95_7F2D).wrapping_add(j);
+            x ^= x >> 29;
+        }
+        i = end;
+        if crate::lifecycle::stop_requested() {
+            break;
+        }
     }
     black_box(x)
 }
@@ -203,11 +218,18 @@ pub fn measure_kernel_rate() -> (f64, f64) {
 /// Calibrate `target_ms` of CPU work to an iteration count on this machine.
 pub fn calibrate(target_ms: f64) -> Calibration {
     let (rate, took) = measure_kernel_rate();
-    Calibration {
-        iters_per_ms: rate,
-        iters: ((rate * target_ms).round() as u64).max(1),
-        target_ms,
-        took_s: took,
+    Calibration::for_rate(rate, target_ms, took)
+}
+
+impl Calibration {
+    /// The unit of `target_ms` at `rate` iterations per ms (at least one iteration).
+    pub fn for_rate(rate: f64, target_ms: f64, took_s: f64) -> Calibration {
+        Calibration {
+            iters_per_ms: rate,
+            iters: ((rate * target_ms).round() as u64).max(1),
+            target_ms,
+            took_s,
+        }
     }
 }
 
@@ -325,8 +347,31 @@ mod tests {
 
     #[test]
     fn calibration_scales_with_the_target() {
+        // The unit is the rate times the target, rounded, never below one iteration.
+        assert_eq!(
+            Calibration::for_rate(440_000.0, 25.0, 0.0).iters,
+            11_000_000
+        );
+        assert_eq!(
+            Calibration::for_rate(440_000.0, 50.0, 0.0).iters,
+            22_000_000
+        );
+        assert_eq!(Calibration::for_rate(1.5, 1.0, 0.0).iters, 2);
+        assert_eq!(Calibration::for_rate(0.1, 1.0, 0.0).iters, 1);
+        // Measured here: a rate, and a unit that is the rate times the target.
         let c = calibrate(2.0);
-        assert!(c.iters_per_ms > 0.0);
-        assert!(c.iters >= 1);
+        assert!(c.iters_per_ms > 1000.0, "{c:?}");
+        assert_eq!(c.iters, (c.iters_per_ms * 2.0).round() as u64);
+    }
+
+    #[test]
+    fn the_kernel_stops_early_on_a_stop_request_only() {
+        // Chunked for the stop flag, the chain is still the same chain.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..200_000u64 {
+            x = x.wrapping_mul(0x5851_F42D_4C95_7F2D).wrapping_add(i);
+            x ^= x >> 29;
+        }
+        assert_eq!(burn(200_000), x);
     }
 }

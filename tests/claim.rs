@@ -151,6 +151,8 @@ fn summary_row(
         speedup_ci_low: ci.map(|c| c.0),
         speedup_ci_high: ci.map(|c| c.1),
         all_correct: true,
+        ceiling_speedup: None,
+        efficiency_vs_ceiling: None,
     }
 }
 
@@ -193,6 +195,15 @@ fn speed_rows_carry_the_interval_and_follow_the_rule() {
     assert!(one.reason.contains("1 core"), "{}", one.reason);
     // No data, no row.
     assert!(claim::judge_speed(spec("cpython-threads"), &summary, 2, "").is_none());
+    // A zero median: no interval, and the row says so instead of disappearing.
+    let mut zero = summary.clone();
+    zero[1].speedup = None;
+    zero[1].speedup_ci_low = None;
+    zero[1].speedup_ci_high = None;
+    zero[1].wall_median_s = 0.0;
+    let row = claim::judge_speed(spec("rust-threads"), &zero, 2, "").unwrap();
+    assert_eq!(row.verdict, "INCONCLUSIVE");
+    assert!(row.reason.contains("no interval"), "{}", row.reason);
 }
 
 #[test]

@@ -95,14 +95,21 @@ fn a_small_run_writes_the_four_files_with_their_schemas() {
         "cores_busy",
         "peak_rss_kib",
         "correct",
+        "round",
+        "position",
+        "after",
+        "others_cpu_pct",
+        "sampler_cpu_s",
+        "chunk",
     ] {
         assert!(
             header(&runs).contains(&col.to_string()),
             "runs.csv lacks {col}"
         );
     }
-    // 2 variants x (sequential + 3 strategies x 2 worker counts) x 2 reps
-    assert_eq!(rows(&runs).len(), 2 * 7 * 2);
+    // 2 variants x (sequential + 3 strategies x 2 worker counts) x 2 reps, plus the ceiling
+    // at both worker counts for the CPU-bound variant.
+    assert_eq!(rows(&runs).len(), (2 * 7 + 2) * 2);
     assert!(column(&runs, "correct").iter().all(|c| c == "true"));
     assert!(column(&runs, "items").iter().all(|c| c == "3"));
 
@@ -121,13 +128,25 @@ fn a_small_run_writes_the_four_files_with_their_schemas() {
         "cores_busy_median",
         "speedup",
         "efficiency",
+        "ceiling_speedup",
+        "efficiency_vs_ceiling",
     ] {
         assert!(
             header(&summary).contains(&col.to_string()),
             "summary.csv lacks {col}"
         );
     }
-    assert_eq!(rows(&summary).len(), 2 * 7);
+    assert_eq!(rows(&summary).len(), 2 * 7 + 2);
+    // Every CPU-bound Rust row has its ceiling; no sleep-bound row has one.
+    let ceilings = column(&summary, "ceiling_speedup");
+    for (i, v) in column(&summary, "variant").iter().enumerate() {
+        assert_eq!(
+            v == "cpu",
+            !ceilings[i].is_empty(),
+            "row {i}: {v} {}",
+            ceilings[i]
+        );
+    }
     let strategies = column(&summary, "strategy");
     let speedups = column(&summary, "speedup");
     for (s, x) in strategies.iter().zip(&speedups) {
@@ -296,6 +315,8 @@ fn a_failing_worker_fails_the_run_but_keeps_the_rows_measured() {
             "0",
             "--timeout",
             "1",
+            "--order",
+            "round-robin",
             "--quiet",
             "--worker-fault",
             fault,

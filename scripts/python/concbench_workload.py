@@ -4,21 +4,36 @@ sequential code, threading.Thread and multiprocessing.Process, with the same job
 unit of work as concbench's Rust strategies.
 
 concbench embeds this file, writes it to a temporary file and runs it as
-`python3 -I -S <file> <mode>` (isolated, no site-packages: only the standard library is used); every mode prints exactly one JSON line on stdout. Modes:
+`python3 -I -S <file> <mode>` (isolated, no site-packages: only the standard library is used).
+It reads one JSON request line on stdin and answers with JSON lines on stdout. Modes:
 
-  info             interpreter version, GIL status, switch interval, multiprocessing start method
-  calibrate        {"ms": M} on stdin -> kernel iterations that take M ms on one core here
-  run              {"strategy", "workers", "jobs", "unit"} on stdin -> results and the cost of
-                   the work, measured here (see below)
+  info             interpreter version, GIL status, switch interval, multiprocessing start methods
+  calibrate        {"ms": M, "kernel": K} -> kernel units that take M ms on one core here
+  run              {"strategy", "workers", "jobs", "unit"} -> "ready" line; then, on a "go"
+                   line, the results and the cost of the work, measured here (see below)
   demo-memory      the tutorial's `result []`: what children's and threads' appends do
   demo-isolation   one child aborts or leaks; one thread raises or leaks
   demo-thread-abort  one thread calls os.abort(): the whole interpreter dies (run it as a child)
 
+Parent watch: stdin stays open while concbench waits for the answer. If it closes before the
+answer is written (concbench was killed), the script kills its whole process group, so no
+interpreter or multiprocessing child outlives concbench.
+
 What `run` times: only the work, as concbench times its Rust strategies: perf_counter() and
-getrusage(RUSAGE_SELF) + getrusage(RUSAGE_CHILDREN) read just before the first job starts and
-just after the last worker is joined (so multiprocessing children, reaped by join(), are
-counted). Starting and joining threads or processes is inside; interpreter start-up and
-calibration are outside (concbench measures the start-up separately and records it).
+getrusage(RUSAGE_SELF) + getrusage(RUSAGE_CHILDREN) read just after "go" arrives and just after
+the last worker is joined (so multiprocessing children, reaped by join(), are counted).
+Starting and joining threads or processes is inside; interpreter start-up is outside (it
+happens before "ready"), and so is starting a Pool (the `pool` strategy starts and warms it
+before "ready" and reports that time separately). For the pool, whose workers are not reaped
+while the clock runs, the workers' CPU comes from /proc/<pid>/stat (10 ms ticks).
+
+Kernels: `bytecode` is the multiply-xorshift chain of concbench's Rust kernel, in pure Python:
+it holds the GIL. `native` is hashlib.sha256().update() on a 64 KiB buffer: CPython releases the
+GIL inside it for data over 2047 bytes (HASHLIB_GIL_MINSIZE), so threads can run it in parallel.
+
+Start method: every multiprocessing arm uses an explicit context, `fork` where the platform has
+it (Linux), so every interpreter measures the same thing (3.14 changed the default to
+forkserver, whose workers are not children of the script and whose start would be timed).
 
 Every arm runs its Python work in started threads, never in a main thread (see
 run_sequential): the sequential baseline in one, each multiprocessing child in one.
@@ -33,6 +48,7 @@ a multiprocessing.Queue, the IPC that processes need.
 import json
 import os
 import resource
+import signal
 import sys
 import threading
 import time
@@ -55,6 +71,22 @@ def burn(iters):
     return x
 
 
+NATIVE_BUFFER = bytes(range(256)) * 256  # 64 KiB: far above HASHLIB_GIL_MINSIZE (2048)
+
+
+def hash_updates(count):
+    """The native kernel: `count` sha256 updates of 64 KiB. The GIL is released inside each."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for _ in range(count):
+        h.update(NATIVE_BUFFER)
+    return h.digest()[0]
+
+
+KERNELS = {"bytecode": burn, "native": hash_updates}
+
+
 def apply(task, n):
     return n * n if task == "square" else n * n * n
 
@@ -63,7 +95,7 @@ def spend(unit):
     if "sleep_s" in unit:
         time.sleep(unit["sleep_s"])
         return 0
-    return burn(unit["cpu_iters"])
+    return KERNELS[unit.get("kernel", "bytecode")](unit["cpu_iters"])
 
 
 def run_job(job, unit):
@@ -71,23 +103,27 @@ def run_job(job, unit):
     return apply(job[0], job[1])
 
 
-def kernel_rate():
-    """Iterations per millisecond: probes of about 20 ms, the fastest of five."""
+def kernel_rate(kernel="bytecode"):
+    """Kernel units per millisecond: probes of about 20 ms, the median of seven (the fastest
+    would be the least disturbed, but this interpreter's speed swings from call to call, and
+    the median is what the trials will see)."""
+    run = KERNELS[kernel]
     started = time.perf_counter()
-    probe = 2000
+    probe = 1 if kernel == "native" else 2000
     while True:
         t = time.perf_counter()
-        burn(probe)
+        run(probe)
         if time.perf_counter() - t >= 0.005 or probe > 1 << 40:
             break
         probe *= 2
     probe *= 4
-    best = float("inf")
-    for _ in range(5):
+    times = []
+    for _ in range(7):
         t = time.perf_counter()
-        burn(probe)
-        best = min(best, time.perf_counter() - t)
-    return probe / (best * 1000.0), time.perf_counter() - started
+        run(probe)
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return probe / (times[len(times) // 2] * 1000.0), time.perf_counter() - started
 
 
 def usage_now():
@@ -115,7 +151,7 @@ def thread_worker(jobs, indices, unit):
         result.append((i, run_job(jobs[i], unit)))
 
 
-def run_threads(jobs, unit, workers):
+def run_threads(jobs, unit, workers, _prepared=None):
     threads = [
         threading.Thread(target=thread_worker, args=(jobs, range(w, len(jobs), workers), unit))
         for w in range(workers)
@@ -165,12 +201,19 @@ def start_and_drain(procs, queue, timeout):
     return values, counts
 
 
-def run_processes(jobs, unit, workers):
+def mp_context():
+    """The explicit start method of every multiprocessing arm: fork where the platform has it."""
     import multiprocessing
 
-    queue = multiprocessing.Queue()
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+
+
+def run_processes(jobs, unit, workers, _prepared=None):
+    ctx = mp_context()
+    queue = ctx.Queue()
     procs = [
-        multiprocessing.Process(
+        ctx.Process(
             target=process_worker, args=(jobs, range(w, len(jobs), workers), unit, queue, w)
         )
         for w in range(workers)
@@ -187,7 +230,7 @@ def sequential_worker(jobs, unit):
         result.append((i, run_job(job, unit)))
 
 
-def run_sequential(jobs, unit, _workers):
+def run_sequential(jobs, unit, _workers, _prepared=None):
     # Every job in turn, in ONE thread started here rather than in the main thread: on the
     # machine this was developed on, CPython ran the same bytecode 2-6 % faster in a started
     # thread than in the main thread (scripts/python/main_thread_effect.py), which would show
@@ -201,21 +244,121 @@ def run_sequential(jobs, unit, _workers):
     return [values[i] for i in range(len(jobs))], len(result), []
 
 
-STRATEGIES = {"sequential": run_sequential, "threads": run_threads, "processes": run_processes}
+# --- pool ------------------------------------------------------------------------------------
 
 
-def mode_run(req):
+def pool_job(args):
+    job, unit = args
+    return run_job(job, unit)
+
+
+def pool_warm(_):
+    return os.getpid()
+
+
+def start_pool(workers):
+    """A Pool of `workers` processes, started and warmed (every worker has answered once), and
+    the time that took."""
+    t = time.perf_counter()
+    pool = mp_context().Pool(workers)
+    seen = set()
+    while len(seen) < workers:
+        seen.update(pool.map(pool_warm, range(workers * 4), chunksize=1))
+    return pool, time.perf_counter() - t
+
+
+def proc_cpu_s(pids):
+    """utime + stime of live processes, from /proc/<pid>/stat (clock ticks)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
+
+
+def run_pool(jobs, unit, _workers, pool):
+    # Pool.map with its own chunk rule (chunksize=None).
+    values = pool.map(pool_job, [(job, unit) for job in jobs])
+    return values, 0, []
+
+
+STRATEGIES = {
+    "sequential": run_sequential,
+    "threads": run_threads,
+    "processes": run_processes,
+    "pool": run_pool,
+}
+
+
+class StdinLines:
+    """Lines of fd 0 read with os.read, never through sys.stdin: a thread blocked inside
+    sys.stdin holds its buffer's lock, and a child forked meanwhile would deadlock closing it
+    (multiprocessing closes stdin in every child it starts)."""
+
+    def __init__(self):
+        self.pending = b""
+
+    def readline(self):
+        while b"\n" not in self.pending:
+            chunk = os.read(0, 4096)
+            if not chunk:
+                line, self.pending = self.pending, b""
+                return line.decode() if line else None
+            self.pending += chunk
+        line, self.pending = self.pending.split(b"\n", 1)
+        return line.decode() + "\n"
+
+
+class ParentWatch:
+    """Reads stdin after the request: a "go" line starts the work; the end of stdin before the
+    answer is written means concbench is gone, and the whole process group is killed."""
+
+    def __init__(self, lines):
+        self.go = threading.Event()
+        self.answered = False
+        self.lines = lines
+        threading.Thread(target=self.watch, daemon=True).start()
+
+    def watch(self):
+        while True:
+            line = self.lines.readline()
+            if line is None:
+                break
+            if line.strip() == "go":
+                self.go.set()
+        if not self.answered:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def mode_run(req, watch):
     jobs = [tuple(j) for j in req["jobs"]]
-    run = STRATEGIES[req["strategy"]]
-    if req["strategy"] == "processes":
-        import multiprocessing  # noqa: F401  (imported here, outside the timed region)
+    name = req["strategy"]
+    run = STRATEGIES[name]
+    ready = {"ready": True}
+    prepared = None
+    if name in ("processes", "pool"):
+        ready["start_method"] = mp_context().get_start_method()
+    if name == "pool":
+        prepared, ready["pool_startup_s"] = start_pool(req["workers"])
+    emit(ready)
+    watch.go.wait()
+    pool_pids = [p.pid for p in prepared._pool] if prepared is not None else []
+    c0 = proc_cpu_s(pool_pids)
     t0, u0, s0 = usage_now()
-    values, parent_appends, child_appends = run(jobs, req["unit"], req["workers"])
+    values, parent_appends, child_appends = run(jobs, req["unit"], req["workers"], prepared)
     t1, u1, s1 = usage_now()
+    c1 = proc_cpu_s(pool_pids)
+    if prepared is not None:
+        prepared.terminate()
     return {
         "results": [str(v) for v in values],
         "wall_s": t1 - t0,
-        "cpu_user_s": u1 - u0,
+        "cpu_user_s": u1 - u0 + (c1 - c0),
         "cpu_sys_s": s1 - s0,
         "parent_appends": parent_appends,
         "child_appends": child_appends,
@@ -225,7 +368,7 @@ def mode_run(req):
 # --- information and calibration -------------------------------------------------------------
 
 
-def mode_info(_req):
+def mode_info(_req, _watch):
     import multiprocessing
     import platform
 
@@ -236,14 +379,17 @@ def mode_info(_req):
         "executable": sys.executable,
         "gil_enabled": gil,
         "switch_interval_s": sys.getswitchinterval(),
-        "start_method": multiprocessing.get_start_method(),
+        "default_start_method": multiprocessing.get_start_method(),
+        "start_method": mp_context().get_start_method(),
         "cpu_count": os.cpu_count(),
     }
 
 
-def mode_calibrate(req):
-    rate, took = kernel_rate()
+def mode_calibrate(req, _watch):
+    kernel = req.get("kernel", "bytecode")
+    rate, took = kernel_rate(kernel)
     return {
+        "kernel": kernel,
         "iters_per_ms": rate,
         "iters": max(1, round(rate * req["ms"])),
         "target_ms": req["ms"],
@@ -266,16 +412,15 @@ def memory_thread(jobs, indices):
         result.append(apply(*jobs[i]))
 
 
-def mode_demo_memory(req):
+def mode_demo_memory(req, _watch):
     """The tutorial: children append to `result`, then the parent prints it: `result []`."""
-    import multiprocessing
-
     global result
+    ctx = mp_context()
     jobs, workers = [tuple(j) for j in req["jobs"]], req["workers"]
     result = []
-    queue = multiprocessing.Queue()
+    queue = ctx.Queue()
     procs = [
-        multiprocessing.Process(
+        ctx.Process(
             target=memory_child, args=(jobs, range(w, len(jobs), workers), queue, w)
         )
         for w in range(workers)
@@ -324,16 +469,15 @@ def leaking_thread(leak_mib):
     LEAKED.append(b"\x01" * (leak_mib << 20))
 
 
-def mode_demo_isolation(req):
-    import multiprocessing
-
+def mode_demo_isolation(req, _watch):
+    ctx = mp_context()
     jobs, workers, unit = [tuple(j) for j in req["jobs"]], req["workers"], req["unit"]
     leak_mib = req["leak_mib"]
     rss_before = vm_rss_kib()
     # Processes: worker 1 aborts at once, worker 2 leaks, the others work.
-    queue = multiprocessing.Queue()
+    queue = ctx.Queue()
     procs = [
-        multiprocessing.Process(
+        ctx.Process(
             target=isolation_child,
             args=(jobs, range(w, len(jobs), workers), unit, queue, w, 1, workers - 1, leak_mib),
         )
@@ -404,7 +548,7 @@ def mode_demo_isolation(req):
     }
 
 
-def mode_demo_thread_abort(req):
+def mode_demo_thread_abort(req, _watch):
     """One thread calls os.abort() while the others work: nothing below is ever printed."""
     jobs, workers, unit = [tuple(j) for j in req["jobs"]], req["workers"], req["unit"]
 
@@ -432,14 +576,22 @@ MODES = {
 }
 
 
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] not in MODES:
         sys.stderr.write("usage: %s {%s}\n" % (sys.argv[0], "|".join(MODES)))
         return 2
-    req = {} if sys.argv[1] == "info" else json.loads(sys.stdin.read() or "{}")
-    out = MODES[sys.argv[1]](req)
-    sys.stdout.write(json.dumps(out) + "\n")
-    sys.stdout.flush()
+    lines = StdinLines()
+    line = lines.readline() or ""
+    req = json.loads(line) if line.strip() else {}
+    watch = ParentWatch(lines)
+    out = MODES[sys.argv[1]](req, watch)
+    watch.answered = True
+    emit(out)
     return 0
 
 

@@ -1,27 +1,28 @@
-//! The measurements behind the speed claims (C1-C3), with adaptive repetitions.
+//! The measurements behind the speed claims (C1-C3), on the trial engine, with the
+//! sequential stopping rule of [`super::stopping`].
 //!
-//! Every configuration a claim needs (its strategy and that strategy's sequential baseline, in
-//! the claim's variant) runs once as warm-up, then `min_reps` interleaved rounds in a seeded
-//! shuffled order (configurations compared with each other run back to back). After that, every `step` rounds the 95 % bootstrap intervals are computed;
-//! only the configurations of claims whose interval still contains the threshold keep
-//! running, until every claim is decided or `max_reps` is reached. Each trial is measured like
-//! `concbench run` measures (wall clock and getrusage of concbench and its reaped children, or
-//! the work's own figures for the py-* strategies) and its results are checked against the
-//! reference; wrong results are an error, not a verdict.
+//! Every claim needs two arms: its strategy and that strategy's sequential baseline, in the
+//! claim's variant. Arms compared with each other form a block (same variant, same baseline)
+//! and run back to back. After one warm-up round, rounds run in a counterbalanced order; from
+//! `min_reps` on, every `step` rounds is a look: each undecided claim's speedup interval is
+//! computed at the look's level and judged against the threshold. Arms that no undecided claim
+//! needs stop. The last look is the one after which the time budget (or `--max-reps`) allows
+//! no further step; a claim still undecided there is INCONCLUSIVE.
 
 use std::time::{Duration, Instant};
 
+use super::stopping::{Look, StoppingRule};
 use super::{SpeedClaim, Verdict, judge};
+use crate::engine::{
+    Arm, Engine, Executor, OnWrongResults, Order, Preparation, RerunRule, Schedule, Session,
+    Status, default_timeout,
+};
 use crate::error::{Error, Result};
-use crate::experiment::default_timeout;
-use crate::measure::load::{BUSY_THRESHOLD_PCT, LoadMark, idle_check};
-use crate::measure::machine;
-use crate::measure::usage::measure;
-use crate::records::{BackgroundLoad, RunRow, SummaryRow};
-use crate::stats::{BootstrapSettings, SplitMix64};
-use crate::strategy::python::PythonInfo;
-use crate::strategy::{self, Strategy, StrategyContext};
-use crate::summary::summarize_with;
+use crate::measure::load::{BUSY_THRESHOLD_PCT, idle_check};
+use crate::records::{Meta, RunRow, SummaryRow};
+use crate::stats::{BootstrapSettings, bootstrap_speedup_ci, median, speedup, stream_seed};
+use crate::strategy::{self, StrategyContext};
+use crate::summary::{bootstrap_key, summarize_with};
 use crate::workload::{self, Calibration, Variant, WorkUnit};
 
 /// What the campaign measures and how long it may go on.
@@ -37,80 +38,163 @@ pub struct Config {
     pub order_seed: u64,
     pub bootstrap: BootstrapSettings,
     pub threshold: f64,
+    pub rule: StoppingRule,
     /// Available parallelism: with one core the CPU-bound claims cannot be decided.
     pub cores: usize,
     pub quiet: bool,
-    /// No repetitions are added once the measurements have taken this long.
+    /// No step is started that would end after this much measuring.
     pub budget: Duration,
+    pub preparation: Preparation,
 }
 
-/// A trial during which other processes used more than this share of one core (from
-/// /proc/stat, minus concbench's own exact CPU time) is discarded and run again, at most
-/// [`MAX_RETRIES`] times and only during the first half of the time budget: on a shared
-/// machine a neighbour's burst would otherwise decide a verdict.
+/// A trial during which other processes used more than this share of one core is discarded
+/// and run again, at most [`MAX_RETRIES`] times and only during the first half of the budget.
 pub const BUSY_TRIAL_PCT: f64 = 25.0;
 pub const MAX_RETRIES: u32 = 2;
 
-/// What the campaign measured.
+/// How one speed claim was decided.
 #[derive(Debug, Clone)]
+pub struct Decision {
+    pub claim: &'static SpeedClaim,
+    pub verdict: Verdict,
+    pub reason: String,
+    /// The speedup (ratio of medians) and its interval at the deciding look.
+    pub speedup: Option<f64>,
+    pub ci: Option<(f64, f64)>,
+    /// "99.9%" and "interim look 2" / "final look".
+    pub level: String,
+    pub look: String,
+    /// Medians and repetitions of baseline and strategy at that look.
+    pub medians: Option<(f64, f64)>,
+    pub reps: usize,
+}
+
+/// What the campaign measured.
+#[derive(Debug)]
 pub struct Outcome {
     pub runs: Vec<RunRow>,
     pub summary: Vec<SummaryRow>,
-    pub calibration: Option<Calibration>,
-    /// Repetitions per `variant/strategy/workers`.
-    pub reps_reached: Vec<(String, u32)>,
+    pub decisions: Vec<Decision>,
+    pub meta: Meta,
     pub stop_reason: String,
-    pub python: Option<PythonInfo>,
-    pub switch_interval_ms: f64,
-    pub strategies: Vec<String>,
-    pub variants: Vec<Variant>,
-    pub timeouts: Vec<(Variant, f64)>,
-    pub started_at: String,
-    pub background: BackgroundLoad,
-    /// Trials discarded because other processes were busy during them.
     pub discarded_busy: u32,
+    /// The error that ended the measurements early (a stop signal, a failed trial).
+    pub error: Option<Error>,
 }
 
-impl Outcome {
-    pub fn max_reps_reached(&self) -> u32 {
-        self.reps_reached.iter().map(|r| r.1).max().unwrap_or(0)
+struct ClaimState {
+    spec: &'static SpeedClaim,
+    interim_looks: u32,
+    decision: Option<Decision>,
+}
+
+/// Run the measurements the claims need, into `meta`'s run folder `dir`.
+pub fn run(
+    cfg: &Config,
+    claims: &[&'static SpeedClaim],
+    ctx: &StrategyContext,
+    dir: &std::path::Path,
+    mut meta: Meta,
+) -> Result<Outcome> {
+    let epoch = Instant::now();
+    meta.background.before_pct_of_core = idle_check(Duration::from_millis(300));
+    let needs_cpu = claims.iter().any(|c| c.variant == Variant::Cpu);
+    let calibration = needs_cpu.then(|| workload::calibrate(cfg.cpu_ms));
+    let (arms, blocks) = build_arms(cfg, claims, ctx, calibration.as_ref())?;
+    let infos: Vec<&'static strategy::StrategyInfo> = arms
+        .iter()
+        .filter_map(|a| strategy::find(a.strategy.name()).ok())
+        .collect();
+    meta.calibration = calibration;
+    meta.python = strategy::python::describe_for_plan(
+        &infos,
+        calibration.as_ref(),
+        ctx.runtime.python.as_deref(),
+        ctx.runtime.py_kernel,
+    )
+    .or(meta.python);
+    let session = Session::open(
+        dir,
+        epoch,
+        meta,
+        Some(crate::measure::sampler::DEFAULT_INTERVAL),
+    )?;
+    let executor = Executor::new(
+        epoch,
+        &cfg.numbers,
+        session.tag.clone(),
+        session.sampler_clock(),
+        cfg.preparation,
+    );
+    let mut engine = Engine::new(session, executor, arms);
+    engine.on_wrong = OnWrongResults::Fail;
+    engine.rerun = Some(RerunRule {
+        busy_pct: BUSY_TRIAL_PCT,
+        max_retries: MAX_RETRIES,
+        until: epoch + cfg.budget / 2,
+    });
+    let first = Schedule::new(Order::Counterbalanced, cfg.order_seed, blocks.clone());
+    engine.session.meta.discipline = Some(engine.discipline(
+        Order::Counterbalanced,
+        cfg.order_seed,
+        first.balance_period(),
+    ));
+    if let Some(b) = engine
+        .session
+        .meta
+        .background
+        .before_pct_of_core
+        .filter(|&b| b > BUSY_THRESHOLD_PCT)
+    {
+        engine.say(&crate::experiment::busy_warning("before the claims", b));
     }
-
-    /// The runtime details a claim's evidence should carry.
-    pub fn context(&self, spec: &SpeedClaim) -> String {
-        super::context_for(spec, self.python.as_ref(), Some(self.switch_interval_ms))
+    let mut states: Vec<ClaimState> = claims
+        .iter()
+        .map(|&spec| ClaimState {
+            spec,
+            interim_looks: 0,
+            decision: (spec.variant == Variant::Cpu && cfg.cores < 2).then(|| one_core(spec)),
+        })
+        .collect();
+    let mut stop_reason = String::new();
+    let result = measure(
+        cfg,
+        &mut engine,
+        &mut states,
+        blocks,
+        first,
+        epoch,
+        &mut stop_reason,
+    );
+    if let Err(e) = &result {
+        stop_reason = format!("stopped early: {e}");
     }
-}
-
-struct Config1 {
-    variant: Variant,
-    unit: WorkUnit,
-    unit_ms: f64,
-    timeout: Duration,
-    strategy: Box<dyn Strategy>,
-    reps: u32,
-}
-
-impl Config1 {
-    fn key(&self) -> (Variant, &'static str) {
-        (self.variant, self.strategy.name())
+    for s in states.iter_mut().filter(|s| s.decision.is_none()) {
+        s.decision = Some(unfinished(s.spec, &engine.session.rows, &result));
     }
+    let discarded_busy = engine.discarded_busy;
+    let status = Status::of(&result);
+    let (meta, runs, written) = engine.close(&status);
+    let summary = summarize_with(&runs, &cfg.bootstrap);
+    Ok(Outcome {
+        summary,
+        runs,
+        decisions: states.into_iter().filter_map(|s| s.decision).collect(),
+        meta,
+        stop_reason,
+        discarded_busy,
+        error: result.err().or(written.err()),
+    })
 }
 
-/// Whether a claim can be decided on this machine at all.
-fn decidable(spec: &SpeedClaim, cores: usize) -> bool {
-    !(spec.variant == Variant::Cpu && cores < 2)
-}
+type Blocks = Vec<Vec<usize>>;
 
-/// Run the measurements the claims need.
-pub fn run(cfg: &Config, claims: &[&SpeedClaim], ctx: &StrategyContext) -> Result<Outcome> {
-    let started_at = machine::utc_now();
-    let before = idle_check(Duration::from_millis(300));
-    if before.is_some_and(|b| b > BUSY_THRESHOLD_PCT) {
-        warn_busy("before the claims", before.unwrap_or(0.0));
-    }
-    let jobs = workload::jobs_for(&cfg.numbers);
-    let reference = workload::reference_results(&jobs);
+fn build_arms(
+    cfg: &Config,
+    claims: &[&'static SpeedClaim],
+    ctx: &StrategyContext,
+    calibration: Option<&Calibration>,
+) -> Result<(Vec<Arm>, Blocks)> {
     let mut wanted: Vec<(Variant, &'static str)> = Vec::new();
     for c in claims {
         for name in [strategy::baseline_of(c.strategy), c.strategy] {
@@ -119,257 +203,251 @@ pub fn run(cfg: &Config, claims: &[&SpeedClaim], ctx: &StrategyContext) -> Resul
             }
         }
     }
-    let calibration = wanted
-        .iter()
-        .any(|w| w.0 == Variant::Cpu)
-        .then(|| workload::calibrate(cfg.cpu_ms));
-    let infos: Vec<&'static strategy::StrategyInfo> = wanted
-        .iter()
-        .map(|&(_, name)| strategy::find(name))
-        .collect::<Result<_>>()?;
-    let python = strategy::python::describe_for_plan(
-        &infos,
-        calibration.as_ref(),
-        ctx.runtime.python.as_deref(),
-    );
-    let mut configs: Vec<Config1> = Vec::new();
-    for (&(variant, _), info) in wanted.iter().zip(&infos) {
-        let (unit, unit_ms) = match variant {
-            Variant::Sleep => (WorkUnit::Sleep(cfg.sleep), cfg.sleep.as_secs_f64() * 1e3),
-            Variant::Cpu => {
-                let c = calibration.expect("calibrated when a CPU-bound claim is checked");
-                (WorkUnit::Cpu { iters: c.iters }, c.target_ms)
-            }
+    let jobs = cfg.numbers.len() * 2;
+    let mut arms: Vec<Arm> = Vec::new();
+    let mut blocks: Blocks = Vec::new();
+    let mut block_keys: Vec<(Variant, &'static str)> = Vec::new();
+    for (variant, name) in wanted {
+        let info = strategy::find(name)?;
+        let (unit, unit_ms) = match (variant, calibration) {
+            (Variant::Cpu, Some(c)) => (WorkUnit::Cpu { iters: c.iters }, c.target_ms),
+            _ => (WorkUnit::Sleep(cfg.sleep), cfg.sleep.as_secs_f64() * 1e3),
         };
         let workers = if info.uses_workers { cfg.workers } else { 1 };
-        configs.push(Config1 {
+        let key = (variant, strategy::baseline_of(name));
+        match block_keys.iter().position(|k| *k == key) {
+            Some(b) => blocks[b].push(arms.len()),
+            None => {
+                block_keys.push(key);
+                blocks.push(vec![arms.len()]);
+            }
+        }
+        arms.push(Arm {
             variant,
             unit,
             unit_ms,
-            timeout: default_timeout(jobs.len(), unit_ms),
+            timeout: default_timeout(jobs, unit_ms),
             strategy: (info.build)(workers, ctx)?,
-            reps: 0,
+            measured: 0,
+            last_cost: Duration::ZERO,
         });
     }
-
-    let epoch = Instant::now();
-    let load_start = LoadMark::now();
-    let mut rng = SplitMix64::new(cfg.order_seed);
-    let mut runs: Vec<RunRow> = Vec::new();
-    let mut active: Vec<bool> = vec![true; configs.len()];
-    let mut round = 0u32; // 0 is the warm-up
-    let mut summary: Vec<SummaryRow>;
-    let mut discarded_busy = 0u32;
-    let stop_reason;
-    loop {
-        // Blocks of configurations compared with each other (same variant, same baseline) run
-        // back to back, in a shuffled order of blocks and of trials within each block, so that
-        // the arms of one speedup are measured seconds apart at most and see the same machine.
-        let mut blocks: Vec<Vec<usize>> = Vec::new();
-        for (i, c) in configs.iter().enumerate().filter(|(i, _)| active[*i]) {
-            let block = (c.variant, strategy::baseline_of(c.strategy.name()));
-            match blocks.iter_mut().find(|b| {
-                let f = &configs[b[0]];
-                (f.variant, strategy::baseline_of(f.strategy.name())) == block
-            }) {
-                Some(b) => b.push(i),
-                None => blocks.push(vec![i]),
-            }
-        }
-        rng.shuffle(&mut blocks);
-        let mut order: Vec<usize> = Vec::new();
-        for mut b in blocks {
-            rng.shuffle(&mut b);
-            order.extend(b);
-        }
-        let mut queue: std::collections::VecDeque<(usize, u32)> =
-            order.into_iter().map(|i| (i, 0)).collect();
-        while let Some((i, retries)) = queue.pop_front() {
-            let c = &mut configs[i];
-            let warm = round == 0;
-            let label = format!(
-                "{}/{}/{}/{}",
-                c.variant,
-                c.strategy.name(),
-                c.strategy.workers(),
-                if warm {
-                    "warmup".to_string()
-                } else {
-                    format!("rep{}", c.reps + 1)
-                }
-            );
-            c.strategy.set_timeout(c.timeout);
-            let started_s = epoch.elapsed().as_secs_f64();
-            let mark = LoadMark::now();
-            let (output, mut usage) = measure(|| c.strategy.run(&jobs, c.unit));
-            let others = LoadMark::now().others_pct_since(&mark);
-            let ended_s = epoch.elapsed().as_secs_f64();
-            let output = output.map_err(|e| Error::Trial {
-                trial: label.clone(),
-                message: e.to_string(),
-            })?;
-            if let Some(work) = c.strategy.self_measured() {
-                usage.wall_s = work.wall_s;
-                usage.cpu = work.cpu;
-            }
-            if output.results != reference {
-                return Err(Error::Trial {
-                    trial: label,
-                    message: "returned wrong results: the claims cannot rest on it".into(),
-                });
-            }
-            if warm {
-                continue;
-            }
-            // Re-run a disturbed trial while there is time for it (under constant load, every
-            // trial is disturbed: then the warning says the figures are not to be trusted).
-            if others.is_some_and(|o| o > BUSY_TRIAL_PCT)
-                && retries < MAX_RETRIES
-                && epoch.elapsed() < cfg.budget / 2
-            {
-                discarded_busy += 1;
-                queue.push_front((i, retries + 1));
-                continue;
-            }
-            c.reps += 1;
-            runs.push(RunRow {
-                variant: c.variant,
-                strategy: c.strategy.name().to_string(),
-                workers: c.strategy.workers(),
-                items: cfg.numbers.len(),
-                jobs: jobs.len(),
-                unit_ms: c.unit_ms,
-                rep: c.reps,
-                wall_s: usage.wall_s,
-                cpu_user_s: usage.cpu.user_s,
-                cpu_sys_s: usage.cpu.sys_s,
-                cpu_total_s: usage.cpu.total_s(),
-                cores_busy: usage.cores_busy(),
-                peak_rss_kib: usage.peak_rss_kib,
-                child_peak_rss_kib: output.child_peak_rss_kib,
-                correct: true,
-                started_s,
-                ended_s,
-            });
-        }
-        if round >= cfg.min_reps
-            && ((round - cfg.min_reps).is_multiple_of(cfg.step) || round >= cfg.max_reps)
-        {
-            summary = summarize_with(&runs, &cfg.bootstrap);
-            let undecided: Vec<&&SpeedClaim> = claims
-                .iter()
-                .filter(|c| decidable(c, cfg.cores) && !decided(c, &summary, cfg.threshold))
-                .collect();
-            if undecided.is_empty() {
-                stop_reason = format!("every decidable verdict decided after {round} reps");
-                break;
-            }
-            let names: Vec<String> = undecided
-                .iter()
-                .map(|c| format!("{}:{}", c.claim, c.subject))
-                .collect();
-            if epoch.elapsed() >= cfg.budget {
-                stop_reason = format!(
-                    "time budget of {:.0} s spent after {round} reps with {} undecided ({})",
-                    cfg.budget.as_secs_f64(),
-                    undecided.len(),
-                    names.join(", ")
-                );
-                break;
-            }
-            if round >= cfg.max_reps {
-                stop_reason = format!(
-                    "cap of {} reps reached with {} undecided ({})",
-                    cfg.max_reps,
-                    undecided.len(),
-                    names.join(", ")
-                );
-                break;
-            }
-            let next = (round + cfg.step).min(cfg.max_reps);
-            if !cfg.quiet {
-                eprintln!(
-                    "concbench claim: {round} reps: {} undecided ({}), measuring up to {next}",
-                    undecided.len(),
-                    names.join(", ")
-                );
-            }
-            for (i, c) in configs.iter().enumerate() {
-                active[i] = undecided.iter().any(|u| {
-                    c.variant == u.variant
-                        && (c.strategy.name() == u.strategy
-                            || c.strategy.name() == strategy::baseline_of(u.strategy))
-                });
-            }
-        }
-        round += 1;
-    }
-    let during = LoadMark::now().others_pct_since(&load_start);
-    if during.is_some_and(|d| d > BUSY_THRESHOLD_PCT) {
-        warn_busy("during the claims", during.unwrap_or(0.0));
-    }
-    let reps_reached = configs
-        .iter()
-        .map(|c| {
-            let (v, name) = c.key();
-            (format!("{v}/{name}/{}", c.strategy.workers()), c.reps)
-        })
-        .collect();
-    let mut variants: Vec<Variant> = Vec::new();
-    for (v, _) in &wanted {
-        if !variants.contains(v) {
-            variants.push(*v);
-        }
-    }
-    let mut strategies: Vec<String> = Vec::new();
-    for (_, name) in &wanted {
-        if !strategies.iter().any(|s| s == name) {
-            strategies.push(name.to_string());
-        }
-    }
-    let timeouts = variants
-        .iter()
-        .filter_map(|v| {
-            configs
-                .iter()
-                .find(|c| c.variant == *v)
-                .map(|c| (*v, c.timeout.as_secs_f64()))
-        })
-        .collect();
-    Ok(Outcome {
-        runs,
-        summary,
-        calibration,
-        reps_reached,
-        stop_reason,
-        python,
-        switch_interval_ms: ctx.runtime.switch_interval.as_secs_f64() * 1e3,
-        strategies,
-        variants,
-        timeouts,
-        started_at,
-        discarded_busy,
-        background: BackgroundLoad {
-            before_pct_of_core: before,
-            during_pct_of_core: during,
-            threshold_pct_of_core: BUSY_THRESHOLD_PCT,
-            trustworthy: [before, during]
-                .iter()
-                .all(|x| x.is_none_or(|p| p <= BUSY_THRESHOLD_PCT)),
-        },
-    })
+    Ok((arms, blocks))
 }
 
-fn decided(spec: &SpeedClaim, summary: &[SummaryRow], threshold: f64) -> bool {
-    summary
+/// The rounds and looks. Returns when every claim is decided, or with the error that stopped
+/// the measurements.
+fn measure(
+    cfg: &Config,
+    engine: &mut Engine,
+    states: &mut [ClaimState],
+    blocks: Blocks,
+    first: Schedule,
+    epoch: Instant,
+    stop_reason: &mut String,
+) -> Result<()> {
+    if states.iter().all(|s| s.decision.is_some()) {
+        *stop_reason = "nothing to measure".into();
+        return Ok(());
+    }
+    let mut warm = Schedule::new(
+        Order::Counterbalanced,
+        cfg.order_seed ^ 0x5741_524D,
+        blocks.clone(),
+    );
+    engine.round(&warm.next_round(), true)?;
+    let mut schedule = first;
+    let mut active: Vec<bool> = vec![true; engine.arms.len()];
+    let mut n = 0u32;
+    loop {
+        engine.round(&schedule.next_round(), false)?;
+        n += 1;
+        let at_look =
+            n >= cfg.min_reps && ((n - cfg.min_reps).is_multiple_of(cfg.step) || n >= cfg.max_reps);
+        if !at_look {
+            continue;
+        }
+        let needed = needed_arms(engine, states);
+        let step_cost: Duration = needed
+            .iter()
+            .zip(&engine.arms)
+            .filter(|(need, _)| **need)
+            .map(|(_, a)| a.last_cost * cfg.step)
+            .sum();
+        let is_final = n >= cfg.max_reps || epoch.elapsed() + step_cost > cfg.budget;
+        look(cfg, engine, states, is_final);
+        let undecided: Vec<String> = states
+            .iter()
+            .filter(|s| s.decision.is_none())
+            .map(|s| format!("{}:{}", s.spec.claim, s.spec.subject))
+            .collect();
+        if undecided.is_empty() {
+            *stop_reason = format!("every verdict decided after {n} reps");
+            return Ok(());
+        }
+        if !cfg.quiet {
+            engine.say(&format!(
+                "concbench claim: {n} reps: {} undecided ({}), measuring {} more",
+                undecided.len(),
+                undecided.join(", "),
+                cfg.step
+            ));
+        }
+        let needed = needed_arms(engine, states);
+        if needed != active {
+            active = needed;
+            let blocks: Blocks = blocks
+                .iter()
+                .map(|b| b.iter().copied().filter(|&i| active[i]).collect::<Vec<_>>())
+                .filter(|b: &Vec<usize>| !b.is_empty())
+                .collect();
+            schedule = Schedule::new(
+                Order::Counterbalanced,
+                cfg.order_seed ^ u64::from(n),
+                blocks,
+            );
+        }
+    }
+}
+
+/// Arms that some undecided claim still needs.
+fn needed_arms(engine: &Engine, states: &[ClaimState]) -> Vec<bool> {
+    engine
+        .arms
+        .iter()
+        .map(|a| {
+            states.iter().filter(|s| s.decision.is_none()).any(|s| {
+                a.variant == s.spec.variant
+                    && (a.strategy.name() == s.spec.strategy
+                        || a.strategy.name() == strategy::baseline_of(s.spec.strategy))
+            })
+        })
+        .collect()
+}
+
+/// One look at every undecided claim.
+fn look(cfg: &Config, engine: &Engine, states: &mut [ClaimState], is_final: bool) {
+    for s in states.iter_mut().filter(|s| s.decision.is_none()) {
+        let look = if is_final {
+            Look::Final {
+                after_interim: s.interim_looks,
+            }
+        } else {
+            Look::Interim(s.interim_looks + 1)
+        };
+        let d = decide(cfg, s.spec, &engine.session.rows, look);
+        if d.verdict != Verdict::Inconclusive || is_final {
+            s.decision = Some(d);
+        } else {
+            s.interim_looks += 1;
+        }
+    }
+}
+
+/// The walls of one arm.
+fn walls(rows: &[RunRow], variant: Variant, strategy: &str) -> Vec<f64> {
+    rows.iter()
+        .filter(|r| r.variant == variant && r.strategy == strategy)
+        .map(|r| r.wall_s)
+        .collect()
+}
+
+/// Judge one claim on the rows so far, with the interval at `look`'s level.
+pub fn decide(cfg: &Config, spec: &'static SpeedClaim, rows: &[RunRow], look: Look) -> Decision {
+    let baseline = strategy::baseline_of(spec.strategy);
+    let base = walls(rows, spec.variant, baseline);
+    let cand = walls(rows, spec.variant, spec.strategy);
+    let settings = BootstrapSettings {
+        confidence: cfg.rule.confidence(look),
+        ..cfg.bootstrap.clone()
+    };
+    let workers = rows
         .iter()
         .find(|r| r.variant == spec.variant && r.strategy == spec.strategy)
-        .and_then(|r| Some((r.speedup_ci_low?, r.speedup_ci_high?)))
-        .is_some_and(|ci| judge(spec.direction, ci, threshold) != Verdict::Inconclusive)
+        .map_or(cfg.workers, |r| r.workers);
+    let key = bootstrap_key(spec.variant, spec.strategy, workers, cfg.numbers.len());
+    let medians = median(&base).zip(median(&cand));
+    let point = medians
+        .and_then(|(b, c)| speedup(b, c))
+        .filter(|s| s.is_finite());
+    let ci = bootstrap_speedup_ci(&base, &cand, &settings, stream_seed(settings.seed, &key))
+        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
+    let look_words = match look {
+        Look::Interim(k) => format!("interim look {k}"),
+        Look::Final { .. } => "final look".to_string(),
+    };
+    let (verdict, reason) = match (point, ci) {
+        (Some(_), Some(ci)) => {
+            let v = judge(spec.direction, ci, cfg.threshold);
+            let mut reason = super::verdict::reason(spec.direction, ci, cfg.threshold);
+            if v == Verdict::Inconclusive && matches!(look, Look::Final { .. }) {
+                reason.push_str(&format!(
+                    " at the final look ({} reps): the time budget allows no more",
+                    base.len().min(cand.len())
+                ));
+            }
+            (v, reason)
+        }
+        _ => (
+            Verdict::Inconclusive,
+            format!(
+                "no interval: a median wall time is zero or not finite ({baseline} {:?}, {} {:?})",
+                median(&base),
+                spec.strategy,
+                median(&cand)
+            ),
+        ),
+    };
+    Decision {
+        claim: spec,
+        verdict,
+        reason,
+        speedup: point,
+        ci,
+        level: cfg.rule.level_words(look),
+        look: look_words,
+        medians,
+        reps: base.len().min(cand.len()),
+    }
 }
 
-fn warn_busy(when: &str, pct: f64) {
-    eprintln!(
-        "concbench: warning: other processes used {pct:.0}% of a core {when} (threshold {BUSY_THRESHOLD_PCT:.0}%): the speedups are not to be trusted"
-    );
+fn one_core(spec: &'static SpeedClaim) -> Decision {
+    Decision {
+        claim: spec,
+        verdict: Verdict::Inconclusive,
+        reason: "only 1 core available: CPU-bound work cannot run in parallel on this machine"
+            .into(),
+        speedup: None,
+        ci: None,
+        level: String::new(),
+        look: String::new(),
+        medians: None,
+        reps: 0,
+    }
+}
+
+/// A claim the measurements ended before deciding.
+fn unfinished(spec: &'static SpeedClaim, rows: &[RunRow], result: &Result<()>) -> Decision {
+    let base = walls(rows, spec.variant, strategy::baseline_of(spec.strategy));
+    let cand = walls(rows, spec.variant, spec.strategy);
+    let why = match result {
+        Err(e) => format!("{e}"),
+        Ok(()) => "the measurements ended".into(),
+    };
+    Decision {
+        claim: spec,
+        verdict: Verdict::Inconclusive,
+        reason: format!(
+            "not decided: {why} after {} reps",
+            base.len().min(cand.len())
+        ),
+        speedup: median(&base)
+            .zip(median(&cand))
+            .and_then(|(b, c)| speedup(b, c)),
+        ci: None,
+        level: String::new(),
+        look: String::new(),
+        medians: median(&base).zip(median(&cand)),
+        reps: base.len().min(cand.len()),
+    }
 }

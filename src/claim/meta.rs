@@ -6,65 +6,105 @@ use super::{ClaimArgs, campaign};
 use crate::measure::machine;
 use crate::records::{self, ClaimSettings, Meta};
 use crate::strategy;
+use crate::workload::Variant;
 
-pub(super) fn claim_meta(
-    args: &ClaimArgs,
-    cfg: &campaign::Config,
-    measured: Option<&campaign::Outcome>,
-    started: Instant,
-) -> Meta {
-    let jobs = cfg.numbers.len() * 2;
+/// The meta.json a claim run starts with (status "running").
+pub(super) fn claim_meta(args: &ClaimArgs, cfg: &campaign::Config, started: Instant) -> Meta {
+    let _ = started;
     let parameters = records::Parameters {
-        variants: measured.map(|m| m.variants.clone()).unwrap_or_default(),
-        strategies: measured.map(|m| m.strategies.clone()).unwrap_or_default(),
+        variants: Vec::new(),
+        strategies: Vec::new(),
         workers: vec![cfg.workers],
         numbers: cfg.numbers.clone(),
         items: cfg.numbers.len(),
-        jobs,
+        jobs: cfg.numbers.len() * 2,
         sleep_ms: cfg.sleep.as_secs_f64() * 1e3,
         cpu_ms: Some(cfg.cpu_ms),
         cpu_iters: None,
-        reps: measured.map_or(0, |m| m.max_reps_reached()),
+        reps: 0,
         warmup: 1,
-        order: "shuffled".into(),
+        order: "counterbalanced".into(),
         seed: Some(cfg.order_seed),
-        timeout_s: measured.map(|m| m.timeouts.clone()).unwrap_or_default(),
-        sample_interval_ms: 0.0,
+        timeout_s: Vec::new(),
+        sample_interval_ms: crate::measure::sampler::DEFAULT_INTERVAL.as_secs_f64() * 1e3,
     };
     Meta {
         concbench_version: env!("CARGO_PKG_VERSION").into(),
-        status: "complete".into(),
+        status: "running".into(),
         command_line: std::env::args().collect(),
-        started_at: measured.map_or_else(machine::utc_now, |m| m.started_at.clone()),
-        finished_at: Some(machine::utc_now()),
-        total_wall_s: Some(started.elapsed().as_secs_f64()),
+        started_at: machine::utc_now(),
+        finished_at: None,
+        total_wall_s: None,
         machine: machine::describe(),
         parameters,
-        calibration: measured.and_then(|m| m.calibration),
-        background: measured.map(|m| m.background.clone()).unwrap_or_default(),
+        calibration: None,
+        background: records::BackgroundLoad {
+            threshold_pct_of_core: crate::measure::load::BUSY_THRESHOLD_PCT,
+            ..Default::default()
+        },
         sampler: None,
         mismatches: 0,
-        python: measured.and_then(|m| m.python.clone()).or_else(|| {
-            strategy::python::interpreter(args.python.as_deref())
-                .ok()
-                .map(|i| i.info.clone())
-        }),
+        python: strategy::python::interpreter(args.python.as_deref())
+            .ok()
+            .map(|i| i.info.clone()),
         gil_switch_interval_ms: Some(args.switch_interval_ms),
         bootstrap: Some(cfg.bootstrap.clone()),
-        claims: Some(ClaimSettings {
-            threshold: cfg.threshold,
-            min_reps: cfg.min_reps,
-            max_reps: cfg.max_reps,
-            step: cfg.step,
-            reps_reached: measured.map(|m| m.reps_reached.clone()).unwrap_or_default(),
-            stop_reason: measured.map_or_else(
-                || "no speed claims selected".into(),
-                |m| m.stop_reason.clone(),
-            ),
-            order_seed: cfg.order_seed,
-            budget_s: cfg.budget.as_secs_f64(),
-            busy_trial_pct: campaign::BUSY_TRIAL_PCT,
-            discarded_busy_trials: measured.map_or(0, |m| m.discarded_busy),
-        }),
+        claims: None,
+        discipline: None,
+        signal: None,
     }
+}
+
+/// The meta.json a claim run ends with: the campaign's (status, background load, discipline)
+/// plus the verdict rule and how the repetitions went.
+pub(super) fn finish_meta(
+    initial: Meta,
+    measured: Option<&campaign::Outcome>,
+    cfg: &campaign::Config,
+    started: Instant,
+) -> Meta {
+    let mut meta = measured.map_or(initial, |m| m.meta.clone());
+    if measured.is_none() {
+        meta.status = "complete".into();
+        meta.finished_at = Some(machine::utc_now());
+    }
+    meta.total_wall_s = Some(started.elapsed().as_secs_f64());
+    let runs = measured.map(|m| m.runs.as_slice()).unwrap_or_default();
+    let mut reps_reached: Vec<(String, u32)> = Vec::new();
+    for r in runs {
+        let key = format!("{}/{}/{}", r.variant, r.strategy, r.workers);
+        match reps_reached.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => reps_reached.push((key, 1)),
+        }
+    }
+    let p = &mut meta.parameters;
+    p.variants = Variant::ALL
+        .into_iter()
+        .filter(|v| runs.iter().any(|r| r.variant == *v))
+        .collect();
+    p.strategies = Vec::new();
+    for r in runs {
+        if !p.strategies.contains(&r.strategy) {
+            p.strategies.push(r.strategy.clone());
+        }
+    }
+    p.reps = reps_reached.iter().map(|r| r.1).max().unwrap_or(0);
+    meta.claims = Some(ClaimSettings {
+        threshold: cfg.threshold,
+        min_reps: cfg.min_reps,
+        max_reps: cfg.max_reps,
+        step: cfg.step,
+        reps_reached,
+        stop_reason: measured.map_or_else(
+            || "no speed claims selected".into(),
+            |m| m.stop_reason.clone(),
+        ),
+        order_seed: cfg.order_seed,
+        budget_s: cfg.budget.as_secs_f64(),
+        busy_trial_pct: campaign::BUSY_TRIAL_PCT,
+        discarded_busy_trials: measured.map_or(0, |m| m.discarded_busy),
+        stopping_rule: Some(cfg.rule),
+    });
+    meta
 }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::campaign::Decision;
 use super::{SPEED_CLAIMS, SpeedClaim, THRESHOLD, Verdict, is_cpython, judge, statement, verdict};
 use crate::records::{ClaimRow, Meta, SummaryRow};
 use crate::strategy;
@@ -34,13 +35,23 @@ fn speed_row(
     let base = summary
         .iter()
         .find(|r| r.variant == spec.variant && r.strategy == baseline && r.items == row.items)?;
-    let speedup = row.speedup?;
-    let ci = (row.speedup_ci_low?, row.speedup_ci_high?);
     let fmt_ms = |s: f64| format!("{:.1} ms", s * 1e3);
-    let mut evidence = format!(
-        "speedup {speedup:.2}x, 95% CI [{}, {}]; medians {baseline} {} vs {} {}; {} reps, {} workers, {} cores",
-        verdict::bound(ci.0, THRESHOLD),
-        verdict::bound(ci.1, THRESHOLD),
+    let ci = row
+        .speedup_ci_low
+        .zip(row.speedup_ci_high)
+        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
+    let speedup = row.speedup.filter(|s| s.is_finite());
+    let mut evidence = match (speedup, ci) {
+        (Some(s), Some(ci)) => format!(
+            "speedup {s:.2}x, 95% CI [{}, {}]",
+            verdict::bound(ci.0, THRESHOLD),
+            verdict::bound(ci.1, THRESHOLD)
+        ),
+        _ => "no speedup interval".to_string(),
+    };
+    let _ = write!(
+        evidence,
+        "; medians {baseline} {} vs {} {}; {} reps, {} workers, {} cores",
         fmt_ms(base.wall_median_s),
         spec.strategy,
         fmt_ms(row.wall_median_s),
@@ -54,18 +65,27 @@ fn speed_row(
     if !row.all_correct || !base.all_correct {
         evidence.push_str("; WRONG RESULTS in some trials");
     }
-    let (verdict, reason) = if spec.variant == Variant::Cpu && cores < 2 {
-        (
+    let (verdict, reason) = match (speedup, ci) {
+        _ if spec.variant == Variant::Cpu && cores < 2 => (
             Verdict::Inconclusive,
             "only 1 core available: CPU-bound work cannot run in parallel on this machine".into(),
-        )
-    } else {
-        let v = judge(spec.direction, ci, THRESHOLD);
-        let mut reason = verdict::reason(spec.direction, ci, THRESHOLD);
-        if v == Verdict::Inconclusive {
-            let _ = write!(reason, " after {} reps", row.reps);
+        ),
+        (Some(_), Some(ci)) => {
+            let v = judge(spec.direction, ci, THRESHOLD);
+            let mut reason = verdict::reason(spec.direction, ci, THRESHOLD);
+            if v == Verdict::Inconclusive {
+                let _ = write!(reason, " after {} reps", row.reps);
+            }
+            (v, reason)
         }
-        (v, reason)
+        // Never a missing row: say why there is no interval.
+        _ => (
+            Verdict::Inconclusive,
+            format!(
+                "no interval: a median wall time is zero or not finite ({baseline} {}, {} {})",
+                base.wall_median_s, spec.strategy, row.wall_median_s
+            ),
+        ),
     };
     Some(ClaimRow {
         claim: spec.claim.into(),
@@ -75,6 +95,44 @@ fn speed_row(
         verdict: verdict.to_string(),
         reason,
     })
+}
+
+/// The claims.csv row of a claim decided by `concbench claim`'s sequential rule.
+pub fn decision_row(d: &Decision, cores: usize, workers: usize, context: &str) -> ClaimRow {
+    let spec = d.claim;
+    let baseline = strategy::baseline_of(spec.strategy);
+    let mut evidence = match (d.speedup, d.ci) {
+        (Some(s), Some(ci)) => format!(
+            "speedup {s:.2}x, {} CI [{}, {}] at the {}",
+            d.level,
+            verdict::bound(ci.0, THRESHOLD),
+            verdict::bound(ci.1, THRESHOLD),
+            d.look
+        ),
+        (Some(s), None) => format!("speedup {s:.2}x, no interval"),
+        _ => "not measured".to_string(),
+    };
+    if let Some((b, c)) = d.medians {
+        let _ = write!(
+            evidence,
+            "; medians {baseline} {:.1} ms vs {} {:.1} ms; {} reps, {workers} workers, {cores} cores",
+            b * 1e3,
+            spec.strategy,
+            c * 1e3,
+            d.reps
+        );
+    }
+    if !context.is_empty() {
+        let _ = write!(evidence, "; {context}");
+    }
+    ClaimRow {
+        claim: spec.claim.into(),
+        statement: statement(spec.claim).into(),
+        subject: spec.subject.into(),
+        evidence,
+        verdict: d.verdict.to_string(),
+        reason: d.reason.clone(),
+    }
 }
 
 /// Verdicts of the speed claims that a run's summary supports (the default run prints these).

@@ -6,6 +6,7 @@
 //! figures, so the interval is never allowed below that minimum. The sampler measures its own
 //! CPU time (CLOCK_THREAD_CPUTIME_ID) so its cost can be reported.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -55,10 +56,42 @@ pub struct SamplerReport {
     pub overhead_pct_of_core: f64,
 }
 
+/// The sampler thread's own CPU time so far, published after every sample, so a trial can
+/// take out what the sampler cost during it (its getrusage(SELF) includes this thread).
+#[derive(Debug, Clone, Default)]
+pub struct SamplerClock(Arc<AtomicU64>);
+
+impl SamplerClock {
+    /// CPU seconds the sampler has used so far (as of its last finished sample).
+    pub fn cpu_s(&self) -> f64 {
+        self.0.load(Ordering::Relaxed) as f64 * 1e-9
+    }
+    fn publish(&self, cpu_s: f64) {
+        self.0.store((cpu_s * 1e9) as u64, Ordering::Relaxed);
+    }
+}
+
+/// A write error of the sampler thread, for the trial loop to notice at once.
+#[derive(Debug, Clone, Default)]
+pub struct SamplerFailure(Arc<Mutex<Option<String>>>);
+
+impl SamplerFailure {
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|f| f.clone())
+    }
+    fn set(&self, e: &Error) {
+        if let Ok(mut f) = self.0.lock() {
+            f.get_or_insert_with(|| e.to_string());
+        }
+    }
+}
+
 /// A running sampler. Call [`CpuSampler::stop`] to end it and get its report.
 pub struct CpuSampler {
     stop: mpsc::Sender<()>,
     handle: JoinHandle<Result<SamplerReport>>,
+    clock: SamplerClock,
+    failure: SamplerFailure,
 }
 
 impl CpuSampler {
@@ -79,6 +112,9 @@ impl CpuSampler {
         .map_err(|e| Error::Measurement(format!("sysinfo: {e}")))?;
         let kind = ProcessRefreshKind::nothing().with_cpu().without_tasks();
         let (stop, stopped) = mpsc::channel::<()>();
+        let clock = SamplerClock::default();
+        let failure = SamplerFailure::default();
+        let (published, failed) = (clock.clone(), failure.clone());
         let handle = std::thread::Builder::new()
             .name("concbench-sampler".into())
             .spawn(move || -> Result<SamplerReport> {
@@ -104,8 +140,12 @@ impl CpuSampler {
                         process_cpu_pct,
                         trial: trial.clone(),
                     }));
-                    sink.write(&rows)?;
+                    if let Err(e) = sink.write(&rows) {
+                        failed.set(&e);
+                        return Err(e);
+                    }
                     samples += 1;
+                    published.publish(thread_cpu_s());
                 }
                 let wall_s = started.elapsed().as_secs_f64();
                 let cpu_s = thread_cpu_s() - cpu0;
@@ -122,7 +162,22 @@ impl CpuSampler {
                 })
             })
             .map_err(|e| Error::Measurement(format!("cannot start the sampler thread: {e}")))?;
-        Ok(CpuSampler { stop, handle })
+        Ok(CpuSampler {
+            stop,
+            handle,
+            clock,
+            failure,
+        })
+    }
+
+    /// The sampler's CPU clock, to subtract its cost from trials.
+    pub fn clock(&self) -> SamplerClock {
+        self.clock.clone()
+    }
+
+    /// Set when the sampler could not write samples.csv.
+    pub fn failure(&self) -> SamplerFailure {
+        self.failure.clone()
     }
 
     /// Stop sampling and return what it cost.

@@ -151,13 +151,46 @@ fn signal_name(sig: i32) -> &'static str {
 /// Reap one child with wait4, retrying on EINTR. Never call `Child::wait`, `try_wait` or
 /// `kill` on that child afterwards: its pid may already belong to another process.
 pub fn reap(pid: u32) -> Result<Reaped> {
+    match wait4(pid, 0)? {
+        Some(r) => Ok(r),
+        None => Err(Error::Measurement(format!(
+            "cannot reap child {pid}: not ended"
+        ))),
+    }
+}
+
+/// Reap one child that should end by `deadline`: polled until then, then killed with SIGKILL
+/// and reaped. Returns the reaping and whether the child had to be killed.
+pub fn reap_by(pid: u32, deadline: Instant) -> (Result<Reaped>, bool) {
+    let mut pause = std::time::Duration::from_micros(50);
+    loop {
+        match wait4(pid, libc::WNOHANG) {
+            Ok(Some(r)) => return (Ok(r), false),
+            Err(e) => return (Err(e), false),
+            Ok(None) if Instant::now() >= deadline => break,
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(5));
+            }
+        }
+    }
+    // SAFETY: the child is not reaped yet, so its pid cannot have been reused.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    (reap(pid), true)
+}
+
+/// wait4 on one child with `flags`; `None` when WNOHANG found it still running.
+fn wait4(pid: u32, flags: libc::c_int) -> Result<Option<Reaped>> {
     let mut status: libc::c_int = 0;
     // SAFETY: wait4 writes into the zeroed rusage and the status integer we pass.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     loop {
-        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut ru) };
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, flags, &mut ru) };
         if r == pid as libc::pid_t {
             break;
+        }
+        if r == 0 {
+            return Ok(None);
         }
         let e = std::io::Error::last_os_error();
         if e.kind() != std::io::ErrorKind::Interrupted {
@@ -165,13 +198,13 @@ pub fn reap(pid: u32) -> Result<Reaped> {
         }
     }
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    Ok(Reaped {
+    Ok(Some(Reaped {
         pid,
         status,
         user_s: tv(ru.ru_utime),
         sys_s: tv(ru.ru_stime),
         max_rss_kib: ru.ru_maxrss.max(0) as u64,
-    })
+    }))
 }
 
 /// CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), used to cost the sampler.

@@ -39,6 +39,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "gil",
     summary: "N threads that must hold one global lock to compute (a model of CPython's GIL)",
     uses_workers: true,
+    reference: false,
     build: |workers, ctx| {
         Ok(Box::new(GilThreads::new(
             workers,

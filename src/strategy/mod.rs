@@ -5,6 +5,7 @@
 //! nor checks its own results: the experiment measures around [`Strategy::run`] and verifies
 //! the output against the sequential reference.
 
+pub mod ceiling;
 pub mod gil;
 pub mod processes;
 pub mod python;
@@ -50,10 +51,26 @@ pub trait Strategy: Send {
     fn name(&self) -> &'static str;
     /// Number of workers this instance uses.
     fn workers(&self) -> usize;
+    /// Untimed, just before the clock starts: get ready what is not part of the strategy's
+    /// cost (the ceiling's parked threads; an interpreter started and waiting for "go").
+    /// Strategies whose start-up is part of what they cost (threads, processes) do nothing.
+    fn prepare(&mut self, _jobs: &[Job], _unit: WorkUnit) -> Result<()> {
+        Ok(())
+    }
     /// Run every job once with the given unit of work and return the results in job order.
+    /// This is what is timed.
     fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput>;
+    /// Untimed, after the clock stops, whether `run` succeeded or not: reap what the trial
+    /// started and make the last checks (an interpreter's exit status).
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Strategies that can hang (child processes) stop a trial that runs longer than this.
     fn set_timeout(&mut self, _timeout: Duration) {}
+    /// Jobs sent to a worker in one message, for strategies that send them (processes).
+    fn chunk_size(&self, _jobs: usize) -> Option<usize> {
+        None
+    }
     /// The cost of the work alone, measured by the strategy itself, for strategies whose
     /// timed call also pays a start-up that is not part of the work (the py-* strategies start
     /// an interpreter each trial). The experiment records this instead of its own measurement
@@ -70,13 +87,22 @@ pub struct SelfMeasured {
     pub wall_s: f64,
     /// CPU of the process that did the work plus its reaped children.
     pub cpu: CpuTimes,
+    /// Untimed preparation the strategy measured (a pool's start-up), reported separately.
+    pub setup_s: Option<f64>,
 }
 
 /// What some strategies need from outside: the worker binary and how long a trial may take.
 #[derive(Debug, Clone)]
 pub struct StrategyContext {
-    /// The concbench binary, started with the hidden `worker` subcommand.
+    /// The worker binary: the small `concbench-worker` beside concbench when it exists,
+    /// otherwise concbench itself with the hidden `worker` subcommand.
     pub worker_exe: PathBuf,
+    /// `Some("worker")` when `worker_exe` is concbench itself.
+    pub worker_subcommand: Option<String>,
+    /// The concbench binary itself (the claims' demonstrations start its hidden subcommands).
+    pub concbench_exe: PathBuf,
+    /// Jobs per message for `processes`.
+    pub chunk: processes::Chunk,
     /// Extra arguments for every worker (tests use them to inject faults).
     pub worker_args: Vec<String>,
     /// A trial that takes longer is stopped and reported as hung.
@@ -86,18 +112,37 @@ pub struct StrategyContext {
 }
 
 impl StrategyContext {
-    /// The binary currently running, as used by `concbench run`.
+    /// The workers of the binary currently running, as used by `concbench run`: the small
+    /// `concbench-worker` beside it when there is one.
     pub fn current_exe(timeout: Duration) -> Result<Self> {
-        let worker_exe = std::env::current_exe()
+        let exe = std::env::current_exe()
             .map_err(|e| Error::Measurement(format!("cannot locate the concbench binary: {e}")))?;
-        Ok(StrategyContext {
+        Ok(Self::with_worker_near(&exe, timeout))
+    }
+
+    /// The workers for the concbench binary `exe`: `concbench-worker` in the same folder if it
+    /// is there, else `exe worker`.
+    pub fn with_worker_near(exe: &std::path::Path, timeout: Duration) -> Self {
+        let lean = exe.with_file_name(WORKER_BINARY);
+        let (worker_exe, worker_subcommand) = if lean.is_file() {
+            (lean, None)
+        } else {
+            (exe.to_path_buf(), Some("worker".to_string()))
+        };
+        StrategyContext {
             worker_exe,
+            worker_subcommand,
+            concbench_exe: exe.to_path_buf(),
+            chunk: processes::Chunk::Auto,
             worker_args: Vec::new(),
             timeout,
             runtime: RuntimeSettings::default(),
-        })
+        }
     }
 }
+
+/// The small binary `processes` starts (built beside concbench by cargo).
+pub const WORKER_BINARY: &str = "concbench-worker";
 
 /// A registry entry.
 pub struct StrategyInfo {
@@ -105,6 +150,9 @@ pub struct StrategyInfo {
     pub summary: &'static str,
     /// False for strategies that always use one worker (sequential): `--workers` is ignored.
     pub uses_workers: bool,
+    /// A measurement of the machine rather than a way to run jobs (`ceiling`): added to plans
+    /// automatically, not one of the default strategies.
+    pub reference: bool,
     pub build: fn(workers: usize, ctx: &StrategyContext) -> Result<Box<dyn Strategy>>,
 }
 
@@ -143,7 +191,23 @@ pub const REGISTRY: &[StrategyInfo] = &[
     python::SEQUENTIAL,
     python::THREADS,
     python::PROCESSES,
+    python::POOL,
+    ceiling::INFO,
 ];
+
+/// The strategies a plan runs by default: every registry entry but the references.
+pub fn default_strategies() -> Vec<&'static StrategyInfo> {
+    REGISTRY.iter().filter(|s| !s.reference).collect()
+}
+
+/// One line per strategy, for `--help`.
+pub fn help_lines() -> String {
+    REGISTRY
+        .iter()
+        .map(|s| format!("  {:<13} {}", s.name, s.summary))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// Look a strategy up by name.
 pub fn find(name: &str) -> Result<&'static StrategyInfo> {
@@ -171,6 +235,8 @@ pub struct RuntimeSettings {
     pub python: Option<PathBuf>,
     /// The gil model's switch interval (`--switch-interval-ms`).
     pub switch_interval: Duration,
+    /// The CPU kernel of the py-* strategies (`--py-kernel`).
+    pub py_kernel: python::PyKernel,
 }
 
 impl Default for RuntimeSettings {
@@ -178,6 +244,7 @@ impl Default for RuntimeSettings {
         RuntimeSettings {
             python: None,
             switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
+            py_kernel: python::PyKernel::default(),
         }
     }
 }

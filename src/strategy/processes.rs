@@ -1,31 +1,37 @@
-//! `processes`: N child processes of the concbench binary itself (the hidden `worker`
-//! subcommand). Jobs go to the children over their stdin and results come back over their
-//! stdout (see `worker.rs` for the protocol); parent and children share no memory.
+//! `processes`: N worker processes (the small `concbench-worker` binary, or the hidden
+//! `concbench worker` subcommand). Jobs go to the children over their stdin and results come
+//! back over their stdout (see `worker.rs` for the protocol); parent and children share no
+//! memory.
 //!
-//! Like `threads`, jobs are handed out from a shared queue: one parent thread drives each
-//! child, taking the next job index when its child answers. Spawning, the pipe round trips
-//! and reaping all happen inside the timed region: they are what processes cost.
+//! Jobs are handed out from a shared queue, a chunk at a time (`--chunk`; `auto` is Python
+//! `Pool.map`'s rule, about four chunks per worker): one parent thread drives each child,
+//! taking the next chunk when its child answers. Spawning, the pipe round trips and reaping all
+//! happen inside the timed region: they are what processes cost.
 //!
-//! Children are reaped with wait4, which reports each child's exact CPU time and peak RSS;
-//! the experiment's getrusage(RUSAGE_CHILDREN) delta then includes their CPU time too.
-//! A child that dies, hangs past the trial's timeout or writes malformed output is killed
-//! and reaped, and the trial fails with an error saying which worker did what.
+//! Hardened against misbehaving children: each child's stderr is drained while it runs (a
+//! chatty child never blocks on a full pipe), every child is reaped with a deadline and killed
+//! when it passes (a child that says goodbye and never exits cannot hang the trial), and every
+//! child is reaped whatever else fails. Children are registered with the lifecycle guard, so a
+//! stop signal kills them, and they ask the kernel to kill them if concbench dies.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::Instant;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use super::{Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
-use crate::measure::usage::{Reaped, reap};
+use crate::lifecycle::{self, ChildRegistration, Target};
+use crate::measure::usage::{Reaped, reap_by};
 use crate::workload::{Job, WorkUnit};
 
 pub const INFO: StrategyInfo = StrategyInfo {
     name: "processes",
-    summary: "N child processes fed over pipes (no shared memory)",
+    summary: "N worker processes fed over pipes, a chunk of jobs per message (no shared memory)",
     uses_workers: true,
+    reference: false,
     build: |workers, ctx| {
         Ok(Box::new(Processes {
             workers,
@@ -33,6 +39,58 @@ pub const INFO: StrategyInfo = StrategyInfo {
         }))
     },
 };
+
+/// How many jobs go to a worker in one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Chunk {
+    /// CPython `Pool.map`'s rule: `divmod(jobs, 4 * workers)`, plus one if there is a rest.
+    #[default]
+    Auto,
+    Fixed(usize),
+}
+
+impl Chunk {
+    /// The chunk size for `jobs` jobs on `workers` workers.
+    pub fn size(self, jobs: usize, workers: usize) -> usize {
+        match self {
+            Chunk::Fixed(n) => n.max(1),
+            Chunk::Auto => pool_map_chunksize(jobs, workers),
+        }
+    }
+}
+
+impl std::str::FromStr for Chunk {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "auto" => Ok(Chunk::Auto),
+            n => match n.parse::<i64>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => Ok(Chunk::Fixed(n as usize)),
+                Ok(n) => Err(format!("chunk {n} is out of range (1-1000000, or auto)")),
+                Err(_) => Err(format!("'{n}' is not a chunk size (1-1000000, or auto)")),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Chunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Chunk::Auto => f.write_str("auto"),
+            Chunk::Fixed(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// `multiprocessing.Pool.map`'s chunk size when none is given (CPython `Lib/multiprocessing/
+/// pool.py`): `chunksize, extra = divmod(len, 4 * workers); if extra: chunksize += 1`.
+pub fn pool_map_chunksize(jobs: usize, workers: usize) -> usize {
+    let per = 4 * workers.max(1);
+    (jobs / per + usize::from(!jobs.is_multiple_of(per))).max(1)
+}
+
+/// How long a child may take to exit after its last message before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 pub struct Processes {
     workers: usize,
@@ -59,6 +117,13 @@ struct Conversation {
     trouble: Option<Trouble>,
 }
 
+/// A started child: its pid, registration, and the thread draining its stderr.
+struct Started {
+    pid: u32,
+    registration: Option<ChildRegistration>,
+    stderr: Option<JoinHandle<String>>,
+}
+
 impl Strategy for Processes {
     fn name(&self) -> &'static str {
         INFO.name
@@ -66,47 +131,127 @@ impl Strategy for Processes {
     fn workers(&self) -> usize {
         self.workers
     }
-
-    fn set_timeout(&mut self, timeout: std::time::Duration) {
+    fn set_timeout(&mut self, timeout: Duration) {
         self.ctx.timeout = timeout;
+    }
+    fn chunk_size(&self, jobs: usize) -> Option<usize> {
+        Some(self.ctx.chunk.size(jobs, self.workers))
     }
 
     fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput> {
-        let started = Instant::now();
-        let deadline = started + self.ctx.timeout;
-        let mut children: Vec<Child> = Vec::with_capacity(self.workers);
+        let deadline = Instant::now() + self.ctx.timeout;
+        let chunk = self.ctx.chunk.size(jobs.len(), self.workers);
+        let mut started: Vec<Started> = Vec::with_capacity(self.workers);
+        let mut pipes: Vec<(ChildStdin, ChildStdout)> = Vec::with_capacity(self.workers);
         for index in 0..self.workers {
             match self.spawn(index) {
-                Ok(child) => children.push(child),
+                Ok((s, p)) => {
+                    started.push(s);
+                    pipes.push(p);
+                }
                 Err(e) => {
-                    kill_and_reap(&children);
+                    let pids: Vec<u32> = started.iter().map(|s| s.pid).collect();
+                    kill(&pids);
+                    finish_all(started, Instant::now());
                     return Err(e);
                 }
             }
         }
-        let pids: Vec<u32> = children.iter().map(Child::id).collect();
-        let pipes: Vec<(ChildStdin, ChildStdout)> = children
-            .iter_mut()
-            .map(|c| {
-                (
-                    c.stdin.take().expect("piped"),
-                    c.stdout.take().expect("piped"),
-                )
-            })
-            .collect();
+        let pids: Vec<u32> = started.iter().map(|s| s.pid).collect();
+        let (conversations, timed_out, first_trouble) =
+            self.drive(pipes, jobs, unit, chunk, deadline, &pids);
+        // Every child is reaped, whatever happened: with a deadline, then killed.
+        let grace = Instant::now() + EXIT_GRACE;
+        let ends = finish_all(started, if timed_out { Instant::now() } else { grace });
+        self.judge(jobs, &pids, conversations, ends, timed_out, first_trouble)
+    }
+}
 
+/// How a child ended: its reaping, whether it had to be killed to end, and its stderr's last line.
+struct Ended {
+    reaped: Result<Reaped>,
+    killed_late: bool,
+    stderr_tail: String,
+}
+
+impl Processes {
+    fn spawn(&self, index: usize) -> Result<(Started, (ChildStdin, ChildStdout))> {
+        let mut cmd = Command::new(&self.ctx.worker_exe);
+        if let Some(sub) = &self.ctx.worker_subcommand {
+            cmd.arg(sub);
+        }
+        let mut child: Child = cmd
+            .arg("--index")
+            .arg(index.to_string())
+            .arg("--parent")
+            .arg(std::process::id().to_string())
+            .args(&self.ctx.worker_args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                Error::Measurement(format!(
+                    "cannot start worker process {}: {e}",
+                    self.ctx.worker_exe.display()
+                ))
+            })?;
+        let pid = child.id();
+        let registration = Some(lifecycle::register_child(Target::Process(pid)));
+        let stderr = child.stderr.take().map(|mut err| {
+            std::thread::spawn(move || {
+                // Keep reading to the end so the child never blocks; keep the last few KiB.
+                let mut tail: Vec<u8> = Vec::new();
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = err.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    tail.extend_from_slice(&buf[..n]);
+                    if tail.len() > 16 * 1024 {
+                        tail.drain(..tail.len() - 4096);
+                    }
+                }
+                String::from_utf8_lossy(&tail).into_owned()
+            })
+        });
+        let pipes = (
+            child.stdin.take().expect("piped"),
+            child.stdout.take().expect("piped"),
+        );
+        // The Child handle is dropped without waiting: the pid is reaped with wait4 below.
+        Ok((
+            Started {
+                pid,
+                registration,
+                stderr,
+            },
+            pipes,
+        ))
+    }
+
+    /// Drive every child through the protocol; returns what each said, whether the deadline
+    /// passed, and which worker's trouble came first.
+    fn drive(
+        &self,
+        pipes: Vec<(ChildStdin, ChildStdout)>,
+        jobs: &[Job],
+        unit: WorkUnit,
+        chunk: usize,
+        deadline: Instant,
+        pids: &[u32],
+    ) -> (Vec<Option<Conversation>>, bool, Option<usize>) {
         let next = AtomicUsize::new(0);
         let (tx, rx) = mpsc::channel::<(usize, Conversation)>();
         let mut conversations: Vec<Option<Conversation>> =
             (0..self.workers).map(|_| None).collect();
         let mut timed_out = false;
-        // The first worker to report trouble is the cause; the others were killed because of it.
         let mut first_trouble: Option<usize> = None;
         std::thread::scope(|s| {
             for (index, (stdin, stdout)) in pipes.into_iter().enumerate() {
                 let (tx, next) = (tx.clone(), &next);
                 s.spawn(move || {
-                    let conversation = converse(stdin, stdout, jobs, unit, next);
+                    let conversation = converse(stdin, stdout, jobs, unit, chunk, next);
                     let _ = tx.send((index, conversation));
                 });
             }
@@ -117,9 +262,8 @@ impl Strategy for Processes {
                 match rx.recv_timeout(left) {
                     Ok((index, conversation)) => {
                         if conversation.trouble.is_some() && !killed {
-                            // One bad worker fails the trial: stop the others now rather
-                            // than letting them finish work nobody will use.
-                            kill(&pids);
+                            // One bad worker fails the trial: stop the others now.
+                            kill(pids);
                             killed = true;
                             first_trouble = Some(index);
                         }
@@ -127,12 +271,9 @@ impl Strategy for Processes {
                     }
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         timed_out = true;
-                        kill(&pids);
-                        // The drivers see EOF now and finish; collect what they say.
+                        kill(pids);
                         for (index, conversation) in rx.iter() {
-                            if conversations[index].is_none() {
-                                conversations[index] = Some(conversation);
-                            }
+                            conversations[index].get_or_insert(conversation);
                         }
                         break;
                     }
@@ -140,18 +281,31 @@ impl Strategy for Processes {
                 }
             }
         });
-        let reaped: Vec<Reaped> = pids.iter().map(|&pid| reap(pid)).collect::<Result<_>>()?;
-        let stderr_tails: Vec<String> = children.iter_mut().map(stderr_tail).collect();
+        (conversations, timed_out, first_trouble)
+    }
 
-        let describe = |index: usize| -> String {
+    fn judge(
+        &self,
+        jobs: &[Job],
+        pids: &[u32],
+        conversations: Vec<Option<Conversation>>,
+        ends: Vec<Ended>,
+        timed_out: bool,
+        first_trouble: Option<usize>,
+    ) -> Result<StrategyOutput> {
+        let describe = |i: usize| -> String {
+            let status = match &ends[i].reaped {
+                Ok(r) => r.status_text(),
+                Err(e) => e.to_string(),
+            };
+            let tail = last_line(&ends[i].stderr_tail);
             format!(
-                "worker {index} (pid {}) {}{}",
-                pids[index],
-                reaped[index].status_text(),
-                if stderr_tails[index].is_empty() {
+                "worker {i} (pid {}) {status}{}",
+                pids[i],
+                if tail.is_empty() {
                     String::new()
                 } else {
-                    format!("; its stderr: {}", stderr_tails[index])
+                    format!("; its stderr: {tail}")
                 }
             )
         };
@@ -178,19 +332,26 @@ impl Strategy for Processes {
             };
             return Err(Error::Measurement(format!("{what}: {}", describe(i))));
         }
-        if let Some(i) = (0..self.workers).find(|&i| !reaped[i].success()) {
+        if let Some(i) = (0..self.workers).find(|&i| ends[i].killed_late) {
+            return Err(Error::Measurement(format!(
+                "finished its jobs but did not exit within {:.0} s and was killed: {}",
+                EXIT_GRACE.as_secs_f64(),
+                describe(i)
+            )));
+        }
+        if let Some(i) =
+            (0..self.workers).find(|&i| ends[i].reaped.as_ref().map_or(true, |r| !r.success()))
+        {
             return Err(Error::Measurement(format!(
                 "finished its jobs but {}",
                 describe(i)
             )));
         }
-
         let mut results = vec![0i128; jobs.len()];
         let mut answered = 0;
         let mut child_appends = Vec::with_capacity(self.workers);
-        let mut child_pids = Vec::with_capacity(self.workers);
         for (i, c) in conversations.into_iter().enumerate() {
-            let c = c.expect("every conversation was collected");
+            let c = c.ok_or_else(|| Error::Measurement(format!("worker {i} never reported")))?;
             if c.reported_pid != Some(pids[i]) {
                 return Err(Error::Measurement(format!(
                     "worker {i} reported pid {:?}, but its pid is {}",
@@ -202,7 +363,6 @@ impl Strategy for Processes {
                 answered += 1;
             }
             child_appends.push(c.appended.unwrap_or(0));
-            child_pids.push(pids[i]);
         }
         if answered != jobs.len() {
             return Err(Error::Measurement(format!(
@@ -212,31 +372,37 @@ impl Strategy for Processes {
         }
         Ok(StrategyOutput {
             results,
-            child_pids,
-            child_peak_rss_kib: reaped.iter().map(|r| r.max_rss_kib).max(),
+            child_pids: pids.to_vec(),
+            child_peak_rss_kib: ends
+                .iter()
+                .filter_map(|e| e.reaped.as_ref().ok())
+                .map(|r| r.max_rss_kib)
+                .max(),
             child_appends,
         })
     }
 }
 
-impl Processes {
-    fn spawn(&self, index: usize) -> Result<Child> {
-        Command::new(&self.ctx.worker_exe)
-            .arg("worker")
-            .arg("--index")
-            .arg(index.to_string())
-            .args(&self.ctx.worker_args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| {
-                Error::Measurement(format!(
-                    "cannot start worker process {}: {e}",
-                    self.ctx.worker_exe.display()
-                ))
-            })
-    }
+/// Reap every child, each by `deadline` (then killed and reaped), and collect its stderr.
+fn finish_all(started: Vec<Started>, deadline: Instant) -> Vec<Ended> {
+    started
+        .into_iter()
+        .map(|mut s| {
+            // Unregister before reaping: a stop signal must never hit a reused pid.
+            drop(s.registration.take());
+            let (reaped, killed_late) = reap_by(s.pid, deadline);
+            let stderr_tail = s
+                .stderr
+                .take()
+                .and_then(|h| h.join().ok())
+                .unwrap_or_default();
+            Ended {
+                reaped,
+                killed_late,
+                stderr_tail,
+            }
+        })
+        .collect()
 }
 
 /// Drive one child through the protocol until the queue is empty or something goes wrong.
@@ -245,15 +411,17 @@ fn converse(
     stdout: ChildStdout,
     jobs: &[Job],
     unit: WorkUnit,
+    chunk: usize,
     next: &AtomicUsize,
 ) -> Conversation {
     let mut reader = BufReader::new(stdout);
     let mut c = Conversation::default();
     let mut line = String::new();
+    // A reply holds at most two numbers of 40 digits per job of the chunk.
+    let limit = 4096 + 96 * chunk as u64;
     let mut read = |line: &mut String| -> Result<(), Trouble> {
         line.clear();
-        // A line longer than this is nonsense; taking at most 4 KiB bounds the memory spent.
-        match (&mut reader).take(4096).read_line(line) {
+        match (&mut reader).take(limit).read_line(line) {
             Ok(0) => Err(Trouble::Closed),
             Ok(_) if !line.ends_with('\n') => Err(Trouble::Malformed(truncate(line))),
             Ok(_) => Ok(()),
@@ -269,15 +437,27 @@ fn converse(
                 .ok_or_else(|| Trouble::Malformed(truncate(&line)))?,
         );
         writeln!(stdin, "unit {}", unit.encode()).map_err(Trouble::Write)?;
+        let mut message = String::new();
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(job) = jobs.get(i) else { break };
-            writeln!(stdin, "job {i} {} {}", job.task.name(), job.number)
+            let start = next.fetch_add(chunk, Ordering::Relaxed);
+            if start >= jobs.len() {
+                break;
+            }
+            let end = jobs.len().min(start + chunk);
+            message.clear();
+            message.push_str("jobs");
+            for (i, job) in jobs.iter().enumerate().take(end).skip(start) {
+                message.push_str(&format!(" {i} {} {}", job.task.name(), job.number));
+            }
+            message.push('\n');
+            stdin
+                .write_all(message.as_bytes())
                 .and_then(|_| stdin.flush())
                 .map_err(Trouble::Write)?;
             read(&mut line)?;
-            let value = parse_done(&line, i).ok_or_else(|| Trouble::Malformed(truncate(&line)))?;
-            c.results.push((i, value));
+            let values =
+                parse_done(&line, start..end).ok_or_else(|| Trouble::Malformed(truncate(&line)))?;
+            c.results.extend((start..end).zip(values));
         }
         drop(stdin);
         read(&mut line)?;
@@ -293,13 +473,20 @@ fn converse(
     c
 }
 
-/// Parse `done <index> <value>` for the expected index.
-fn parse_done(line: &str, expected: usize) -> Option<i128> {
+/// Parse `done <index> <value> ...` for exactly the expected indices, in order.
+fn parse_done(line: &str, expected: std::ops::Range<usize>) -> Option<Vec<i128>> {
     let mut words = line.split_whitespace();
-    match (words.next(), words.next(), words.next(), words.next()) {
-        (Some("done"), Some(i), Some(v), None) if i.parse() == Ok(expected) => v.parse().ok(),
-        _ => None,
+    if words.next() != Some("done") {
+        return None;
     }
+    let mut values = Vec::with_capacity(expected.len());
+    for i in expected {
+        if words.next()?.parse::<usize>().ok()? != i {
+            return None;
+        }
+        values.push(words.next()?.parse().ok()?);
+    }
+    words.next().is_none().then_some(values)
 }
 
 fn truncate(s: &str) -> String {
@@ -310,29 +497,7 @@ fn truncate(s: &str) -> String {
     }
 }
 
-fn kill(pids: &[u32]) {
-    for &pid in pids {
-        // Safe: none of these pids has been reaped yet, so none can have been reused.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
-        }
-    }
-}
-
-fn kill_and_reap(children: &[Child]) {
-    let pids: Vec<u32> = children.iter().map(Child::id).collect();
-    kill(&pids);
-    for pid in pids {
-        let _ = reap(pid);
-    }
-}
-
-/// The last line a (dead) child wrote on stderr, for the error message.
-fn stderr_tail(child: &mut Child) -> String {
-    let mut text = String::new();
-    if let Some(mut err) = child.stderr.take() {
-        let _ = err.read_to_string(&mut text);
-    }
+fn last_line(text: &str) -> String {
     truncate(
         text.lines()
             .rev()
@@ -341,16 +506,40 @@ fn stderr_tail(child: &mut Child) -> String {
     )
 }
 
+fn kill(pids: &[u32]) {
+    for &pid in pids {
+        // SAFETY: none of these pids has been reaped yet, so none can have been reused.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn done_lines_are_checked() {
-        assert_eq!(parse_done("done 3 -27\n", 3), Some(-27));
-        assert_eq!(parse_done("done 3 -27\n", 2), None);
-        assert_eq!(parse_done("done 3\n", 3), None);
-        assert_eq!(parse_done("done 3 x\n", 3), None);
-        assert_eq!(parse_done("done 3 1 2\n", 3), None);
+        assert_eq!(parse_done("done 3 -27\n", 3..4), Some(vec![-27]));
+        assert_eq!(parse_done("done 3 -27 4 8\n", 3..5), Some(vec![-27, 8]));
+        assert_eq!(parse_done("done 3 -27\n", 2..3), None);
+        assert_eq!(parse_done("done 3\n", 3..4), None);
+        assert_eq!(parse_done("done 3 x\n", 3..4), None);
+        assert_eq!(parse_done("done 3 1 2\n", 3..4), None);
+        assert_eq!(parse_done("done 3 1\n", 3..5), None);
+    }
+
+    #[test]
+    fn the_chunk_rule_is_pool_maps() {
+        // divmod(len, 4 * workers), plus one for a rest.
+        assert_eq!(pool_map_chunksize(8, 2), 1);
+        assert_eq!(pool_map_chunksize(200_000, 2), 25_000);
+        assert_eq!(pool_map_chunksize(9, 2), 2);
+        assert_eq!(pool_map_chunksize(3, 2), 1);
+        assert_eq!(pool_map_chunksize(0, 2), 1);
+        assert_eq!(Chunk::Fixed(5).size(100, 2), 5);
+        assert_eq!("auto".parse::<Chunk>(), Ok(Chunk::Auto));
+        assert!("0".parse::<Chunk>().is_err() && "x".parse::<Chunk>().is_err());
     }
 }

@@ -11,6 +11,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "rayon",
     summary: "a dedicated rayon pool of N threads, one task per job",
     uses_workers: true,
+    reference: false,
     build: |workers, _ctx: &StrategyContext| Ok(Box::new(Rayon::new(workers)?)),
 };
 

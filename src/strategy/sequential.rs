@@ -8,6 +8,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "sequential",
     summary: "every job in turn on the calling thread (the baseline)",
     uses_workers: false,
+    reference: false,
     build: |_, _| Ok(Box::new(Sequential)),
 };
 

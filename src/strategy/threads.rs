@@ -16,6 +16,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "threads",
     summary: "N std::thread workers taking jobs from a shared queue",
     uses_workers: true,
+    reference: false,
     build: |workers, _ctx: &StrategyContext| Ok(Box::new(Threads { workers })),
 };
 

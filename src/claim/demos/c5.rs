@@ -41,7 +41,7 @@ fn drive(child: &mut std::process::Child, jobs: &[Job], share: &[usize], unit: W
     }
     for &i in share {
         let job = jobs[i];
-        if writeln!(stdin, "job {i} {} {}", job.task.name(), job.number).is_err()
+        if writeln!(stdin, "jobs {i} {} {}", job.task.name(), job.number).is_err()
             || stdin.flush().is_err()
             || !next(&mut line)
         {

@@ -63,13 +63,15 @@ fn mib(kib: u64) -> String {
 }
 
 fn spawn_self(ctx: &StrategyContext, args: &[&str]) -> Result<std::process::Child> {
-    Command::new(&ctx.worker_exe)
+    Command::new(&ctx.concbench_exe)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| Error::Measurement(format!("cannot start {}: {e}", ctx.worker_exe.display())))
+        .map_err(|e| {
+            Error::Measurement(format!("cannot start {}: {e}", ctx.concbench_exe.display()))
+        })
 }
 
 fn jobs_json(jobs: &[Job]) -> serde_json::Value {

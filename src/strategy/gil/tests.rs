@@ -120,7 +120,15 @@ fn the_strategy_returns_the_reference_and_switches_on_cpu_work() {
         .run(&jobs, WorkUnit::Sleep(Duration::from_micros(200)))
         .unwrap();
     assert_eq!(out.results, reference_results(&jobs));
-    let out = g.run(&jobs, WorkUnit::Cpu { iters: 10_000 }).unwrap();
+    // Each thread takes the GIL once to start and once after each of its sleeps.
+    let st = g.last_stats();
+    assert_eq!(st.acquisitions, 2 + jobs.len() as u64, "{st:?}");
+    // CPU jobs of several switch intervals each: the waiting thread must ask, and the holder
+    // must hand the GIL over (a model that never switched would run one thread to the end).
+    let iters = 4 * crate::workload::measure_kernel_rate().0 as u64; // about 4 ms per job
+    let out = g.run(&jobs, WorkUnit::Cpu { iters }).unwrap();
     assert_eq!(out.results, reference_results(&jobs));
-    assert!(g.last_stats().acquisitions >= 2);
+    let st = g.last_stats();
+    assert!(st.drop_requests >= 1 && st.forced_switches >= 1, "{st:?}");
+    assert!(st.acquisitions >= 2 + st.forced_switches, "{st:?}");
 }

@@ -8,14 +8,16 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::Interpreter;
 use super::script::run_script;
+use super::{Interpreter, PyKernel};
 use crate::error::{Error, Result};
 use crate::workload;
 
 /// The Python kernel's calibration to a number of milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PyCalibration {
+    #[serde(default)]
+    pub kernel: PyKernel,
     pub target_ms: f64,
     /// Python kernel iterations per ms of one core (fastest of five probes).
     pub iters_per_ms: f64,
@@ -24,10 +26,16 @@ pub struct PyCalibration {
     pub took_s: f64,
 }
 
-/// The Python kernel calibrated to `target_ms`, cached per interpreter and Rust unit.
-pub fn calibrate(interp: &Interpreter, rust_iters: u64, target_ms: f64) -> Result<PyCalibration> {
-    static CACHE: Mutex<Option<HashMap<(PathBuf, u64), PyCalibration>>> = Mutex::new(None);
-    let key = (interp.exe.clone(), rust_iters);
+/// The Python kernel calibrated to `target_ms`, cached per interpreter, Rust unit and kernel.
+pub fn calibrate(
+    interp: &Interpreter,
+    rust_iters: u64,
+    target_ms: f64,
+    kernel: PyKernel,
+) -> Result<PyCalibration> {
+    type Key = (PathBuf, u64, PyKernel);
+    static CACHE: Mutex<Option<HashMap<Key, PyCalibration>>> = Mutex::new(None);
+    let key = (interp.exe.clone(), rust_iters, kernel);
     if let Some(c) = CACHE
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -36,7 +44,7 @@ pub fn calibrate(interp: &Interpreter, rust_iters: u64, target_ms: f64) -> Resul
     {
         return Ok(*c);
     }
-    let request = serde_json::json!({ "ms": target_ms }).to_string();
+    let request = serde_json::json!({ "ms": target_ms, "kernel": kernel.name() }).to_string();
     let run = run_script(
         &interp.exe,
         &interp.script,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calibration::{PyCalibration, calibrate};
 use super::script::{ScriptError, run_script};
-use super::{SCRIPT, StrategyInfo, is_python};
+use super::{PyKernel, SCRIPT, StrategyInfo, is_python};
 use crate::workload::Calibration;
 
 /// What meta.json records about the interpreter.
@@ -27,14 +27,21 @@ pub struct PythonInfo {
     pub gil: String,
     /// `sys.getswitchinterval()` in ms.
     pub switch_interval_ms: f64,
-    /// `multiprocessing.get_start_method()`: fork, spawn or forkserver.
+    /// The start method every multiprocessing arm uses, set explicitly: fork where the
+    /// platform has it.
     pub start_method: String,
+    /// The interpreter's own default (3.14 changed it to forkserver on Linux).
+    #[serde(default)]
+    pub default_start_method: String,
     /// Wall time of one `python -I -S script info` launch: interpreter start-up and imports, which
     /// the timed work excludes.
     pub startup_s: f64,
     /// The script that ran (a temporary copy of the embedded one) and its FNV-1a hash.
     pub script: String,
     pub script_fnv1a: String,
+    /// The CPU kernel of the py-* strategies.
+    #[serde(default)]
+    pub kernel: PyKernel,
     /// The Python kernel's calibration to the run's CPU unit, when the cpu variant ran.
     pub cpu_calibration: Option<PyCalibration>,
     /// What the py-* figures time.
@@ -49,7 +56,7 @@ impl PythonInfo {
     }
 }
 
-const TIMING: &str = "work only: perf_counter() and getrusage(SELF)+getrusage(CHILDREN) read inside the interpreter just before the first job and just after the last worker is joined; interpreter start-up excluded (startup_s)";
+const TIMING: &str = "work only: perf_counter() and getrusage(SELF)+getrusage(CHILDREN) read inside the interpreter when concbench says go (after start-up, and after a pool was started and warmed) and just after the last worker is joined; interpreter start-up excluded (startup_s); a pool's workers' CPU from /proc/<pid>/stat (10 ms ticks)";
 
 /// A probed interpreter, ready to run the script.
 #[derive(Debug)]
@@ -88,6 +95,8 @@ struct InfoReply {
     gil_enabled: Option<bool>,
     switch_interval_s: f64,
     start_method: String,
+    #[serde(default)]
+    default_start_method: String,
 }
 
 fn probe(requested: Option<&Path>) -> Probed {
@@ -132,9 +141,11 @@ fn probe(requested: Option<&Path>) -> Probed {
         gil,
         switch_interval_ms: reply.switch_interval_s * 1e3,
         start_method: reply.start_method,
+        default_start_method: reply.default_start_method,
         startup_s,
         script: script.display().to_string(),
         script_fnv1a: format!("{:016x}", fnv1a(SCRIPT)),
+        kernel: PyKernel::default(),
         cpu_calibration: None,
         timing: TIMING.into(),
     };
@@ -189,14 +200,16 @@ pub fn describe_for_plan(
     strategies: &[&'static StrategyInfo],
     calibration: Option<&Calibration>,
     python: Option<&Path>,
+    kernel: PyKernel,
 ) -> Option<PythonInfo> {
     if !strategies.iter().any(|s| is_python(s)) {
         return None;
     }
     let interp = interpreter(python).ok()?;
     let mut info = interp.info.clone();
+    info.kernel = kernel;
     if let Some(c) = calibration {
-        info.cpu_calibration = calibrate(&interp, c.iters, c.target_ms).ok();
+        info.cpu_calibration = calibrate(&interp, c.iters, c.target_ms, kernel).ok();
     }
     Some(info)
 }

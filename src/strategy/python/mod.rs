@@ -39,7 +39,7 @@ mod script;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{SelfMeasured, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
@@ -50,7 +50,7 @@ pub use calibration::{PyCalibration, calibrate};
 pub use interpreter::{
     Interpreter, PythonInfo, describe_for_plan, describe_request, drop_unavailable, interpreter,
 };
-pub use script::{ScriptError, ScriptRun, run_script};
+pub use script::{LiveScript, ScriptError, ScriptRun, run_script};
 
 /// Every CPython strategy's name starts with this.
 pub const PREFIX: &str = "py-";
@@ -64,6 +64,7 @@ pub const SEQUENTIAL: StrategyInfo = StrategyInfo {
     name: "py-sequential",
     summary: "CPython: every job in turn (the baseline of the py-* strategies)",
     uses_workers: false,
+    reference: false,
     build: |_, ctx| build(Kind::Sequential, 1, ctx),
 };
 
@@ -71,14 +72,24 @@ pub const THREADS: StrategyInfo = StrategyInfo {
     name: "py-threads",
     summary: "CPython: N threading.Thread workers (one GIL)",
     uses_workers: true,
+    reference: false,
     build: |workers, ctx| build(Kind::Threads, workers, ctx),
 };
 
 pub const PROCESSES: StrategyInfo = StrategyInfo {
     name: "py-processes",
-    summary: "CPython: N multiprocessing.Process workers, results over a Queue",
+    summary: "CPython: N multiprocessing.Process started per call (the tutorial's way), results over a Queue",
     uses_workers: true,
+    reference: false,
     build: |workers, ctx| build(Kind::Processes, workers, ctx),
+};
+
+pub const POOL: StrategyInfo = StrategyInfo {
+    name: "py-pool",
+    summary: "CPython: a multiprocessing.Pool of N workers started before the clock, jobs sent with map",
+    uses_workers: true,
+    reference: false,
+    build: |workers, ctx| build(Kind::Pool, workers, ctx),
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +97,7 @@ enum Kind {
     Sequential,
     Threads,
     Processes,
+    Pool,
 }
 
 impl Kind {
@@ -94,6 +106,7 @@ impl Kind {
             Kind::Sequential => "sequential",
             Kind::Threads => "threads",
             Kind::Processes => "processes",
+            Kind::Pool => "pool",
         }
     }
     fn info(self) -> &'static StrategyInfo {
@@ -101,6 +114,40 @@ impl Kind {
             Kind::Sequential => &SEQUENTIAL,
             Kind::Threads => &THREADS,
             Kind::Processes => &PROCESSES,
+            Kind::Pool => &POOL,
+        }
+    }
+}
+
+/// The CPU kernel of the CPython strategies (`--py-kernel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PyKernel {
+    /// The multiply-xorshift chain in pure Python: holds the GIL.
+    #[default]
+    Bytecode,
+    /// hashlib.sha256().update() on 64 KiB: releases the GIL inside.
+    Native,
+}
+
+impl PyKernel {
+    pub fn name(self) -> &'static str {
+        match self {
+            PyKernel::Bytecode => "bytecode",
+            PyKernel::Native => "native",
+        }
+    }
+}
+
+impl std::str::FromStr for PyKernel {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "bytecode" => Ok(PyKernel::Bytecode),
+            "native" => Ok(PyKernel::Native),
+            other => Err(format!(
+                "unknown kernel '{other}' (expected bytecode or native)"
+            )),
         }
     }
 }
@@ -111,7 +158,10 @@ fn build(kind: Kind, workers: usize, ctx: &StrategyContext) -> Result<Box<dyn St
         kind,
         workers,
         interp,
+        kernel: ctx.runtime.py_kernel,
         timeout: ctx.timeout,
+        live: None,
+        answer: None,
         last: None,
     }))
 }
@@ -121,13 +171,25 @@ pub fn is_python(info: &StrategyInfo) -> bool {
     info.name.starts_with(PREFIX)
 }
 
-/// One of the three CPython strategies.
+/// One of the CPython strategies.
 pub struct PyStrategy {
     kind: Kind,
     workers: usize,
     interp: Arc<Interpreter>,
+    kernel: PyKernel,
     timeout: Duration,
+    /// The interpreter of the trial in progress: started by `prepare`, reaped by `finish`.
+    live: Option<LiveScript>,
+    /// Its answer, checked against its whole run at `finish`.
+    answer: Option<RunReply>,
     last: Option<SelfMeasured>,
+}
+
+#[derive(Deserialize)]
+struct Ready {
+    ready: bool,
+    #[serde(default)]
+    pool_startup_s: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -147,10 +209,18 @@ impl PyStrategy {
             WorkUnit::Sleep(d) => serde_json::json!({ "sleep_s": d.as_secs_f64() }),
             WorkUnit::Cpu { iters } => {
                 let ms = iters as f64 / rust_iters_per_ms();
-                let c = calibrate(&self.interp, iters, ms)?;
-                serde_json::json!({ "cpu_iters": c.iters })
+                let c = calibrate(&self.interp, iters, ms, self.kernel)?;
+                serde_json::json!({ "cpu_iters": c.iters, "kernel": self.kernel.name() })
             }
         })
+    }
+
+    fn fail(&self, what: String) -> Error {
+        Error::Measurement(format!(
+            "{} ({}): {what}",
+            self.name(),
+            self.interp.info.requested
+        ))
     }
 }
 
@@ -168,8 +238,12 @@ impl Strategy for PyStrategy {
         self.last
     }
 
-    fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput> {
+    /// Start the interpreter, send the request and wait until it is ready (a pool started and
+    /// warmed): all before the clock.
+    fn prepare(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<()> {
         self.last = None;
+        self.answer = None;
+        drop(self.live.take());
         let request = serde_json::json!({
             "strategy": self.kind.script_name(),
             "workers": self.workers,
@@ -177,39 +251,72 @@ impl Strategy for PyStrategy {
             "unit": self.python_unit(unit)?,
         })
         .to_string();
-        let run = run_script(
+        let mut live = LiveScript::start(
             &self.interp.exe,
             &self.interp.script,
             "run",
             &request,
             self.timeout,
         )
-        .map_err(|e| {
-            Error::Measurement(format!(
-                "{} ({}): {e}",
-                self.name(),
-                self.interp.info.requested
-            ))
-        })?;
-        if !run.reaped.success() {
-            return Err(Error::Measurement(format!(
-                "{}: the interpreter {}; its stderr: {}",
-                self.name(),
-                run.reaped.status_text(),
-                run.stderr_tail
-            )));
+        .map_err(|e| self.fail(e.to_string()))?;
+        let line = live.read_line().unwrap_or_default();
+        match serde_json::from_str::<Ready>(line.trim()) {
+            Ok(r) if r.ready => {
+                self.live = Some(live);
+                self.last = r.pool_startup_s.map(|s| SelfMeasured {
+                    wall_s: 0.0,
+                    cpu: CpuTimes::default(),
+                    setup_s: Some(s),
+                });
+                Ok(())
+            }
+            _ => {
+                let why = match live.finish(Duration::from_secs(5)) {
+                    Ok(run) => format!(
+                        "{}; its stderr: {}",
+                        run.reaped.status_text(),
+                        run.stderr_tail
+                    ),
+                    Err(e) => e.to_string(),
+                };
+                Err(self.fail(format!("not ready ('{}'): {why}", line.trim())))
+            }
         }
-        let reply: RunReply = serde_json::from_str(run.stdout.trim()).map_err(|e| {
-            Error::Measurement(format!(
-                "{}: malformed report '{}': {e}",
-                self.name(),
-                run.stdout.trim().chars().take(80).collect::<String>()
-            ))
-        })?;
+    }
+
+    /// "go", then the answer: the work, timed inside the interpreter.
+    fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput> {
+        let unprepared = self.live.is_none();
+        if unprepared {
+            self.prepare(jobs, unit)?;
+        }
+        let live = self.live.as_mut().expect("prepared");
+        live.send("go")
+            .map_err(|e| Error::Measurement(format!("cannot start the work: {e}")))?;
+        let line = live.read_line().unwrap_or_default();
+        let reply: std::result::Result<RunReply, _> = serde_json::from_str(line.trim());
+        let reply = match reply {
+            Ok(r) => r,
+            Err(e) => {
+                let why = match self.live.take().map(|l| l.finish(Duration::from_secs(5))) {
+                    Some(Ok(run)) if !run.reaped.success() => {
+                        format!(
+                            "the interpreter {}; its stderr: {}",
+                            run.reaped.status_text(),
+                            run.stderr_tail
+                        )
+                    }
+                    _ => format!("{e}"),
+                };
+                return Err(self.fail(format!(
+                    "malformed report '{}': {why}",
+                    line.trim().chars().take(80).collect::<String>()
+                )));
+            }
+        };
         if reply.results.len() != jobs.len() {
-            return Err(Error::Measurement(format!(
-                "{}: {} results for {} jobs",
-                self.name(),
+            return Err(self.fail(format!(
+                "{} results for {} jobs",
                 reply.results.len(),
                 jobs.len()
             )));
@@ -218,37 +325,61 @@ impl Strategy for PyStrategy {
             .results
             .iter()
             .map(|v| {
-                v.parse::<i128>().map_err(|_| {
-                    Error::Measurement(format!("{}: result '{v}' is not an integer", self.name()))
-                })
+                v.parse::<i128>()
+                    .map_err(|_| self.fail(format!("result '{v}' is not an integer")))
             })
             .collect::<Result<Vec<_>>>()?;
-        // Honesty check: the work cannot have taken longer than the whole interpreter did.
-        let outer_cpu = run.reaped.user_s + run.reaped.sys_s;
-        let inner_cpu = reply.cpu_user_s + reply.cpu_sys_s;
-        if reply.wall_s > run.wall_s + 1e-3 || inner_cpu > outer_cpu + 0.02 {
-            return Err(Error::Measurement(format!(
-                "{}: the script reported {:.3} s wall / {:.3} s CPU of work, more than its whole run ({:.3} s / {:.3} s)",
-                self.name(),
-                reply.wall_s,
-                inner_cpu,
-                run.wall_s,
-                outer_cpu
-            )));
-        }
+        let setup_s = self.last.and_then(|l| l.setup_s);
         self.last = Some(SelfMeasured {
             wall_s: reply.wall_s,
             cpu: CpuTimes {
                 user_s: reply.cpu_user_s,
                 sys_s: reply.cpu_sys_s,
             },
+            setup_s,
         });
-        Ok(StrategyOutput {
+        let output = StrategyOutput {
             results,
-            child_pids: vec![run.reaped.pid],
-            child_peak_rss_kib: Some(run.reaped.max_rss_kib),
-            child_appends: reply.child_appends,
-        })
+            child_pids: Vec::new(),
+            child_peak_rss_kib: None,
+            child_appends: reply.child_appends.clone(),
+        };
+        self.answer = Some(reply);
+        if unprepared {
+            self.finish()?;
+        }
+        Ok(output)
+    }
+
+    /// Reap the interpreter; its exit status and its whole run bound what it reported.
+    fn finish(&mut self) -> Result<()> {
+        let Some(live) = self.live.take() else {
+            return Ok(());
+        };
+        let run = live
+            .finish(Duration::from_secs(5))
+            .map_err(|e| self.fail(e.to_string()))?;
+        if !run.reaped.success() {
+            self.last = None;
+            return Err(self.fail(format!(
+                "the interpreter {}; its stderr: {}",
+                run.reaped.status_text(),
+                run.stderr_tail
+            )));
+        }
+        // Honesty check: the work cannot have taken longer than the whole interpreter did.
+        if let Some(reply) = self.answer.take() {
+            let outer_cpu = run.reaped.user_s + run.reaped.sys_s;
+            let inner_cpu = reply.cpu_user_s + reply.cpu_sys_s;
+            if reply.wall_s > run.wall_s + 1e-3 || inner_cpu > outer_cpu + 0.02 {
+                self.last = None;
+                return Err(self.fail(format!(
+                    "the script reported {:.3} s wall / {:.3} s CPU of work, more than its whole run ({:.3} s / {:.3} s)",
+                    reply.wall_s, inner_cpu, run.wall_s, outer_cpu
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,16 +1,23 @@
-//! One launch of the workload script: isolated, in its own process group, with a watchdog,
-//! reaped with wait4.
+//! Launches of the workload script: isolated (`-I -S`), in its own process group (so a timeout
+//! or a stop signal kills its multiprocessing children too), registered with the lifecycle
+//! guard, with a watchdog, its stderr drained while it runs, reaped with wait4.
+//!
+//! The script reads one request line and answers with JSON lines. Its stdin stays open until
+//! concbench has its answer: the script kills its own process group if stdin closes before
+//! that, which is how no interpreter outlives a concbench that was killed.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::measure::usage::{Reaped, reap};
+use crate::lifecycle::{self, ChildRegistration, Target};
+use crate::measure::usage::{Reaped, reap_by};
 
-/// One launch of the script.
+/// One finished launch of the script.
 pub struct ScriptRun {
     pub stdout: String,
     pub stderr_tail: String,
@@ -39,8 +46,161 @@ impl std::fmt::Display for ScriptError {
     }
 }
 
-/// Run `python -I -S script mode` (isolated, no site-packages) with `request` on stdin, in its own process group (so a timeout
-/// kills multiprocessing children too), and reap it with wait4.
+/// A running script: started, its request sent, answering line by line.
+pub struct LiveScript {
+    pid: u32,
+    started: Instant,
+    timeout: Duration,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    stderr: Option<JoinHandle<String>>,
+    registration: Option<ChildRegistration>,
+    watchdog: Option<(mpsc::Sender<()>, JoinHandle<bool>)>,
+}
+
+impl LiveScript {
+    /// Start `python -I -S script mode` and send `request` as its first line.
+    pub fn start(
+        python: &Path,
+        script: &Path,
+        mode: &str,
+        request: &str,
+        timeout: Duration,
+    ) -> Result<LiveScript, ScriptError> {
+        let started = Instant::now();
+        let mut child = Command::new(python)
+            .arg("-I")
+            .arg("-S")
+            .arg(script)
+            .arg(mode)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .map_err(ScriptError::Spawn)?;
+        let pid = child.id();
+        let registration = Some(lifecycle::register_child(Target::Group(pid)));
+        let (stop, stopped) = mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(timeout) {
+                // SAFETY: the child is not reaped before this thread is joined, so its process
+                // group id cannot have been reused.
+                unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
+                return true;
+            }
+            false
+        });
+        let stderr = child.stderr.take().map(|mut err| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = err.read_to_string(&mut text);
+                text
+            })
+        });
+        let mut live = LiveScript {
+            pid,
+            started,
+            timeout,
+            stdin: child.stdin.take(),
+            stdout: BufReader::new(child.stdout.take().expect("piped")),
+            stderr,
+            registration,
+            watchdog: Some((stop, watchdog)),
+        };
+        // A child that died early closes its stdin: its status says why, at finish.
+        if let Some(stdin) = live.stdin.as_mut() {
+            let _ = stdin
+                .write_all(request.as_bytes())
+                .and_then(|()| stdin.write_all(b"\n"))
+                .and_then(|()| stdin.flush());
+        }
+        Ok(live)
+    }
+
+    /// The next line the script writes (`None` at the end of its output).
+    pub fn read_line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.stdout.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line),
+        }
+    }
+
+    /// Send one line (`go`).
+    pub fn send(&mut self, line: &str) -> std::io::Result<()> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("stdin already closed"))?;
+        stdin.write_all(line.as_bytes())?;
+        stdin.write_all(b"\n")?;
+        stdin.flush()
+    }
+
+    /// Close stdin (the script is answered), read what is left, reap it (killed if it does not
+    /// exit within `grace`), and report.
+    pub fn finish(mut self, grace: Duration) -> Result<ScriptRun, ScriptError> {
+        drop(self.stdin.take());
+        let mut rest = String::new();
+        let _ = self.stdout.read_to_string(&mut rest);
+        let timed_out = self
+            .watchdog
+            .take()
+            .map(|(stop, h)| {
+                let _ = stop.send(());
+                h.join().unwrap_or(false)
+            })
+            .unwrap_or(false);
+        drop(self.registration.take());
+        let (reaped, _) = reap_by(self.pid, Instant::now() + grace);
+        let reaped = reaped.map_err(|e| ScriptError::Other(e.to_string()))?;
+        let wall_s = self.started.elapsed().as_secs_f64();
+        let stderr_text = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        if timed_out {
+            return Err(ScriptError::TimedOut(self.timeout));
+        }
+        Ok(ScriptRun {
+            stdout: rest,
+            stderr_tail: last_line(&stderr_text),
+            reaped,
+            wall_s,
+        })
+    }
+}
+
+impl Drop for LiveScript {
+    fn drop(&mut self) {
+        if self.registration.is_some() {
+            // Abandoned before finish (an error elsewhere): kill and reap it.
+            // SAFETY: not reaped yet, so the group id cannot have been reused.
+            unsafe { libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL) };
+            drop(self.registration.take());
+            let _ = reap_by(self.pid, Instant::now());
+            if let Some((stop, h)) = self.watchdog.take() {
+                let _ = stop.send(());
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+fn last_line(text: &str) -> String {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// Run one short mode of the script to its end: `request` as its first line, every line it
+/// writes collected.
 pub fn run_script(
     python: &Path,
     script: &Path,
@@ -48,65 +208,15 @@ pub fn run_script(
     request: &str,
     timeout: Duration,
 ) -> std::result::Result<ScriptRun, ScriptError> {
-    let started = Instant::now();
-    let mut child = Command::new(python)
-        .arg("-I")
-        .arg("-S")
-        .arg(script)
-        .arg(mode)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(ScriptError::Spawn)?;
-    let pid = child.id();
-    let (stop, stopped) = mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(timeout) {
-            // SAFETY: the child is not reaped yet, so its process group id cannot be reused.
-            unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
-            return true;
-        }
-        false
-    });
-    let mut stderr = child.stderr.take().expect("piped");
-    let err_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    if let Some(mut stdin) = child.stdin.take() {
-        // A child that died early closes its stdin: its status says why, below.
-        let _ = stdin.write_all(request.as_bytes());
+    let mut live = LiveScript::start(python, script, mode, request, timeout)?;
+    let mut out = String::new();
+    // The script answers with one line; read it before closing its stdin (closing first would
+    // look like a vanished concbench to its parent watch).
+    if let Some(line) = live.read_line() {
+        out.push_str(&line);
     }
-    let mut stdout = String::new();
-    let read = child
-        .stdout
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stdout);
-    let _ = stop.send(());
-    let timed_out = watchdog.join().unwrap_or(false);
-    let reaped = reap(pid).map_err(|e| ScriptError::Other(e.to_string()))?;
-    let wall_s = started.elapsed().as_secs_f64();
-    let stderr_text = err_reader.join().unwrap_or_default();
-    if timed_out {
-        return Err(ScriptError::TimedOut(timeout));
-    }
-    read.map_err(|e| ScriptError::Other(format!("reading its output: {e}")))?;
-    let stderr_tail = stderr_text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect();
-    Ok(ScriptRun {
-        stdout,
-        stderr_tail,
-        reaped,
-        wall_s,
-    })
+    let mut run = live.finish(Duration::from_secs(5))?;
+    out.push_str(&run.stdout);
+    run.stdout = out;
+    Ok(run)
 }
