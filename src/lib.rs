@@ -15,6 +15,7 @@ pub mod claim;
 pub mod console;
 pub mod error;
 pub mod experiment;
+pub mod export;
 pub mod measure;
 pub mod records;
 pub mod report;
