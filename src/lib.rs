@@ -12,6 +12,7 @@
 
 pub mod chart;
 pub mod claim;
+pub mod compare;
 pub mod console;
 pub mod error;
 pub mod experiment;
