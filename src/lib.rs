@@ -12,10 +12,12 @@
 
 pub mod chart;
 pub mod claim;
+pub mod compare;
 pub mod console;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod export;
 pub mod lifecycle;
 pub mod measure;
 pub mod records;

@@ -35,6 +35,8 @@ enum Command {
     Run(Box<RunArgs>),
     /// Rebuild the charts and REPORT.md from the files of a run, without running any workload.
     Report(concbench::report::ReportArgs),
+    /// Compare two runs: did the wall times change, by how much, and is it more than noise?
+    Compare(Box<concbench::compare::CompareArgs>),
     /// Check the tutorial's claims and print a verdict for each.
     Claim(Box<concbench::claim::ClaimArgs>),
     /// Internal: a child that misbehaves on purpose for `concbench claim` (C5).
@@ -400,6 +402,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Run(args)) => run(args),
         Some(Command::Report(args)) => concbench::report::run_cli(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Compare(args)) => concbench::compare::run_cli(args),
         Some(Command::Claim(args)) => concbench::claim::run_cli(args),
         None => run(&cli.run),
     };

@@ -32,12 +32,14 @@ pub struct ReportArgs {
     pub input: PathBuf,
 }
 
-/// Regenerate the charts (DIR/charts/*.svg, *.png) and DIR/REPORT.md of the run in `dir`.
+/// Regenerate the charts (DIR/charts/*.svg, *.png), DIR/summary.json and DIR/REPORT.md of the
+/// run in `dir`.
 pub fn generate(dir: &Path) -> Result<()> {
     let data = RunData::load(dir)?;
     let charts_dir = dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
     let mut pending = chart::render_all(&data, &charts_dir)?;
+    pending = crate::export::stage(&data, dir, pending)?;
     let dest = dir.join(REPORT_MD);
     let tmp = chart::temp_path(&dest);
     if let Err(e) = std::fs::write(&tmp, markdown(&data)) {

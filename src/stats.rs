@@ -3,6 +3,8 @@
 //! default of R, NumPy and criterion), so p50 of an even-sized sample is the mean of the two
 //! middle values.
 
+pub mod mann_whitney;
+
 /// The q-th percentile (0 <= q <= 100) of `xs`; `None` for an empty sample.
 pub fn percentile(xs: &[f64], q: f64) -> Option<f64> {
     let mut sorted: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
