@@ -67,7 +67,7 @@ impl Plan {
             seed: 0,
             timeout: None,
             sample_interval: crate::measure::sampler::DEFAULT_INTERVAL,
-            idle_check: Duration::from_millis(500),
+            idle_check: Duration::from_millis(300),
             preparation: Preparation::default(),
             ceiling: true,
             out_dir: out_dir.into(),
@@ -149,6 +149,7 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
         });
     let mut arms = Vec::new();
     let mut blocks: Vec<Vec<usize>> = Vec::new();
+    let mut ctx = ctx.clone();
     for (variant, info, workers) in plan.configurations() {
         let (unit, unit_ms) = unit_of(plan, variant, calibration.as_ref());
         let timeout = plan
@@ -156,6 +157,8 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
             .unwrap_or_else(|| default_timeout(jobs, unit_ms));
         if !arms.iter().any(|a: &Arm| a.variant == variant) {
             blocks.push(Vec::new());
+            // The py-* arms of one block share an interpreter per round (see PyHost).
+            ctx.py_host = Some(std::sync::Arc::new(strategy::python::PyHost::default()));
         }
         if let Some(b) = blocks.last_mut() {
             b.push(arms.len());
@@ -165,12 +168,12 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
             unit,
             unit_ms,
             timeout,
-            strategy: (info.build)(workers, ctx)?,
+            strategy: (info.build)(workers, &ctx)?,
             measured: 0,
             last_cost: Duration::ZERO,
         });
     }
-    let meta = initial_meta(plan, ctx, calibration, before, &arms);
+    let meta = initial_meta(plan, &ctx, calibration, before, &arms);
     let session = Session::open(&plan.out_dir, epoch, meta, Some(plan.sample_interval))?;
     let executor = Executor::new(
         epoch,

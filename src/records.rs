@@ -73,6 +73,10 @@ pub struct RunRow {
     /// pool), reported beside the timed work, never in it.
     #[serde(default)]
     pub setup_s: Option<f64>,
+    /// The interpreter process that ran the trial (py-*), numbered within the run: the py-*
+    /// arms of a round share one, and their speedup intervals resample whole interpreters.
+    #[serde(default)]
+    pub interpreter: Option<u64>,
 }
 
 /// Statistics of one (variant, strategy, workers) over its repetitions.
@@ -307,6 +311,7 @@ impl CsvRecord for RunRow {
         "sampler_cpu_s",
         "chunk",
         "setup_s",
+        "interpreter",
     ];
 }
 
@@ -519,6 +524,7 @@ mod tests {
             sampler_cpu_s: 0.0,
             chunk: None,
             setup_s: None,
+            interpreter: None,
         };
         assert_eq!(serde_header(&run), RunRow::HEADER);
         let sample = SampleRow {

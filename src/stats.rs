@@ -182,9 +182,82 @@ pub fn stream_seed(base: u64, key: &str) -> u64 {
     SplitMix64::new(base ^ h).next_u64()
 }
 
+/// The median (type 7: the mean of the two middle values for an even count), by selection
+/// rather than a full sort: the bootstrap calls this tens of thousands of times.
 fn median_in_place(xs: &mut [f64]) -> f64 {
-    xs.sort_unstable_by(f64::total_cmp);
-    percentile_sorted(xs, 50.0)
+    let n = xs.len();
+    let (_, hi, _) = xs.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let hi = *hi;
+    if n % 2 == 1 {
+        return hi;
+    }
+    let lo = xs[..n / 2]
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    (lo + hi) / 2.0
+}
+
+/// Percentile-bootstrap interval of `median(baseline) / median(candidate)` when trials come
+/// in clusters that both arms share (the interpreter process that ran them: `(cluster,
+/// value)`). Each resample draws whole clusters with replacement, with every trial of both
+/// arms in them, so what a cluster gives both arms (one interpreter's speed) moves both
+/// medians together instead of widening the interval. `None` without data, without a cluster
+/// that holds both arms, or when a median is not positive.
+pub fn bootstrap_clustered_speedup_ci(
+    baseline: &[(u64, f64)],
+    candidate: &[(u64, f64)],
+    settings: &BootstrapSettings,
+    stream_seed: u64,
+) -> Option<(f64, f64)> {
+    use rand::{RngExt, SeedableRng};
+    let mut clusters: Vec<u64> = baseline.iter().chain(candidate).map(|c| c.0).collect();
+    clusters.sort_unstable();
+    clusters.dedup();
+    let of = |arm: &[(u64, f64)], c: u64| -> Vec<f64> {
+        arm.iter()
+            .filter(|x| x.0 == c && !x.1.is_nan())
+            .map(|x| x.1)
+            .collect()
+    };
+    let groups: Vec<(Vec<f64>, Vec<f64>)> = clusters
+        .iter()
+        .map(|&c| (of(baseline, c), of(candidate, c)))
+        .collect();
+    if settings.resamples == 0 || !groups.iter().any(|(b, c)| !b.is_empty() && !c.is_empty()) {
+        return None;
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(stream_seed);
+    let (mut b, mut c) = (Vec::new(), Vec::new());
+    let mut ratios = Vec::with_capacity(settings.resamples as usize);
+    let mut draws = 0u64;
+    while ratios.len() < settings.resamples as usize {
+        draws += 1;
+        if draws > 20 * u64::from(settings.resamples) {
+            return None; // almost every resample missed an arm: too few shared clusters
+        }
+        b.clear();
+        c.clear();
+        for _ in 0..groups.len() {
+            let (gb, gc) = &groups[rng.random_range(0..groups.len())];
+            b.extend_from_slice(gb);
+            c.extend_from_slice(gc);
+        }
+        if b.is_empty() || c.is_empty() {
+            continue;
+        }
+        let (mb, mc) = (median_in_place(&mut b), median_in_place(&mut c));
+        if mc <= 0.0 || mb <= 0.0 {
+            return None;
+        }
+        ratios.push(mb / mc);
+    }
+    ratios.sort_unstable_by(f64::total_cmp);
+    let tail = (1.0 - settings.confidence.clamp(0.0, 1.0)) / 2.0 * 100.0;
+    Some((
+        percentile_sorted(&ratios, tail),
+        percentile_sorted(&ratios, 100.0 - tail),
+    ))
 }
 
 /// Percentile-bootstrap confidence interval of the speedup `median(baseline) /
@@ -300,6 +373,49 @@ mod tests {
             stream_seed(1, "cpu/threads/2"),
             stream_seed(2, "cpu/threads/2")
         );
+    }
+
+    #[test]
+    fn the_selection_median_is_the_sorted_median() {
+        for xs in [
+            vec![3.0],
+            vec![2.0, 1.0],
+            vec![5.0, 1.0, 4.0, 2.0],
+            vec![9.0, 1.0, 5.0, 7.0, 3.0],
+        ] {
+            let mut v = xs.clone();
+            assert_eq!(median_in_place(&mut v), median(&xs).unwrap(), "{xs:?}");
+        }
+    }
+
+    #[test]
+    fn clusters_shared_by_both_arms_cancel_out() {
+        // Each cluster (an interpreter) runs both arms at its own speed, from 0.7 to 1.3:
+        // the baseline takes 2 units, the candidate 1, times the cluster's factor.
+        let factors = [0.7, 1.3, 0.9, 1.2, 1.0, 0.8, 1.1, 0.75, 1.25, 0.95];
+        let base: Vec<(u64, f64)> = factors
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (i as u64, 2.0 * f))
+            .collect();
+        let cand: Vec<(u64, f64)> = factors
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (i as u64, 1.0 * f))
+            .collect();
+        let s = BootstrapSettings::default();
+        let paired = bootstrap_clustered_speedup_ci(&base, &cand, &s, 5).unwrap();
+        assert!(
+            (paired.0 - 2.0).abs() < 1e-9 && (paired.1 - 2.0).abs() < 1e-9,
+            "{paired:?}"
+        );
+        // The same values taken as independent samples: the factors widen the interval.
+        let strip = |v: &[(u64, f64)]| v.iter().map(|x| x.1).collect::<Vec<f64>>();
+        let independent = bootstrap_speedup_ci(&strip(&base), &strip(&cand), &s, 5).unwrap();
+        assert!(independent.1 - independent.0 > 0.5, "{independent:?}");
+        // Arms that share no cluster have no paired interval.
+        let apart: Vec<(u64, f64)> = cand.iter().map(|&(i, v)| (i + 100, v)).collect();
+        assert_eq!(bootstrap_clustered_speedup_ci(&base, &apart, &s, 5), None);
     }
 
     #[test]

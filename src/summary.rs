@@ -4,7 +4,10 @@
 //! bootstrap confidence interval.
 
 use crate::records::{RunRow, SummaryRow};
-use crate::stats::{BootstrapSettings, Summary, bootstrap_speedup_ci, speedup, stream_seed};
+use crate::stats::{
+    BootstrapSettings, Summary, bootstrap_clustered_speedup_ci, bootstrap_speedup_ci, speedup,
+    stream_seed,
+};
 use crate::strategy::{baseline_of, ceiling};
 use crate::workload::Variant;
 
@@ -61,17 +64,14 @@ pub fn summarize_with(rows: &[RunRow], bootstrap: &BootstrapSettings) -> Vec<Sum
             let ci = if strategy == baseline {
                 None
             } else {
-                base.and_then(|_| {
-                    bootstrap_speedup_ci(
-                        &base_walls,
-                        &walls,
-                        bootstrap,
-                        stream_seed(
-                            bootstrap.seed,
-                            &bootstrap_key(*variant, strategy, *workers, *items),
-                        ),
-                    )
-                })
+                let base_rows: Vec<&RunRow> = rows
+                    .iter()
+                    .filter(|r| {
+                        r.variant == *variant && r.strategy == baseline && r.items == *items
+                    })
+                    .collect();
+                let key = bootstrap_key(*variant, strategy, *workers, *items);
+                base.and_then(|_| speedup_interval(&base_rows, &group, bootstrap, &key))
             };
             Some(SummaryRow {
                 variant: *variant,
@@ -101,6 +101,30 @@ pub fn summarize_with(rows: &[RunRow], bootstrap: &BootstrapSettings) -> Vec<Sum
         })
         .collect::<Vec<SummaryRow>>()
         .with_ceilings()
+}
+
+/// The bootstrap interval of `median(baseline) / median(candidate)` for two arms' rows:
+/// resampling whole interpreters when every trial of both arms names the interpreter that ran
+/// it and they share some (the py-* arms of a round share one), each arm on its own otherwise.
+pub fn speedup_interval(
+    baseline: &[&RunRow],
+    candidate: &[&RunRow],
+    settings: &BootstrapSettings,
+    key: &str,
+) -> Option<(f64, f64)> {
+    let seed = stream_seed(settings.seed, key);
+    let clustered = |rows: &[&RunRow]| -> Option<Vec<(u64, f64)>> {
+        rows.iter()
+            .map(|r| r.interpreter.map(|i| (i, r.wall_s)))
+            .collect()
+    };
+    if let (Some(b), Some(c)) = (clustered(baseline), clustered(candidate))
+        && b.iter().any(|x| c.iter().any(|y| y.0 == x.0))
+    {
+        return bootstrap_clustered_speedup_ci(&b, &c, settings, seed);
+    }
+    let walls = |rows: &[&RunRow]| rows.iter().map(|r| r.wall_s).collect::<Vec<f64>>();
+    bootstrap_speedup_ci(&walls(baseline), &walls(candidate), settings, seed)
 }
 
 /// Adds the ceiling columns: for every row on the Rust kernel (baseline `sequential`), the
@@ -188,6 +212,7 @@ mod tests {
             sampler_cpu_s: 0.0,
             chunk: None,
             setup_s: None,
+            interpreter: None,
         }
     }
 

@@ -315,12 +315,16 @@ class StdinLines:
 
 
 class ParentWatch:
-    """Reads stdin after the request: a "go" line starts the work; the end of stdin before the
-    answer is written means concbench is gone, and the whole process group is killed."""
+    """Reads stdin after the first request and hands its lines to the main thread in order
+    ("go", or the next request). The end of stdin while a request is being served means
+    concbench is gone: the whole process group is killed. At the end of stdin between requests,
+    the main thread is told to finish."""
 
     def __init__(self, lines):
-        self.go = threading.Event()
-        self.answered = False
+        import queue
+
+        self.messages = queue.Queue()
+        self.busy = True
         self.lines = lines
         threading.Thread(target=self.watch, daemon=True).start()
 
@@ -329,24 +333,36 @@ class ParentWatch:
             line = self.lines.readline()
             if line is None:
                 break
-            if line.strip() == "go":
-                self.go.set()
-        if not self.answered:
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+            self.messages.put(line.strip())
+        if self.busy:
+            if os.getpgrp() == os.getpid():
+                # concbench made us a group of our own: it holds every child we started.
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            os._exit(1)  # run by hand, in someone else's group: leave the group alone
+        self.messages.put(None)
+
+    def next(self):
+        """The next line, or None at the end of stdin."""
+        return self.messages.get()
 
 
-def mode_run(req, watch):
+def serve_one(req, watch):
+    """One trial: prepare (a pool started and warmed), "ready", wait for "go", the timed work,
+    the answer."""
+    global result
     jobs = [tuple(j) for j in req["jobs"]]
     name = req["strategy"]
     run = STRATEGIES[name]
-    ready = {"ready": True}
+    ready = {"ready": True, "pid": os.getpid()}
     prepared = None
     if name in ("processes", "pool"):
         ready["start_method"] = mp_context().get_start_method()
     if name == "pool":
         prepared, ready["pool_startup_s"] = start_pool(req["workers"])
+    result = []  # the tutorial's global list starts empty for every trial
     emit(ready)
-    watch.go.wait()
+    if watch.next() != "go":
+        raise SystemExit("expected go")
     pool_pids = [p.pid for p in prepared._pool] if prepared is not None else []
     c0 = proc_cpu_s(pool_pids)
     t0, u0, s0 = usage_now()
@@ -355,6 +371,8 @@ def mode_run(req, watch):
     c1 = proc_cpu_s(pool_pids)
     if prepared is not None:
         prepared.terminate()
+        prepared.join()
+    _, u2, s2 = usage_now()
     return {
         "results": [str(v) for v in values],
         "wall_s": t1 - t0,
@@ -362,7 +380,23 @@ def mode_run(req, watch):
         "cpu_sys_s": s1 - s0,
         "parent_appends": parent_appends,
         "child_appends": child_appends,
+        # All CPU this interpreter and its reaped children used so far: concbench takes it out
+        # of what it counts as other processes' use while this interpreter is still running.
+        "process_cpu_s": u2 + s2,
     }
+
+
+def mode_run(req, watch):
+    """Serve trials until stdin ends: concbench runs several arms (py-sequential, py-threads,
+    ...) in one interpreter, one trial each, so that their comparison is not blurred by how fast
+    this particular interpreter process happens to be; it starts a fresh one for every round."""
+    while req is not None:
+        watch.busy = True
+        answer = serve_one(json.loads(req) if isinstance(req, str) else req, watch)
+        watch.busy = False
+        emit(answer)
+        req = watch.next()
+    return None
 
 
 # --- information and calibration -------------------------------------------------------------
@@ -590,8 +624,9 @@ def main():
     req = json.loads(line) if line.strip() else {}
     watch = ParentWatch(lines)
     out = MODES[sys.argv[1]](req, watch)
-    watch.answered = True
-    emit(out)
+    watch.busy = False
+    if out is not None:
+        emit(out)
     return 0
 
 

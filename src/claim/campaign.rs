@@ -20,9 +20,9 @@ use crate::engine::{
 use crate::error::{Error, Result};
 use crate::measure::load::{BUSY_THRESHOLD_PCT, idle_check};
 use crate::records::{Meta, RunRow, SummaryRow};
-use crate::stats::{BootstrapSettings, bootstrap_speedup_ci, median, speedup, stream_seed};
+use crate::stats::{BootstrapSettings, median, speedup};
 use crate::strategy::{self, StrategyContext};
-use crate::summary::{bootstrap_key, summarize_with};
+use crate::summary::{bootstrap_key, speedup_interval, summarize_with};
 use crate::workload::{self, Calibration, Variant, WorkUnit};
 
 /// What the campaign measures and how long it may go on.
@@ -207,6 +207,7 @@ fn build_arms(
     let mut arms: Vec<Arm> = Vec::new();
     let mut blocks: Blocks = Vec::new();
     let mut block_keys: Vec<(Variant, &'static str)> = Vec::new();
+    let mut hosts: Vec<std::sync::Arc<strategy::python::PyHost>> = Vec::new();
     for (variant, name) in wanted {
         let info = strategy::find(name)?;
         let (unit, unit_ms) = match (variant, calibration) {
@@ -215,19 +216,25 @@ fn build_arms(
         };
         let workers = if info.uses_workers { cfg.workers } else { 1 };
         let key = (variant, strategy::baseline_of(name));
-        match block_keys.iter().position(|k| *k == key) {
-            Some(b) => blocks[b].push(arms.len()),
+        let b = match block_keys.iter().position(|k| *k == key) {
+            Some(b) => b,
             None => {
                 block_keys.push(key);
-                blocks.push(vec![arms.len()]);
+                blocks.push(Vec::new());
+                // The py-* arms of one block share an interpreter per round (see PyHost).
+                hosts.push(std::sync::Arc::new(strategy::python::PyHost::default()));
+                blocks.len() - 1
             }
-        }
+        };
+        blocks[b].push(arms.len());
+        let mut ctx = ctx.clone();
+        ctx.py_host = Some(std::sync::Arc::clone(&hosts[b]));
         arms.push(Arm {
             variant,
             unit,
             unit_ms,
             timeout: default_timeout(jobs, unit_ms),
-            strategy: (info.build)(workers, ctx)?,
+            strategy: (info.build)(workers, &ctx)?,
             measured: 0,
             last_cost: Duration::ZERO,
         });
@@ -344,10 +351,17 @@ fn look(cfg: &Config, engine: &Engine, states: &mut [ClaimState], is_final: bool
     }
 }
 
-/// The walls of one arm.
-fn walls(rows: &[RunRow], variant: Variant, strategy: &str) -> Vec<f64> {
+/// The rows of one arm.
+fn arm_rows<'a>(rows: &'a [RunRow], variant: Variant, strategy: &str) -> Vec<&'a RunRow> {
     rows.iter()
         .filter(|r| r.variant == variant && r.strategy == strategy)
+        .collect()
+}
+
+/// The walls of one arm.
+fn walls(rows: &[RunRow], variant: Variant, strategy: &str) -> Vec<f64> {
+    arm_rows(rows, variant, strategy)
+        .iter()
         .map(|r| r.wall_s)
         .collect()
 }
@@ -370,8 +384,13 @@ pub fn decide(cfg: &Config, spec: &'static SpeedClaim, rows: &[RunRow], look: Lo
     let point = medians
         .and_then(|(b, c)| speedup(b, c))
         .filter(|s| s.is_finite());
-    let ci = bootstrap_speedup_ci(&base, &cand, &settings, stream_seed(settings.seed, &key))
-        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
+    let ci = speedup_interval(
+        &arm_rows(rows, spec.variant, baseline),
+        &arm_rows(rows, spec.variant, spec.strategy),
+        &settings,
+        &key,
+    )
+    .filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
     let look_words = match look {
         Look::Interim(k) => format!("interim look {k}"),
         Look::Final { .. } => "final look".to_string(),

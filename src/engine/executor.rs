@@ -74,7 +74,7 @@ impl Default for Preparation {
 }
 
 /// Default busy phase before each trial, in ms.
-pub const DEFAULT_PRIME_MS: u64 = 5;
+pub const DEFAULT_PRIME_MS: u64 = 0;
 
 /// One measured trial.
 #[derive(Debug, Clone)]
@@ -149,7 +149,8 @@ impl Executor {
         } else {
             self.measure_arm(arm, label)
         };
-        let others_pct = LoadMark::with(self.load_source).others_pct_since(&before);
+        let others_pct = LoadMark::with(self.load_source)
+            .others_pct_besides(&before, arm.strategy.external_cpu_s());
         if lifecycle::stop_requested() {
             return Err(Error::interrupted());
         }
@@ -211,12 +212,12 @@ impl Executor {
     }
 }
 
-/// Wait until concbench's own threads use less than 5 % of a core over 1 ms windows, for at
+/// Wait until concbench's own threads use less than 5 % of a core over 0.5 ms windows, for at
 /// most `max`: a thread pool still spinning after the last trial must not be counted in this
 /// one.
 fn settle(max: Duration) {
     let deadline = Instant::now() + max;
-    let window = Duration::from_millis(1);
+    let window = Duration::from_micros(500);
     loop {
         let before = CpuTimes::now();
         let t = Instant::now();

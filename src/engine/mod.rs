@@ -100,6 +100,13 @@ impl Engine {
         for (position, &i) in order.iter().enumerate() {
             self.trial(i, position as u32, warm)?;
         }
+        for &i in order {
+            let arm = &mut self.arms[i];
+            arm.strategy.end_round().map_err(|e| Error::Trial {
+                trial: format!("{}/end of round", arm.key()),
+                message: e.to_string(),
+            })?;
+        }
         if !warm {
             self.rounds += 1;
         }
@@ -218,6 +225,7 @@ fn run_row(
         sampler_cpu_s: trial.sampler_cpu_s,
         chunk: arm.strategy.chunk_size(jobs),
         setup_s: arm.strategy.self_measured().and_then(|m| m.setup_s),
+        interpreter: arm.strategy.process_id(),
     }
 }
 

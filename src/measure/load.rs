@@ -115,9 +115,15 @@ impl LoadMark {
     /// CPU used by other processes since `earlier`, in % of one core; `None` where the
     /// machine's total cannot be read.
     pub fn others_pct_since(&self, earlier: &LoadMark) -> Option<f64> {
+        self.others_pct_besides(earlier, 0.0)
+    }
+
+    /// Like [`Self::others_pct_since`], with `unreaped_own_s` more CPU that was ours: used by
+    /// children not reaped yet, which getrusage cannot see.
+    pub fn others_pct_besides(&self, earlier: &LoadMark, unreaped_own_s: f64) -> Option<f64> {
         let wall = self.at.duration_since(earlier.at).as_secs_f64();
         let machine = self.machine_busy_s? - earlier.machine_busy_s?;
-        let own = self.own.since(earlier.own).total_s();
+        let own = self.own.since(earlier.own).total_s() + unreaped_own_s;
         (wall > 0.0).then(|| (100.0 * (machine - own) / wall).max(0.0))
     }
 }

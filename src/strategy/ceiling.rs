@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread::JoinHandle;
 
-use super::{Strategy, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
 use crate::workload::{Job, WorkUnit, run_job};
 
@@ -22,7 +22,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "ceiling",
     summary: "the machine's parallel ceiling: N pre-started threads, jobs pre-assigned, released together (a reference, added automatically for CPU-bound work)",
     uses_workers: true,
-    reference: true,
+    role: Role::Reference,
     build: |workers, _ctx| Ok(Box::new(Ceiling::new(workers))),
 };
 

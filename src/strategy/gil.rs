@@ -24,7 +24,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::threads::run_on_queue;
-use super::{Strategy, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyInfo, StrategyOutput};
 use crate::error::Result;
 use crate::workload::{Job, WorkUnit, burn};
 
@@ -39,7 +39,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "gil",
     summary: "N threads that must hold one global lock to compute (a model of CPython's GIL)",
     uses_workers: true,
-    reference: false,
+    role: Role::Default,
     build: |workers, ctx| {
         Ok(Box::new(GilThreads::new(
             workers,

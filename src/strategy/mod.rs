@@ -71,6 +71,21 @@ pub trait Strategy: Send {
     fn chunk_size(&self, _jobs: usize) -> Option<usize> {
         None
     }
+    /// Which interpreter process ran the last trial (py-*): trials of two arms with the same
+    /// number ran in one process, and their comparison is paired.
+    fn process_id(&self) -> Option<u64> {
+        None
+    }
+    /// CPU used for the last trial by processes concbench has not reaped yet (a shared
+    /// interpreter): taken out of what counts as other processes' use during the trial.
+    fn external_cpu_s(&self) -> f64 {
+        0.0
+    }
+    /// After every round the strategy ran in: end what lives for one round (a shared
+    /// interpreter), between trials rather than inside one.
+    fn end_round(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// The cost of the work alone, measured by the strategy itself, for strategies whose
     /// timed call also pays a start-up that is not part of the work (the py-* strategies start
     /// an interpreter each trial). The experiment records this instead of its own measurement
@@ -109,6 +124,9 @@ pub struct StrategyContext {
     pub timeout: Duration,
     /// The Python interpreter and the gil model's switch interval.
     pub runtime: RuntimeSettings,
+    /// The interpreter host the py-* strategies built with this context share (one per block);
+    /// `None`: each gets its own, one trial per process.
+    pub py_host: Option<std::sync::Arc<python::PyHost>>,
 }
 
 impl StrategyContext {
@@ -137,8 +155,21 @@ impl StrategyContext {
             worker_args: Vec::new(),
             timeout,
             runtime: RuntimeSettings::default(),
+            py_host: None,
         }
     }
+}
+
+/// How a strategy joins a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// One of the default run's strategies.
+    Default,
+    /// Run only when listed (`--strategy py-pool`): the default run shows what it always did.
+    OnRequest,
+    /// A measurement of the machine rather than a way to run jobs (`ceiling`): added to plans
+    /// by itself where it applies.
+    Reference,
 }
 
 /// The small binary `processes` starts (built beside concbench by cargo).
@@ -150,9 +181,8 @@ pub struct StrategyInfo {
     pub summary: &'static str,
     /// False for strategies that always use one worker (sequential): `--workers` is ignored.
     pub uses_workers: bool,
-    /// A measurement of the machine rather than a way to run jobs (`ceiling`): added to plans
-    /// automatically, not one of the default strategies.
-    pub reference: bool,
+    /// Whether a plan runs it without being asked.
+    pub role: Role,
     pub build: fn(workers: usize, ctx: &StrategyContext) -> Result<Box<dyn Strategy>>,
 }
 
@@ -195,9 +225,12 @@ pub const REGISTRY: &[StrategyInfo] = &[
     ceiling::INFO,
 ];
 
-/// The strategies a plan runs by default: every registry entry but the references.
+/// The strategies a plan runs by default.
 pub fn default_strategies() -> Vec<&'static StrategyInfo> {
-    REGISTRY.iter().filter(|s| !s.reference).collect()
+    REGISTRY
+        .iter()
+        .filter(|s| s.role == Role::Default)
+        .collect()
 }
 
 /// One line per strategy, for `--help`.

@@ -21,7 +21,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, ChildRegistration, Target};
 use crate::measure::usage::{Reaped, reap_by};
@@ -31,7 +31,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "processes",
     summary: "N worker processes fed over pipes, a chunk of jobs per message (no shared memory)",
     uses_workers: true,
-    reference: false,
+    role: Role::Default,
     build: |workers, ctx| {
         Ok(Box::new(Processes {
             workers,

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::{Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
 use crate::workload::{Job, WorkUnit, run_job};
 
@@ -11,7 +11,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "rayon",
     summary: "a dedicated rayon pool of N threads, one task per job",
     uses_workers: true,
-    reference: false,
+    role: Role::Default,
     build: |workers, _ctx: &StrategyContext| Ok(Box::new(Rayon::new(workers)?)),
 };
 

@@ -1,6 +1,6 @@
 //! `sequential`: every job in turn on the calling thread. The baseline for every speedup.
 
-use super::{Strategy, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyInfo, StrategyOutput};
 use crate::error::Result;
 use crate::workload::{Job, WorkUnit, run_job};
 
@@ -8,7 +8,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "sequential",
     summary: "every job in turn on the calling thread (the baseline)",
     uses_workers: false,
-    reference: false,
+    role: Role::Default,
     build: |_, _| Ok(Box::new(Sequential)),
 };
 

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
 use crate::workload::{Job, WorkUnit, run_job};
 
@@ -16,7 +16,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     name: "threads",
     summary: "N std::thread workers taking jobs from a shared queue",
     uses_workers: true,
-    reference: false,
+    role: Role::Default,
     build: |workers, _ctx: &StrategyContext| Ok(Box::new(Threads { workers })),
 };
 

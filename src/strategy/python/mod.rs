@@ -33,6 +33,7 @@
 //! description for meta.json), [`calibration`] (the Python kernel's), [`script`] (one launch).
 
 mod calibration;
+mod host;
 mod interpreter;
 mod script;
 
@@ -41,12 +42,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{SelfMeasured, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{Role, SelfMeasured, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
 use crate::measure::usage::CpuTimes;
 use crate::workload::{Job, WorkUnit};
 use calibration::rust_iters_per_ms;
 pub use calibration::{PyCalibration, calibrate};
+pub use host::PyHost;
 pub use interpreter::{
     Interpreter, PythonInfo, describe_for_plan, describe_request, drop_unavailable, interpreter,
 };
@@ -64,7 +66,7 @@ pub const SEQUENTIAL: StrategyInfo = StrategyInfo {
     name: "py-sequential",
     summary: "CPython: every job in turn (the baseline of the py-* strategies)",
     uses_workers: false,
-    reference: false,
+    role: Role::Default,
     build: |_, ctx| build(Kind::Sequential, 1, ctx),
 };
 
@@ -72,7 +74,7 @@ pub const THREADS: StrategyInfo = StrategyInfo {
     name: "py-threads",
     summary: "CPython: N threading.Thread workers (one GIL)",
     uses_workers: true,
-    reference: false,
+    role: Role::Default,
     build: |workers, ctx| build(Kind::Threads, workers, ctx),
 };
 
@@ -80,7 +82,7 @@ pub const PROCESSES: StrategyInfo = StrategyInfo {
     name: "py-processes",
     summary: "CPython: N multiprocessing.Process started per call (the tutorial's way), results over a Queue",
     uses_workers: true,
-    reference: false,
+    role: Role::Default,
     build: |workers, ctx| build(Kind::Processes, workers, ctx),
 };
 
@@ -88,7 +90,7 @@ pub const POOL: StrategyInfo = StrategyInfo {
     name: "py-pool",
     summary: "CPython: a multiprocessing.Pool of N workers started before the clock, jobs sent with map",
     uses_workers: true,
-    reference: false,
+    role: Role::OnRequest,
     build: |workers, ctx| build(Kind::Pool, workers, ctx),
 };
 
@@ -154,15 +156,21 @@ impl std::str::FromStr for PyKernel {
 
 fn build(kind: Kind, workers: usize, ctx: &StrategyContext) -> Result<Box<dyn Strategy>> {
     let interp = interpreter(ctx.runtime.python.as_deref()).map_err(Error::Measurement)?;
+    let (host, shared) = match &ctx.py_host {
+        Some(h) => (Arc::clone(h), true),
+        None => (Arc::new(PyHost::default()), false),
+    };
     Ok(Box::new(PyStrategy {
         kind,
         workers,
         interp,
         kernel: ctx.runtime.py_kernel,
         timeout: ctx.timeout,
-        live: None,
-        answer: None,
+        host,
+        shared,
+        launch: None,
         last: None,
+        external_cpu_s: 0.0,
     }))
 }
 
@@ -178,11 +186,15 @@ pub struct PyStrategy {
     interp: Arc<Interpreter>,
     kernel: PyKernel,
     timeout: Duration,
-    /// The interpreter of the trial in progress: started by `prepare`, reaped by `finish`.
-    live: Option<LiveScript>,
-    /// Its answer, checked against its whole run at `finish`.
-    answer: Option<RunReply>,
+    /// The interpreter process(es) it runs in: shared with the block's other py-* arms, or
+    /// its own (one trial per process).
+    host: Arc<PyHost>,
+    shared: bool,
+    /// The interpreter of the current trial.
+    launch: Option<u64>,
     last: Option<SelfMeasured>,
+    /// CPU the (still running) interpreter used for the current trial.
+    external_cpu_s: f64,
 }
 
 #[derive(Deserialize)]
@@ -200,6 +212,8 @@ struct RunReply {
     cpu_sys_s: f64,
     #[serde(default)]
     child_appends: Vec<usize>,
+    #[serde(default)]
+    process_cpu_s: f64,
 }
 
 impl PyStrategy {
@@ -222,6 +236,15 @@ impl PyStrategy {
             self.interp.info.requested
         ))
     }
+
+    /// End the interpreter after a failure (its status may say why) and return the failure.
+    fn abandon(&self, what: String) -> Error {
+        let status = match self.host.end() {
+            Err(e) => format!("; {e}"),
+            Ok(()) => String::new(),
+        };
+        self.fail(format!("{what}{status}"))
+    }
 }
 
 impl Strategy for PyStrategy {
@@ -237,13 +260,27 @@ impl Strategy for PyStrategy {
     fn self_measured(&self) -> Option<SelfMeasured> {
         self.last
     }
+    fn process_id(&self) -> Option<u64> {
+        self.launch
+    }
+    fn external_cpu_s(&self) -> f64 {
+        self.external_cpu_s
+    }
+    /// A shared interpreter ends with the round, so its reaping (and the CPU that reaping
+    /// hands to concbench's getrusage) falls between trials.
+    fn end_round(&mut self) -> Result<()> {
+        if self.shared {
+            self.host.end().map_err(|e| self.fail(e.to_string()))?;
+        }
+        Ok(())
+    }
 
-    /// Start the interpreter, send the request and wait until it is ready (a pool started and
-    /// warmed): all before the clock.
+    /// Get an interpreter ready for this trial (a pool started and warmed): all before the
+    /// clock.
     fn prepare(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<()> {
         self.last = None;
-        self.answer = None;
-        drop(self.live.take());
+        self.launch = None;
+        self.external_cpu_s = 0.0;
         let request = serde_json::json!({
             "strategy": self.kind.script_name(),
             "workers": self.workers,
@@ -251,18 +288,17 @@ impl Strategy for PyStrategy {
             "unit": self.python_unit(unit)?,
         })
         .to_string();
-        let mut live = LiveScript::start(
-            &self.interp.exe,
-            &self.interp.script,
-            "run",
-            &request,
-            self.timeout,
-        )
-        .map_err(|e| self.fail(e.to_string()))?;
-        let line = live.read_line().unwrap_or_default();
+        let (python, script, timeout) = (&self.interp.exe, &self.interp.script, self.timeout);
+        let (line, launch) = self
+            .host
+            .begin(self.name(), &request, |request| {
+                LiveScript::start(python, script, "run", request, timeout)
+                    .map_err(|e| Error::Measurement(e.to_string()))
+            })
+            .map_err(|e| self.fail(e.to_string()))?;
         match serde_json::from_str::<Ready>(line.trim()) {
             Ok(r) if r.ready => {
-                self.live = Some(live);
+                self.launch = Some(launch);
                 self.last = r.pool_startup_s.map(|s| SelfMeasured {
                     wall_s: 0.0,
                     cpu: CpuTimes::default(),
@@ -270,50 +306,26 @@ impl Strategy for PyStrategy {
                 });
                 Ok(())
             }
-            _ => {
-                let why = match live.finish(Duration::from_secs(5)) {
-                    Ok(run) => format!(
-                        "{}; its stderr: {}",
-                        run.reaped.status_text(),
-                        run.stderr_tail
-                    ),
-                    Err(e) => e.to_string(),
-                };
-                Err(self.fail(format!("not ready ('{}'): {why}", line.trim())))
-            }
+            _ => Err(self.abandon(format!("not ready ('{}')", line.trim()))),
         }
     }
 
     /// "go", then the answer: the work, timed inside the interpreter.
     fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput> {
-        let unprepared = self.live.is_none();
-        if unprepared {
+        if self.launch.is_none() {
+            // Called without prepare (tests, benches): prepare now, and end after.
             self.prepare(jobs, unit)?;
+            let out = self.run(jobs, unit);
+            let ended = self.finish();
+            return out.and_then(|o| ended.map(|()| o));
         }
-        let live = self.live.as_mut().expect("prepared");
-        live.send("go")
-            .map_err(|e| Error::Measurement(format!("cannot start the work: {e}")))?;
-        let line = live.read_line().unwrap_or_default();
-        let reply: std::result::Result<RunReply, _> = serde_json::from_str(line.trim());
-        let reply = match reply {
-            Ok(r) => r,
-            Err(e) => {
-                let why = match self.live.take().map(|l| l.finish(Duration::from_secs(5))) {
-                    Some(Ok(run)) if !run.reaped.success() => {
-                        format!(
-                            "the interpreter {}; its stderr: {}",
-                            run.reaped.status_text(),
-                            run.stderr_tail
-                        )
-                    }
-                    _ => format!("{e}"),
-                };
-                return Err(self.fail(format!(
-                    "malformed report '{}': {why}",
-                    line.trim().chars().take(80).collect::<String>()
-                )));
-            }
-        };
+        let line = self.host.go().map_err(|e| self.abandon(e.to_string()))?;
+        let reply: RunReply = serde_json::from_str(line.trim()).map_err(|e| {
+            self.abandon(format!(
+                "malformed report '{}': {e}",
+                line.trim().chars().take(80).collect::<String>()
+            ))
+        })?;
         if reply.results.len() != jobs.len() {
             return Err(self.fail(format!(
                 "{} results for {} jobs",
@@ -329,57 +341,45 @@ impl Strategy for PyStrategy {
                     .map_err(|_| self.fail(format!("result '{v}' is not an integer")))
             })
             .collect::<Result<Vec<_>>>()?;
-        let setup_s = self.last.and_then(|l| l.setup_s);
+        self.external_cpu_s = if self.shared {
+            self.host.account(
+                reply.wall_s,
+                reply.cpu_user_s + reply.cpu_sys_s,
+                reply.process_cpu_s,
+            )
+        } else {
+            // Reaped at finish, inside the trial: concbench's own getrusage counts it.
+            self.host
+                .account(reply.wall_s, reply.cpu_user_s + reply.cpu_sys_s, 0.0);
+            0.0
+        };
         self.last = Some(SelfMeasured {
             wall_s: reply.wall_s,
             cpu: CpuTimes {
                 user_s: reply.cpu_user_s,
                 sys_s: reply.cpu_sys_s,
             },
-            setup_s,
+            setup_s: self.last.and_then(|l| l.setup_s),
         });
-        let output = StrategyOutput {
+        Ok(StrategyOutput {
             results,
             child_pids: Vec::new(),
             child_peak_rss_kib: None,
-            child_appends: reply.child_appends.clone(),
-        };
-        self.answer = Some(reply);
-        if unprepared {
-            self.finish()?;
-        }
-        Ok(output)
+            child_appends: reply.child_appends,
+        })
     }
 
-    /// Reap the interpreter; its exit status and its whole run bound what it reported.
+    /// A strategy alone in its host ends its interpreter after every trial; a shared host
+    /// ends it when an arm comes back, or when the host is dropped.
     fn finish(&mut self) -> Result<()> {
-        let Some(live) = self.live.take() else {
+        if self.shared {
             return Ok(());
-        };
-        let run = live
-            .finish(Duration::from_secs(5))
-            .map_err(|e| self.fail(e.to_string()))?;
-        if !run.reaped.success() {
+        }
+        self.launch = None;
+        self.host.end().map_err(|e| {
             self.last = None;
-            return Err(self.fail(format!(
-                "the interpreter {}; its stderr: {}",
-                run.reaped.status_text(),
-                run.stderr_tail
-            )));
-        }
-        // Honesty check: the work cannot have taken longer than the whole interpreter did.
-        if let Some(reply) = self.answer.take() {
-            let outer_cpu = run.reaped.user_s + run.reaped.sys_s;
-            let inner_cpu = reply.cpu_user_s + reply.cpu_sys_s;
-            if reply.wall_s > run.wall_s + 1e-3 || inner_cpu > outer_cpu + 0.02 {
-                self.last = None;
-                return Err(self.fail(format!(
-                    "the script reported {:.3} s wall / {:.3} s CPU of work, more than its whole run ({:.3} s / {:.3} s)",
-                    reply.wall_s, inner_cpu, run.wall_s, outer_cpu
-                )));
-            }
-        }
-        Ok(())
+            self.fail(e.to_string())
+        })
     }
 }
 
