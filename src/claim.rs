@@ -102,8 +102,9 @@ pub struct ClaimArgs {
     #[arg(long, value_name = "MS", default_value = "25", value_parser = parse_unit_ms)]
     pub cpu_ms: f64,
 
-    /// Repetitions of every configuration before the first look (6-1000)
-    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(6..=1000))]
+    /// Repetitions of every configuration before the first look (6-1000; an interim look's
+    /// 99.9 % interval needs 11 paired rounds)
+    #[arg(long, value_name = "N", default_value_t = 11, value_parser = clap::value_parser!(u32).range(6..=1000))]
     pub min_reps: u32,
 
     /// Hard cap on repetitions; the time budget usually stops earlier (6-100000)
@@ -209,27 +210,25 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
         }
     }
     let out = &args.out;
-    records::write_csv(&out.join(records::CLAIMS_CSV), &rows)?;
     let meta = finish_meta(meta, measured.as_ref(), &cfg, started);
-    if let Some(m) = &measured {
-        records::write_csv(&out.join(records::SUMMARY_CSV), &m.summary)?;
-    } else {
-        records::write_csv::<records::RunRow>(&out.join(records::RUNS_CSV), &[])?;
-        records::write_csv::<records::SampleRow>(&out.join(records::SAMPLES_CSV), &[])?;
-    }
-    records::write_meta(&out.join(records::META_JSON), &meta)?;
+    let written = write_claim_files(out, &rows, measured.as_ref(), &meta);
     crate::console::emit(&claims_table(&rows, cfg.cores));
+    if let Some(e) = measured.as_ref().and_then(|m| m.error.as_ref()) {
+        // The first error is the one to report; the files above were written as far as they
+        // could be.
+        let reported = written.is_ok() && crate::report::generate(out).is_ok();
+        eprintln!(
+            "concbench: {e}; the claims decided so far and the runs behind them{} are in {}",
+            if reported { ", with REPORT.md," } else { "" },
+            out.display()
+        );
+        return Ok(ExitCode::from(e.exit_code() as u8));
+    }
+    written?;
     if measured.as_ref().is_some_and(|m| !m.runs.is_empty())
         && let Err(e) = crate::report::generate(out)
     {
         eprintln!("concbench: no report: {e}");
-    }
-    if let Some(e) = measured.and_then(|m| m.error) {
-        eprintln!(
-            "concbench: {e}; the claims decided so far, the runs behind them and REPORT.md are in {}",
-            out.display()
-        );
-        return Ok(ExitCode::from(e.exit_code() as u8));
     }
     crate::console::emit(&format!(
         "claims.csv, REPORT.md and the runs behind them in {} ({:.1} s)\n",
@@ -237,6 +236,24 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
         started.elapsed().as_secs_f64()
     ));
     Ok(check_expectations(&args.expect, &rows))
+}
+
+/// claims.csv, summary.csv (or empty runs and samples when nothing was measured) and meta.json.
+fn write_claim_files(
+    out: &std::path::Path,
+    rows: &[ClaimRow],
+    measured: Option<&campaign::Outcome>,
+    meta: &records::Meta,
+) -> Result<()> {
+    records::write_csv(&out.join(records::CLAIMS_CSV), rows)?;
+    match measured {
+        Some(m) => records::write_csv(&out.join(records::SUMMARY_CSV), &m.summary)?,
+        None => {
+            records::write_csv::<records::RunRow>(&out.join(records::RUNS_CSV), &[])?;
+            records::write_csv::<records::SampleRow>(&out.join(records::SAMPLES_CSV), &[])?;
+        }
+    }
+    records::write_meta(&out.join(records::META_JSON), meta)
 }
 
 fn config(args: &ClaimArgs) -> campaign::Config {

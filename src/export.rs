@@ -87,7 +87,7 @@ pub fn stage(data: &RunData, dir: &Path, mut pending: Vec<Pending>) -> Result<Ve
     let dest = dir.join(SUMMARY_JSON);
     let tmp = temp_path(&dest);
     let written = to_string(&from_run(data))
-        .and_then(|text| std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e)));
+        .and_then(|text| std::fs::write(&tmp, text).map_err(|e| Error::write(&tmp, e)));
     pending.push(Pending { tmp, dest });
     match written {
         Ok(()) => Ok(pending),
@@ -107,17 +107,28 @@ pub fn to_string(doc: &SummaryJson) -> Result<String> {
 /// Read and check a summary.json: errors name the file and, for bad JSON, the line.
 pub fn read(path: &Path) -> Result<SummaryJson> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(&text, path)
+}
+
+/// Parse and check summary.json text read from `path` (named in errors).
+pub fn parse(text: &str, path: &Path) -> Result<SummaryJson> {
     let bad = |message: String| Error::BadInput {
         path: path.to_path_buf(),
         message,
     };
-    let json_error = |e: serde_json::Error| bad(format!("line {}: {e}", e.line()));
+    let json_error = |e: serde_json::Error| {
+        bad(format!(
+            "line {}: {}",
+            e.line(),
+            crate::records::one_line(&e.to_string())
+        ))
+    };
     // The version first, so a newer layout gets a clear refusal rather than a field error.
     #[derive(Deserialize)]
     struct Version {
         schema: Option<u32>,
     }
-    let version: Version = serde_json::from_str(&text).map_err(json_error)?;
+    let version: Version = serde_json::from_str(text).map_err(json_error)?;
     match version.schema {
         Some(SCHEMA) => {}
         Some(other) => {
@@ -131,7 +142,7 @@ pub fn read(path: &Path) -> Result<SummaryJson> {
             ));
         }
     }
-    let doc: SummaryJson = serde_json::from_str(&text).map_err(json_error)?;
+    let doc: SummaryJson = serde_json::from_str(text).map_err(json_error)?;
     check(&doc).map_err(bad)?;
     Ok(doc)
 }

@@ -330,7 +330,11 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     if verdicts.is_empty() {
         let _ = std::fs::remove_file(&claims_csv);
     } else {
-        records::write_csv(&claims_csv, &verdicts)?;
+        let written = records::write_csv(&claims_csv, &verdicts);
+        // After a failure, the first error is the one to report; this is best effort.
+        if outcome.error.is_none() {
+            written?;
+        }
         console::emit(&claim::claims_table(
             &verdicts,
             outcome.meta.machine.available_parallelism,
@@ -347,14 +351,16 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     if let Some(e) = outcome.error {
         // What was measured is on disk; say where, and how the run ended.
         let kept = outcome.summary.iter().map(|r| r.reps).sum::<usize>();
+        let summary_written = out.join(records::SUMMARY_CSV).exists();
         eprintln!(
-            "concbench: {e}; {kept} measured trial(s) kept: runs.csv, summary.csv{} in {}",
+            "concbench: {e}; {kept} measured trial(s) kept in {}: runs.csv{}{}",
+            out.display(),
+            if summary_written { ", summary.csv" } else { "" },
             if reported.is_ok() && kept > 0 {
                 ", REPORT.md and charts"
             } else {
                 ""
             },
-            out.display()
         );
         return Ok(ExitCode::from(e.exit_code() as u8));
     }

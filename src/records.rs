@@ -429,8 +429,13 @@ pub fn write_csv<T: CsvRecord>(path: &Path, rows: &[T]) -> Result<()> {
 
 /// Read a whole CSV file, with errors naming the file and the line.
 pub fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = csv::Reader::from_reader(file);
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_csv(&bytes, path)
+}
+
+/// Parse CSV text read from `path` (named in errors, with the line).
+pub fn parse_csv<T: DeserializeOwned>(bytes: &[u8], path: &Path) -> Result<Vec<T>> {
+    let mut reader = csv::Reader::from_reader(bytes);
     let mut rows = Vec::new();
     for row in reader.deserialize() {
         rows.push(row.map_err(|e| {
@@ -447,8 +452,27 @@ pub fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     Ok(rows)
 }
 
+/// A message fit for one line: control characters (a quoted field may hold a line break)
+/// escaped, and cut at 200 characters.
+pub fn one_line(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<char>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    match escaped.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}...", &escaped[..cut]),
+        None => escaped,
+    }
+}
+
 fn csv_reason(e: &csv::Error) -> String {
-    match e.kind() {
+    one_line(&match e.kind() {
         csv::ErrorKind::Deserialize { err, .. } => match err.field() {
             Some(field) => format!("field {}: {}", field + 1, err.kind()),
             None => err.kind().to_string(),
@@ -457,7 +481,7 @@ fn csv_reason(e: &csv::Error) -> String {
             expected_len, len, ..
         } => format!("{len} fields where the header has {expected_len}"),
         _ => e.to_string(),
-    }
+    })
 }
 
 pub fn write_meta(path: &Path, meta: &Meta) -> Result<()> {
@@ -473,10 +497,15 @@ pub fn write_meta(path: &Path, meta: &Meta) -> Result<()> {
 }
 
 pub fn read_meta(path: &Path) -> Result<Meta> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| Error::BadInput {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_meta(&bytes, path)
+}
+
+/// Parse meta.json text read from `path` (named in errors, with the line).
+pub fn parse_meta(bytes: &[u8], path: &Path) -> Result<Meta> {
+    serde_json::from_slice(bytes).map_err(|e| Error::BadInput {
         path: path.to_path_buf(),
-        message: format!("line {}: {e}", e.line()),
+        message: format!("line {}: {}", e.line(), one_line(&e.to_string())),
     })
 }
 

@@ -37,7 +37,7 @@ pub struct ReportArgs {
 pub fn generate(dir: &Path) -> Result<()> {
     let data = RunData::load(dir)?;
     let charts_dir = dir.join(CHARTS_DIR);
-    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
+    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
     let mut pending = chart::render_all(&data, &charts_dir)?;
     pending = crate::export::stage(&data, dir, pending)?;
     let dest = dir.join(REPORT_MD);
@@ -48,7 +48,7 @@ pub fn generate(dir: &Path) -> Result<()> {
             dest,
         });
         chart::discard(pending);
-        return Err(Error::io(&tmp, e));
+        return Err(Error::write(&tmp, e));
     }
     pending.push(Pending { tmp, dest });
     chart::commit(pending)
@@ -81,6 +81,9 @@ pub fn markdown(data: &RunData) -> String {
         m.machine.short(),
         m.status
     );
+    if let Some(note) = status_note(m) {
+        let _ = writeln!(s, "{note}\n");
+    }
     if !m.background.trustworthy {
         let pct = |x: Option<f64>| x.map_or("unknown".into(), |p| format!("{p:.0}%"));
         let _ = writeln!(
@@ -125,6 +128,35 @@ pub fn markdown(data: &RunData) -> String {
          [meta.json](meta.json) (machine, parameters, versions).\n",
     );
     s
+}
+
+/// A warning when the run did not complete: what its figures are, and are not.
+fn status_note(m: &crate::records::Meta) -> Option<String> {
+    let when = m
+        .finished_at
+        .as_deref()
+        .map(pretty_date)
+        .unwrap_or_default();
+    if m.status == "complete" {
+        None
+    } else if m.status == "interrupted" {
+        Some(format!(
+            "> **Interrupted** by {} at {when}: the figures below come from the trials that finished; \
+             configurations have fewer repetitions than planned, or none.",
+            m.signal.as_deref().unwrap_or("a signal")
+        ))
+    } else if m.status == "running" {
+        Some(
+            "> **Unfinished:** the run never closed (its process was killed, or is still running); \
+             the summary was rebuilt from the trials in runs.csv."
+                .into(),
+        )
+    } else {
+        Some(format!(
+            "> **Stopped early** ({}): the figures below come from the trials before it.",
+            m.status
+        ))
+    }
 }
 
 /// A paragraph in plain words, with the numbers, about one variant.

@@ -198,6 +198,55 @@ fn median_in_place(xs: &mut [f64]) -> f64 {
     (lo + hi) / 2.0
 }
 
+/// Ratios `baseline / candidate` of the trials that share a key (a round: the two arms of a
+/// comparison run back to back in every round, in one interpreter for the py-* ones), in key
+/// order. Keys seen on one side only are left out.
+pub fn paired_ratios(baseline: &[(u64, f64)], candidate: &[(u64, f64)]) -> Vec<f64> {
+    let mut out: Vec<(u64, f64)> = baseline
+        .iter()
+        .filter_map(|&(k, b)| {
+            candidate
+                .iter()
+                .find(|c| c.0 == k)
+                .filter(|c| c.1 > 0.0 && b > 0.0 && b.is_finite() && c.1.is_finite())
+                .map(|c| (k, b / c.1))
+        })
+        .collect();
+    out.sort_by_key(|x| x.0);
+    out.into_iter().map(|x| x.1).collect()
+}
+
+/// P(X <= k) for X ~ Binomial(n, 1/2).
+fn binomial_half_cdf(n: usize, k: usize) -> f64 {
+    // Sum of C(n, i) / 2^n in logs, exact enough for any n used here.
+    let ln_choose =
+        |n: usize, i: usize| -> f64 { (1..=i).map(|j| ((n + 1 - j) as f64 / j as f64).ln()).sum() };
+    (0..=k.min(n))
+        .map(|i| (ln_choose(n, i) - n as f64 * std::f64::consts::LN_2).exp())
+        .sum::<f64>()
+        .min(1.0)
+}
+
+/// The distribution-free confidence interval of a median from order statistics (the
+/// sign-test interval; Le Boudec, *Performance Evaluation*, Thm 2.1): the narrowest
+/// `[x(k), x(n+1-k)]` whose coverage `1 - 2 P(Bin(n, 1/2) <= k-1)` is at least `confidence`.
+/// Exact for any continuous distribution. `None` when even `[min, max]` covers less (with 6
+/// values, at most 96.9 %; a 99.9 % interval needs 11). Returns the interval and its coverage.
+pub fn median_ci(xs: &[f64], confidence: f64) -> Option<(f64, f64, f64)> {
+    let mut sorted: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let coverage = |k: usize| 1.0 - 2.0 * binomial_half_cdf(n, k - 1);
+    if n == 0 || coverage(1) < confidence {
+        return None;
+    }
+    let mut k = 1;
+    while k < n.div_ceil(2) && coverage(k + 1) >= confidence {
+        k += 1;
+    }
+    Some((sorted[k - 1], sorted[n - k], coverage(k)))
+}
+
 /// Percentile-bootstrap interval of `median(baseline) / median(candidate)` when trials come
 /// in clusters that both arms share (the interpreter process that ran them: `(cluster,
 /// value)`). Each resample draws whole clusters with replacement, with every trial of both
@@ -373,6 +422,39 @@ mod tests {
             stream_seed(1, "cpu/threads/2"),
             stream_seed(2, "cpu/threads/2")
         );
+    }
+
+    #[test]
+    fn order_statistic_intervals_match_the_tables() {
+        // Le Boudec, Table A.1: n=6 -> [x(1), x(6)] (96.9 %), n=10 -> [x(2), x(9)] (97.9 %),
+        // n=20 -> [x(6), x(15)] (95.9 %), n=30 -> [x(10), x(21)] (95.7 %).
+        for (n, lo, hi, cov) in [
+            (6, 1, 6, 0.969),
+            (10, 2, 9, 0.979),
+            (20, 6, 15, 0.959),
+            (30, 10, 21, 0.957),
+        ] {
+            let xs: Vec<f64> = (1..=n).map(f64::from).collect();
+            let (a, b, c) = median_ci(&xs, 0.95).unwrap();
+            assert_eq!((a, b), (f64::from(lo), f64::from(hi)), "n={n}");
+            assert!((c - cov).abs() < 0.001, "n={n}: {c}");
+        }
+        // 99.9 % needs 11 values: 1 - 2/2^11 = 0.99902.
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(median_ci(&ten, 0.999), None);
+        let eleven: Vec<f64> = (1..=11).map(f64::from).collect();
+        assert_eq!(
+            median_ci(&eleven, 0.999).map(|c| (c.0, c.1)),
+            Some((1.0, 11.0))
+        );
+        assert_eq!(median_ci(&[], 0.5), None);
+    }
+
+    #[test]
+    fn ratios_pair_by_key() {
+        let base = [(3, 2.0), (1, 4.0), (2, 9.0)];
+        let cand = [(1, 2.0), (3, 1.0), (7, 5.0)];
+        assert_eq!(paired_ratios(&base, &cand), vec![2.0, 2.0]);
     }
 
     #[test]

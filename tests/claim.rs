@@ -251,7 +251,8 @@ fn the_claim_table_covers_every_claim_and_subject() {
         );
         assert!(stdout.contains(&r.subject));
     }
-    // Speed rows state the interval, the repetitions and the cores.
+    // Speed rows state the interval (6 paired rounds and one final look: a 95 % interval,
+    // [min, max] of the per-round speedups), the rounds and the cores.
     for r in rows
         .iter()
         .filter(|r| ["C1", "C2", "C3"].contains(&r.claim.as_str()))
@@ -259,7 +260,8 @@ fn the_claim_table_covers_every_claim_and_subject() {
         if r.evidence != "not measured" {
             assert!(
                 r.evidence.contains("95% CI [")
-                    && r.evidence.contains("reps")
+                    && r.evidence.contains("final look")
+                    && r.evidence.contains("6 paired rounds")
                     && r.evidence.contains("cores"),
                 "{r:?}"
             );

@@ -38,8 +38,14 @@ impl RunData {
         }
         let meta = records::read_meta(&dir.join(META_JSON))?;
         let runs: Vec<RunRow> = records::read_csv(&dir.join(RUNS_CSV))?;
-        let summary: Vec<SummaryRow> = records::read_csv(&dir.join(SUMMARY_CSV))?;
-        let samples: Vec<SampleRow> = records::read_csv(&dir.join(SAMPLES_CSV))?;
+        let summary = summary_of(dir, &meta, &runs)?;
+        // A run killed before its sampler wrote anything may have no samples.csv.
+        let samples_path = dir.join(SAMPLES_CSV);
+        let samples: Vec<SampleRow> = if samples_path.exists() {
+            records::read_csv(&samples_path)?
+        } else {
+            Vec::new()
+        };
         let claims_path = dir.join(CLAIMS_CSV);
         let claims = if claims_path.exists() {
             Some(records::read_csv::<ClaimRow>(&claims_path)?)
@@ -60,7 +66,7 @@ impl RunData {
 
     /// Numbers the charts rely on must be finite and not negative; an empty file has nothing to
     /// draw. Line numbers count the header as line 1, like records::read_csv.
-    fn check(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
         let bad = |file: &str, line: Option<usize>, message: String| Error::BadInput {
             path: self.dir.join(file),
             message: match line {
@@ -205,6 +211,49 @@ impl RunData {
             self.name()
         )
     }
+}
+
+/// summary.csv, or the summary rebuilt from runs.csv (and written) when summary.csv is missing
+/// or does not match runs.csv: a run killed outright never wrote one, and one stopped by a
+/// failure may have written it before its last rows.
+fn summary_of(dir: &Path, meta: &Meta, runs: &[RunRow]) -> Result<Vec<SummaryRow>> {
+    let path = dir.join(SUMMARY_CSV);
+    let counts = |rows: &mut dyn Iterator<Item = (Variant, String, usize, usize, usize)>| {
+        let mut v: Vec<_> = rows.collect();
+        v.sort();
+        v
+    };
+    let mut from_runs: Vec<(Variant, String, usize, usize, usize)> = Vec::new();
+    for r in runs {
+        match from_runs.iter_mut().find(|k| {
+            (k.0, k.1.as_str(), k.2, k.3) == (r.variant, r.strategy.as_str(), r.workers, r.items)
+        }) {
+            Some(k) => k.4 += 1,
+            None => from_runs.push((r.variant, r.strategy.clone(), r.workers, r.items, 1)),
+        }
+    }
+    let expected = counts(&mut from_runs.into_iter());
+    if path.exists() {
+        let summary: Vec<SummaryRow> = records::read_csv(&path)?;
+        let found = counts(
+            &mut summary
+                .iter()
+                .map(|s| (s.variant, s.strategy.clone(), s.workers, s.items, s.reps)),
+        );
+        if found == expected {
+            return Ok(summary);
+        }
+    }
+    let settings = meta.bootstrap.clone().unwrap_or_default();
+    let rebuilt = crate::summary::sort_like(
+        crate::summary::summarize_with(runs, &settings),
+        &meta.parameters.variants,
+        &meta.parameters.strategies,
+    );
+    if !rebuilt.is_empty() {
+        records::write_csv(&path, &rebuilt)?;
+    }
+    Ok(rebuilt)
 }
 
 fn check_fields(fields: &[(&str, f64)]) -> std::result::Result<(), String> {

@@ -102,7 +102,7 @@ pub fn commit(pending: Vec<Pending>) -> Result<()> {
         if let Err(e) = std::fs::rename(&p.tmp, &p.dest) {
             let _ = std::fs::remove_file(&p.tmp);
             discard(iter.collect());
-            return Err(Error::io(&p.dest, e));
+            return Err(Error::write(&p.dest, e));
         }
     }
     Ok(())
@@ -160,7 +160,7 @@ fn render_one(
         tmp: svg_tmp.clone(),
         dest: svg_dest,
     });
-    std::fs::write(&svg_tmp, svg).map_err(|e| Error::io(&svg_tmp, e))?;
+    std::fs::write(&svg_tmp, svg).map_err(|e| Error::write(&svg_tmp, e))?;
 
     let png_dest = dir.join(format!("{}.png", spec.name));
     let png_tmp = temp_path(&png_dest);
@@ -170,7 +170,9 @@ fn render_one(
     });
     let root = BitMapBackend::new(&png_tmp, spec.size).into_drawing_area();
     draw(spec, &root, data).map_err(failed)?;
-    root.present().map_err(|e| failed(e.into()))
+    // The bitmap is written to its file here: a failure is a write failure of that file.
+    root.present()
+        .map_err(|e| Error::write(&png_tmp, std::io::Error::other(e.to_string())))
 }
 
 fn draw<DB: DrawingBackend>(

@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::stopping::{Look, StoppingRule};
+use super::stopping::{Look, Sequence, StoppingRule};
 use super::{SpeedClaim, Verdict, judge};
 use crate::engine::{
     Arm, Engine, Executor, OnWrongResults, Order, Preparation, RerunRule, Schedule, Session,
@@ -20,9 +20,9 @@ use crate::engine::{
 use crate::error::{Error, Result};
 use crate::measure::load::{BUSY_THRESHOLD_PCT, idle_check};
 use crate::records::{Meta, RunRow, SummaryRow};
-use crate::stats::{BootstrapSettings, median, speedup};
+use crate::stats::{BootstrapSettings, median, median_ci, paired_ratios, speedup};
 use crate::strategy::{self, StrategyContext};
-use crate::summary::{bootstrap_key, speedup_interval, summarize_with};
+use crate::summary::summarize_with;
 use crate::workload::{self, Calibration, Variant, WorkUnit};
 
 /// What the campaign measures and how long it may go on.
@@ -84,7 +84,7 @@ pub struct Outcome {
 
 struct ClaimState {
     spec: &'static SpeedClaim,
-    interim_looks: u32,
+    sequence: Sequence,
     decision: Option<Decision>,
 }
 
@@ -152,7 +152,7 @@ pub fn run(
         .iter()
         .map(|&spec| ClaimState {
             spec,
-            interim_looks: 0,
+            sequence: Sequence::default(),
             decision: (spec.variant == Variant::Cpu && cfg.cores < 2).then(|| one_core(spec)),
         })
         .collect();
@@ -335,18 +335,10 @@ fn needed_arms(engine: &Engine, states: &[ClaimState]) -> Vec<bool> {
 /// One look at every undecided claim.
 fn look(cfg: &Config, engine: &Engine, states: &mut [ClaimState], is_final: bool) {
     for s in states.iter_mut().filter(|s| s.decision.is_none()) {
-        let look = if is_final {
-            Look::Final {
-                after_interim: s.interim_looks,
-            }
-        } else {
-            Look::Interim(s.interim_looks + 1)
-        };
+        let look = s.sequence.next(is_final);
         let d = decide(cfg, s.spec, &engine.session.rows, look);
-        if d.verdict != Verdict::Inconclusive || is_final {
+        if s.sequence.settle(look, d.verdict) {
             s.decision = Some(d);
-        } else {
-            s.interim_looks += 1;
         }
     }
 }
@@ -366,51 +358,52 @@ fn walls(rows: &[RunRow], variant: Variant, strategy: &str) -> Vec<f64> {
         .collect()
 }
 
-/// Judge one claim on the rows so far, with the interval at `look`'s level.
+/// Judge one claim on the rows so far, with the interval at `look`'s level: the median over
+/// rounds of the speedup measured within each round (baseline and strategy run back to back,
+/// in one interpreter for the py-* arms), and its order-statistic interval.
 pub fn decide(cfg: &Config, spec: &'static SpeedClaim, rows: &[RunRow], look: Look) -> Decision {
     let baseline = strategy::baseline_of(spec.strategy);
+    let keyed = |name: &str| -> Vec<(u64, f64)> {
+        arm_rows(rows, spec.variant, name)
+            .iter()
+            .map(|r| (u64::from(r.round), r.wall_s))
+            .collect()
+    };
+    let ratios = paired_ratios(&keyed(baseline), &keyed(spec.strategy));
     let base = walls(rows, spec.variant, baseline);
     let cand = walls(rows, spec.variant, spec.strategy);
-    let settings = BootstrapSettings {
-        confidence: cfg.rule.confidence(look),
-        ..cfg.bootstrap.clone()
-    };
-    let workers = rows
-        .iter()
-        .find(|r| r.variant == spec.variant && r.strategy == spec.strategy)
-        .map_or(cfg.workers, |r| r.workers);
-    let key = bootstrap_key(spec.variant, spec.strategy, workers, cfg.numbers.len());
     let medians = median(&base).zip(median(&cand));
-    let point = medians
-        .and_then(|(b, c)| speedup(b, c))
-        .filter(|s| s.is_finite());
-    let ci = speedup_interval(
-        &arm_rows(rows, spec.variant, baseline),
-        &arm_rows(rows, spec.variant, spec.strategy),
-        &settings,
-        &key,
-    )
-    .filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
+    let point = median(&ratios).filter(|s| s.is_finite());
+    let confidence = cfg.rule.confidence(look);
+    let ci = median_ci(&ratios, confidence);
     let look_words = match look {
         Look::Interim(k) => format!("interim look {k}"),
         Look::Final { .. } => "final look".to_string(),
     };
     let (verdict, reason) = match (point, ci) {
-        (Some(_), Some(ci)) => {
-            let v = judge(spec.direction, ci, cfg.threshold);
-            let mut reason = super::verdict::reason(spec.direction, ci, cfg.threshold);
+        (Some(_), Some((lo, hi, _))) => {
+            let v = judge(spec.direction, (lo, hi), cfg.threshold);
+            let mut reason = super::verdict::reason(spec.direction, (lo, hi), cfg.threshold);
             if v == Verdict::Inconclusive && matches!(look, Look::Final { .. }) {
                 reason.push_str(&format!(
-                    " at the final look ({} reps): the time budget allows no more",
-                    base.len().min(cand.len())
+                    " at the final look ({} paired rounds): the time budget allows no more",
+                    ratios.len()
                 ));
             }
             (v, reason)
         }
-        _ => (
+        (Some(_), None) => (
             Verdict::Inconclusive,
             format!(
-                "no interval: a median wall time is zero or not finite ({baseline} {:?}, {} {:?})",
+                "{} paired rounds are too few for a {} interval",
+                ratios.len(),
+                cfg.rule.level_words(look)
+            ),
+        ),
+        (None, _) => (
+            Verdict::Inconclusive,
+            format!(
+                "no interval: no round with a positive, finite wall time on both sides ({baseline} {:?}, {} {:?})",
                 median(&base),
                 spec.strategy,
                 median(&cand)
@@ -422,11 +415,11 @@ pub fn decide(cfg: &Config, spec: &'static SpeedClaim, rows: &[RunRow], look: Lo
         verdict,
         reason,
         speedup: point,
-        ci,
+        ci: ci.map(|c| (c.0, c.1)),
         level: cfg.rule.level_words(look),
         look: look_words,
         medians,
-        reps: base.len().min(cand.len()),
+        reps: ratios.len(),
     }
 }
 

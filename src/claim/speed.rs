@@ -103,23 +103,26 @@ pub fn decision_row(d: &Decision, cores: usize, workers: usize, context: &str) -
     let baseline = strategy::baseline_of(spec.strategy);
     let mut evidence = match (d.speedup, d.ci) {
         (Some(s), Some(ci)) => format!(
-            "speedup {s:.2}x, {} CI [{}, {}] at the {}",
+            "speedup {s:.2}x (median of {} paired rounds), {} CI [{}, {}] at the {}",
+            d.reps,
             d.level,
             verdict::bound(ci.0, THRESHOLD),
             verdict::bound(ci.1, THRESHOLD),
             d.look
         ),
-        (Some(s), None) => format!("speedup {s:.2}x, no interval"),
+        (Some(s), None) => format!(
+            "speedup {s:.2}x (median of {} paired rounds), no interval",
+            d.reps
+        ),
         _ => "not measured".to_string(),
     };
     if let Some((b, c)) = d.medians {
         let _ = write!(
             evidence,
-            "; medians {baseline} {:.1} ms vs {} {:.1} ms; {} reps, {workers} workers, {cores} cores",
+            "; medians {baseline} {:.1} ms vs {} {:.1} ms; {workers} workers, {cores} cores",
             b * 1e3,
             spec.strategy,
             c * 1e3,
-            d.reps
         );
     }
     if !context.is_empty() {

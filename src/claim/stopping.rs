@@ -67,6 +67,36 @@ impl StoppingRule {
     }
 }
 
+/// Where one claim's sequential test stands: how many interim looks it has had.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sequence {
+    pub interim_looks: u32,
+}
+
+impl Sequence {
+    /// The next look: the final one when the budget allows no further step, else the next
+    /// interim look.
+    pub fn next(&self, is_final: bool) -> Look {
+        if is_final {
+            Look::Final {
+                after_interim: self.interim_looks,
+            }
+        } else {
+            Look::Interim(self.interim_looks + 1)
+        }
+    }
+
+    /// Whether `verdict` at `look` ends the claim's measurements (decided, or the final look);
+    /// an undecided interim look is counted, so later looks know how much α is left.
+    pub fn settle(&mut self, look: Look, verdict: super::Verdict) -> bool {
+        if verdict != super::Verdict::Inconclusive || matches!(look, Look::Final { .. }) {
+            return true;
+        }
+        self.interim_looks += 1;
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
