@@ -17,11 +17,13 @@
 
 pub mod campaign;
 mod catalog;
+mod decide;
 pub mod demos;
 mod expect;
 mod meta;
 mod speed;
 pub mod stopping;
+pub mod subject;
 mod table;
 pub mod verdict;
 
@@ -116,9 +118,9 @@ pub struct ClaimArgs {
     pub step: u32,
 
     /// Seconds of measuring: no step is started that would end later; the look it leaves
-    /// for last is the final one (1-86400)
-    #[arg(long, value_name = "SECONDS", default_value = "40", value_parser = parse_budget)]
-    pub budget_s: f64,
+    /// for last is the final one (1-86400) [default: 40, plus 15 per extra interpreter]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_budget)]
+    pub budget_s: Option<f64>,
 
     /// Milliseconds every core is kept busy before each trial (0-1000; 0 = none)
     #[arg(long, value_name = "MS", default_value_t = crate::engine::DEFAULT_PRIME_MS, value_parser = clap::value_parser!(u64).range(0..=1000))]
@@ -128,9 +130,10 @@ pub struct ClaimArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
-    /// Python interpreter for the CPython checks [default: python3 from PATH]
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
+    /// Python interpreters for the CPython checks, comma-separated paths or names: each gets
+    /// its own subjects, labelled with its version [default: python3 from PATH]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub python: Vec<PathBuf>,
 
     /// Switch interval of the gil model in ms, like sys.setswitchinterval (0.01-10000)
     #[arg(long, value_name = "MS", default_value = "5", value_parser = parse_interval_ms)]
@@ -161,34 +164,48 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
     experiment::check_writable(&args.out)?;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
     ctx.runtime = RuntimeSettings {
-        python: args.python.clone(),
+        python: args.python.first().cloned(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
-        py_kernel: Default::default(),
+        ..RuntimeSettings::default()
     };
     let selected: Vec<&str> = STATEMENTS
         .iter()
         .map(|(c, _)| *c)
         .filter(|c| args.claims.is_empty() || args.claims.iter().any(|x| x == c))
         .collect();
-    let python = strategy::python::interpreter(args.python.as_deref());
     let wants_python = all_subjects()
         .iter()
         .any(|(c, s)| selected.contains(c) && is_cpython(s));
-    if let (Err(reason), true) = (&python, wants_python) {
-        eprintln!("concbench: skipping the CPython checks: {reason}");
+    let (pythons, skipped) = if wants_python {
+        strategy::python::usable(&args.python)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // The demonstrations (C4, C5) run on the first usable interpreter.
+    let python = pythons.first().cloned().ok_or_else(|| skipped.join("; "));
+    match &python {
+        Err(reason) if wants_python => {
+            eprintln!("concbench: skipping the CPython checks: {reason}")
+        }
+        _ => {
+            for reason in &skipped {
+                eprintln!("concbench: skipping an interpreter: {reason}");
+            }
+        }
     }
-    let cfg = config(args);
-    let speed_claims: Vec<&'static SpeedClaim> = SPEED_CLAIMS
+    let cfg = config(args, pythons.len());
+    let specs: Vec<&'static SpeedClaim> = SPEED_CLAIMS
         .iter()
-        .filter(|c| selected.contains(&c.claim) && (python.is_ok() || !is_cpython(c.subject)))
+        .filter(|c| selected.contains(&c.claim))
         .collect();
+    let subjects = subject::subjects(&specs, &pythons, args.switch_interval_ms);
     let meta = claim_meta(args, &cfg, started);
-    let measured = if speed_claims.is_empty() {
+    let measured = if subjects.is_empty() {
         None
     } else {
         Some(campaign::run(
             &cfg,
-            &speed_claims,
+            &subjects,
             &ctx,
             &args.out,
             meta.clone(),
@@ -256,7 +273,12 @@ fn write_claim_files(
     records::write_meta(&out.join(records::META_JSON), meta)
 }
 
-fn config(args: &ClaimArgs) -> campaign::Config {
+/// Seconds of measuring by default: enough for one interpreter's subjects to be decided on this
+/// kind of machine (2 cores), and more for every further interpreter's.
+const BUDGET_S: f64 = 40.0;
+const BUDGET_PER_EXTRA_PYTHON_S: f64 = 15.0;
+
+fn config(args: &ClaimArgs, pythons: usize) -> campaign::Config {
     let seed = args.seed.unwrap_or(DEFAULT_BOOTSTRAP_SEED);
     campaign::Config {
         workers: args.workers as usize,
@@ -275,7 +297,10 @@ fn config(args: &ClaimArgs) -> campaign::Config {
         rule: stopping::StoppingRule::default(),
         cores: machine::available_parallelism(),
         quiet: args.quiet,
-        budget: Duration::from_secs_f64(args.budget_s),
+        budget: Duration::from_secs_f64(
+            args.budget_s
+                .unwrap_or(BUDGET_S + BUDGET_PER_EXTRA_PYTHON_S * pythons.saturating_sub(1) as f64),
+        ),
         preparation: crate::engine::Preparation {
             prime: Duration::from_millis(args.prime_ms),
             ..Default::default()
@@ -283,7 +308,8 @@ fn config(args: &ClaimArgs) -> campaign::Config {
     }
 }
 
-/// The rows of one claim's speed subjects (C1-C3): decided, or why not.
+/// The rows of one claim's speed subjects (C1-C3): decided, or why not, in catalog order
+/// (and interpreter order within a subject).
 fn speed_rows(
     claim: &str,
     python: &std::result::Result<std::sync::Arc<strategy::python::Interpreter>, String>,
@@ -293,18 +319,17 @@ fn speed_rows(
 ) -> Vec<ClaimRow> {
     let mut rows = Vec::new();
     for spec in SPEED_CLAIMS.iter().filter(|c| c.claim == claim) {
-        match (python, measured) {
-            (Err(reason), _) if is_cpython(spec.subject) => {
-                rows.push(not_checked(spec.claim, spec.subject, reason))
-            }
-            (_, Some(m)) => {
-                if let Some(d) = m.decisions.iter().find(|d| std::ptr::eq(d.claim, spec)) {
-                    let ctx =
-                        context_for(spec, m.meta.python.as_ref(), m.meta.gil_switch_interval_ms);
-                    rows.push(decision_row(d, cores, workers, &ctx));
-                }
-            }
-            _ => {}
+        if let (Err(reason), true) = (python, is_cpython(spec.subject)) {
+            rows.push(not_checked(spec.claim, spec.subject, reason));
+            continue;
+        }
+        if let Some(m) = measured {
+            rows.extend(
+                m.decisions
+                    .iter()
+                    .filter(|d| std::ptr::eq(d.subject.spec, spec))
+                    .map(|d| decision_row(d, cores, workers)),
+            );
         }
     }
     rows

@@ -46,6 +46,10 @@ pub struct Plan {
     pub preparation: Preparation,
     /// Measure the machine's parallel ceiling beside CPU-bound strategies.
     pub ceiling: bool,
+    /// The interpreters of the py-* strategies (each gets its own, labelled with its version
+    /// when there are several), and their CPU kernel.
+    pub pythons: Vec<std::sync::Arc<strategy::python::Interpreter>>,
+    pub py_kernel: strategy::python::PyKernel,
     pub out_dir: PathBuf,
     pub show_progress: bool,
     pub command_line: Vec<String>,
@@ -70,6 +74,8 @@ impl Plan {
             idle_check: Duration::from_millis(300),
             preparation: Preparation::default(),
             ceiling: true,
+            pythons: Vec::new(),
+            py_kernel: strategy::python::PyKernel::default(),
             out_dir: out_dir.into(),
             show_progress: true,
             command_line: std::env::args().collect(),
@@ -139,7 +145,6 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
     let epoch = Instant::now();
     let before = idle_check(plan.idle_check);
     let numbers = &plan.numbers;
-    let jobs = numbers.len() * 2;
     let calibration = plan
         .variants
         .contains(&Variant::Cpu)
@@ -147,33 +152,8 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
             CpuUnit::Millis(ms) => workload::calibrate(ms),
             CpuUnit::Iters(n) => workload::fixed_iters(n),
         });
-    let mut arms = Vec::new();
-    let mut blocks: Vec<Vec<usize>> = Vec::new();
-    let mut ctx = ctx.clone();
-    for (variant, info, workers) in plan.configurations() {
-        let (unit, unit_ms) = unit_of(plan, variant, calibration.as_ref());
-        let timeout = plan
-            .timeout
-            .unwrap_or_else(|| default_timeout(jobs, unit_ms));
-        if !arms.iter().any(|a: &Arm| a.variant == variant) {
-            blocks.push(Vec::new());
-            // The py-* arms of one block share an interpreter per round (see PyHost).
-            ctx.py_host = Some(std::sync::Arc::new(strategy::python::PyHost::default()));
-        }
-        if let Some(b) = blocks.last_mut() {
-            b.push(arms.len());
-        }
-        arms.push(Arm {
-            variant,
-            unit,
-            unit_ms,
-            timeout,
-            strategy: (info.build)(workers, &ctx)?,
-            measured: 0,
-            last_cost: Duration::ZERO,
-        });
-    }
-    let meta = initial_meta(plan, &ctx, calibration, before, &arms);
+    let (arms, blocks) = build_arms(plan, ctx, calibration.as_ref())?;
+    let meta = initial_meta(plan, ctx, calibration, before, &arms);
     let session = Session::open(&plan.out_dir, epoch, meta, Some(plan.sample_interval))?;
     let executor = Executor::new(
         epoch,
@@ -213,6 +193,69 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
     })
 }
 
+/// One arm per configuration (a CPython strategy once per interpreter), in one block per
+/// variant; the py-* arms of one interpreter and variant share an interpreter per round.
+fn build_arms(
+    plan: &Plan,
+    ctx: &StrategyContext,
+    calibration: Option<&Calibration>,
+) -> Result<(Vec<Arm>, Vec<Vec<usize>>)> {
+    let jobs = plan.numbers.len() * 2;
+    let tags = strategy::python::version_tags(&plan.pythons);
+    let kernel_tag = match plan.py_kernel {
+        strategy::python::PyKernel::Bytecode => String::new(),
+        k => format!("+{}", k.name()),
+    };
+    let mut arms: Vec<Arm> = Vec::new();
+    let mut blocks: Vec<Vec<usize>> = Vec::new();
+    let mut hosts: Vec<(Variant, usize, std::sync::Arc<strategy::python::PyHost>)> = Vec::new();
+    for (variant, info, workers) in plan.configurations() {
+        let (unit, unit_ms) = unit_of(plan, variant, calibration);
+        let timeout = plan
+            .timeout
+            .unwrap_or_else(|| default_timeout(jobs, unit_ms));
+        if !arms.iter().any(|a: &Arm| a.variant == variant) {
+            blocks.push(Vec::new());
+        }
+        let interpreters: Vec<Option<usize>> = if strategy::python::is_python(info) {
+            (0..plan.pythons.len()).map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for python in interpreters {
+            let mut ctx = ctx.clone();
+            if let Some(i) = python {
+                let p = &plan.pythons[i];
+                ctx.runtime.python = Some(PathBuf::from(&p.info.requested));
+                ctx.runtime.py_kernel = plan.py_kernel;
+                ctx.runtime.py_label = format!("{kernel_tag}{}", tags[i]);
+                let host = match hosts.iter().find(|h| (h.0, h.1) == (variant, i)) {
+                    Some(h) => std::sync::Arc::clone(&h.2),
+                    None => {
+                        let h = std::sync::Arc::new(strategy::python::PyHost::default());
+                        hosts.push((variant, i, std::sync::Arc::clone(&h)));
+                        h
+                    }
+                };
+                ctx.py_host = Some(host);
+            }
+            if let Some(b) = blocks.last_mut() {
+                b.push(arms.len());
+            }
+            arms.push(Arm {
+                variant,
+                unit,
+                unit_ms,
+                timeout,
+                strategy: (info.build)(workers, &ctx)?,
+                measured: 0,
+                last_cost: Duration::ZERO,
+            });
+        }
+    }
+    Ok((arms, blocks))
+}
+
 /// The rounds: warm-up rounds in an order of their own (so they do not use up rows of the
 /// balanced design), then the measured rounds.
 fn trials(
@@ -246,7 +289,17 @@ fn initial_meta(
     before: Option<f64>,
     arms: &[Arm],
 ) -> Meta {
-    let infos: Vec<&'static StrategyInfo> = plan.strategies.clone();
+    let uses_python = arms
+        .iter()
+        .any(|a| a.strategy.name().starts_with(strategy::python::PREFIX));
+    let pythons: Vec<strategy::python::PythonInfo> = if uses_python {
+        plan.pythons
+            .iter()
+            .map(|p| strategy::python::describe(p, calibration.as_ref(), plan.py_kernel))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Meta {
         concbench_version: env!("CARGO_PKG_VERSION").into(),
         status: "running".into(),
@@ -264,12 +317,12 @@ fn initial_meta(
         },
         sampler: None,
         mismatches: 0,
-        python: strategy::python::describe_for_plan(
-            &infos,
-            calibration.as_ref(),
-            ctx.runtime.python.as_deref(),
-            ctx.runtime.py_kernel,
-        ),
+        python: pythons.first().cloned(),
+        pythons: if pythons.len() > 1 {
+            pythons
+        } else {
+            Vec::new()
+        },
         gil_switch_interval_ms: plan
             .strategies
             .iter()

@@ -146,10 +146,11 @@ struct RunArgs {
     #[arg(long, short)]
     quiet: bool,
 
-    /// Python interpreter of the py-* strategies [default: python3 from PATH; without one they
-    /// are skipped]
-    #[arg(long, value_name = "PATH")]
-    python: Option<PathBuf>,
+    /// Python interpreters of the py-* strategies, comma-separated paths or names; with
+    /// several, each strategy runs on each, labelled with the version (py-threads@3.12)
+    /// [default: python3 from PATH; without a usable one they are skipped]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    python: Vec<PathBuf>,
 
     /// Switch interval of the gil model in ms, like sys.setswitchinterval (0.01-10000)
     #[arg(long, value_name = "MS", default_value = "5", value_parser = parse_switch_interval)]
@@ -298,17 +299,39 @@ fn random_seed() -> u64 {
 
 fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     let runtime = strategy::RuntimeSettings {
-        python: args.python.clone(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
         py_kernel: args.py_kernel,
+        ..strategy::RuntimeSettings::default()
     };
     let mut plan = args.plan()?;
-    if let Some(notice) =
-        strategy::python::drop_unavailable(&mut plan.strategies, runtime.python.as_deref())
+    plan.py_kernel = args.py_kernel;
+    if plan
+        .strategies
+        .iter()
+        .any(|s| strategy::python::is_python(s))
     {
-        eprintln!("concbench: {notice}");
-        if plan.strategies.is_empty() {
-            return Err(Error::Usage("no strategy left to run".into()));
+        let (pythons, skipped) = strategy::python::usable(&args.python);
+        plan.pythons = pythons;
+        if plan.pythons.is_empty() {
+            let names: Vec<&str> = plan
+                .strategies
+                .iter()
+                .filter(|s| strategy::python::is_python(s))
+                .map(|s| s.name)
+                .collect();
+            eprintln!(
+                "concbench: skipping {}: {} (install Python 3 or pass --python PATH)",
+                names.join(", "),
+                skipped.join("; ")
+            );
+            plan.strategies.retain(|s| !strategy::python::is_python(s));
+            if plan.strategies.is_empty() {
+                return Err(Error::Usage("no strategy left to run".into()));
+            }
+        } else {
+            for reason in skipped {
+                eprintln!("concbench: skipping an interpreter: {reason}");
+            }
         }
     }
     experiment::check_writable(&plan.out_dir)?;

@@ -200,6 +200,9 @@ pub struct Meta {
     /// Absent when no Python strategy ran (and in files written before it existed).
     #[serde(default)]
     pub python: Option<PythonInfo>,
+    /// Every interpreter of the run (`--python LIST`), `python` being the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pythons: Vec<PythonInfo>,
     /// The switch interval of the `gil` model, when it ran.
     #[serde(default)]
     pub gil_switch_interval_ms: Option<f64>,

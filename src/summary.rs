@@ -58,10 +58,10 @@ pub fn summarize_with(rows: &[RunRow], bootstrap: &BootstrapSettings) -> Vec<Sum
             let busy: Vec<f64> = group.iter().map(|r| r.cores_busy).collect();
             let wall = Summary::of(&walls)?;
             let baseline = baseline_of(strategy);
-            let base_walls = walls_of(*variant, baseline, None, *items);
+            let base_walls = walls_of(*variant, &baseline, None, *items);
             let base = Summary::of(&base_walls);
             let speedup = base.and_then(|b| speedup(b.median, wall.median));
-            let ci = if strategy == baseline {
+            let ci = if *strategy == baseline {
                 None
             } else {
                 let base_rows: Vec<&RunRow> = rows

@@ -268,9 +268,25 @@ fn a_number_that_is_not_one_names_the_file_and_line() {
 
 #[test]
 fn a_missing_file_is_named() {
+    // runs.csv is what everything else is rebuilt from: without it there is nothing to report.
     let dir = fixture("missing");
+    std::fs::remove_file(dir.join("runs.csv")).unwrap();
+    rejected(&dir, "runs.csv", "No such file");
+}
+
+#[test]
+fn a_missing_summary_or_samples_file_is_rebuilt_or_done_without() {
+    let dir = fixture("rebuilt");
+    let before = read(&dir.join("summary.csv"));
+    std::fs::remove_file(dir.join("summary.csv")).unwrap();
     std::fs::remove_file(dir.join("samples.csv")).unwrap();
-    rejected(&dir, "samples.csv", "No such file");
+    let o = report(&dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The same summary, from runs.csv and meta.json's bootstrap settings.
+    let after: Vec<SummaryRow> = records::read_csv(&dir.join("summary.csv")).unwrap();
+    let rows = before.lines().count() - 1;
+    assert_eq!(after.len(), rows);
+    check_all_charts(&dir);
 }
 
 #[test]
@@ -344,6 +360,10 @@ fn charts_fit_any_strategies_worker_lists_and_core_counts() {
     let mut four: Vec<SummaryRow> = summary.iter().filter(|r| r.workers == 2).cloned().collect();
     four.iter_mut().for_each(|r| r.workers = 4);
     summary.extend(four);
+    // The runs behind them too: a summary.csv that runs.csv does not back is rebuilt.
+    let mut four: Vec<RunRow> = runs.iter().filter(|r| r.workers == 2).cloned().collect();
+    four.iter_mut().for_each(|r| r.workers = 4);
+    runs.extend(four);
     // A 16-core machine: the timeline switches to a heat map.
     let samples: Vec<SampleRow> = records::read_csv(&dir.join("samples.csv")).unwrap();
     let wide: Vec<SampleRow> = samples

@@ -282,7 +282,7 @@ pub fn is_baseline(strategy: &str) -> bool {
 }
 
 /// The baseline a strategy's speedup is relative to (the same rule summary.csv was made with).
-pub fn baseline_of(strategy: &str) -> &'static str {
+pub fn baseline_of(strategy: &str) -> String {
     crate::strategy::baseline_of(strategy)
 }
 

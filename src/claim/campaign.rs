@@ -11,8 +11,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::stopping::{Look, Sequence, StoppingRule};
-use super::{SpeedClaim, Verdict, judge};
+pub use super::decide::{Decision, decide};
+use super::decide::{one_core, unfinished};
+use super::stopping::{Sequence, StoppingRule};
+use super::subject::Subject;
 use crate::engine::{
     Arm, Engine, Executor, OnWrongResults, Order, Preparation, RerunRule, Schedule, Session,
     Status, default_timeout,
@@ -20,7 +22,7 @@ use crate::engine::{
 use crate::error::{Error, Result};
 use crate::measure::load::{BUSY_THRESHOLD_PCT, idle_check};
 use crate::records::{Meta, RunRow, SummaryRow};
-use crate::stats::{BootstrapSettings, median, median_ci, paired_ratios, speedup};
+use crate::stats::BootstrapSettings;
 use crate::strategy::{self, StrategyContext};
 use crate::summary::summarize_with;
 use crate::workload::{self, Calibration, Variant, WorkUnit};
@@ -50,24 +52,11 @@ pub struct Config {
 /// A trial during which other processes used more than this share of one core is discarded
 /// and run again, at most [`MAX_RETRIES`] times and only during the first half of the budget.
 pub const BUSY_TRIAL_PCT: f64 = 25.0;
-pub const MAX_RETRIES: u32 = 2;
 
-/// How one speed claim was decided.
-#[derive(Debug, Clone)]
-pub struct Decision {
-    pub claim: &'static SpeedClaim,
-    pub verdict: Verdict,
-    pub reason: String,
-    /// The speedup (ratio of medians) and its interval at the deciding look.
-    pub speedup: Option<f64>,
-    pub ci: Option<(f64, f64)>,
-    /// "99.9%" and "interim look 2" / "final look".
-    pub level: String,
-    pub look: String,
-    /// Medians and repetitions of baseline and strategy at that look.
-    pub medians: Option<(f64, f64)>,
-    pub reps: usize,
-}
+/// The fewest paired rounds with a 95 % interval of their median ([min, max] of 6 covers
+/// 96.9 %): a final look forced by the budget waits for them.
+pub const MIN_FINAL_REPS: u32 = 6;
+pub const MAX_RETRIES: u32 = 2;
 
 /// What the campaign measured.
 #[derive(Debug)]
@@ -83,36 +72,29 @@ pub struct Outcome {
 }
 
 struct ClaimState {
-    spec: &'static SpeedClaim,
+    subject: Subject,
     sequence: Sequence,
     decision: Option<Decision>,
 }
 
-/// Run the measurements the claims need, into `meta`'s run folder `dir`.
+/// Run the measurements the subjects need, into `meta`'s run folder `dir`.
 pub fn run(
     cfg: &Config,
-    claims: &[&'static SpeedClaim],
+    subjects: &[Subject],
     ctx: &StrategyContext,
     dir: &std::path::Path,
     mut meta: Meta,
 ) -> Result<Outcome> {
     let epoch = Instant::now();
     meta.background.before_pct_of_core = idle_check(Duration::from_millis(300));
-    let needs_cpu = claims.iter().any(|c| c.variant == Variant::Cpu);
+    let needs_cpu = subjects.iter().any(|c| c.variant() == Variant::Cpu);
     let calibration = needs_cpu.then(|| workload::calibrate(cfg.cpu_ms));
-    let (arms, blocks) = build_arms(cfg, claims, ctx, calibration.as_ref())?;
-    let infos: Vec<&'static strategy::StrategyInfo> = arms
-        .iter()
-        .filter_map(|a| strategy::find(a.strategy.name()).ok())
-        .collect();
+    let (arms, blocks) = build_arms(cfg, subjects, ctx, calibration.as_ref())?;
     meta.calibration = calibration;
-    meta.python = strategy::python::describe_for_plan(
-        &infos,
-        calibration.as_ref(),
-        ctx.runtime.python.as_deref(),
-        ctx.runtime.py_kernel,
-    )
-    .or(meta.python);
+    meta.pythons = describe_pythons(subjects, calibration.as_ref());
+    if let Some(p) = meta.pythons.first() {
+        meta.python = Some(p.clone());
+    }
     let session = Session::open(
         dir,
         epoch,
@@ -148,12 +130,13 @@ pub fn run(
     {
         engine.say(&crate::experiment::busy_warning("before the claims", b));
     }
-    let mut states: Vec<ClaimState> = claims
+    let mut states: Vec<ClaimState> = subjects
         .iter()
-        .map(|&spec| ClaimState {
-            spec,
+        .map(|subject| ClaimState {
+            subject: subject.clone(),
             sequence: Sequence::default(),
-            decision: (spec.variant == Variant::Cpu && cfg.cores < 2).then(|| one_core(spec)),
+            decision: (subject.variant() == Variant::Cpu && cfg.cores < 2)
+                .then(|| one_core(subject)),
         })
         .collect();
     let mut stop_reason = String::new();
@@ -170,7 +153,7 @@ pub fn run(
         stop_reason = format!("stopped early: {e}");
     }
     for s in states.iter_mut().filter(|s| s.decision.is_none()) {
-        s.decision = Some(unfinished(s.spec, &engine.session.rows, &result));
+        s.decision = Some(unfinished(&s.subject, &engine.session.rows, &result));
     }
     let discarded_busy = engine.discarded_busy;
     let status = Status::of(&result);
@@ -189,55 +172,89 @@ pub fn run(
 
 type Blocks = Vec<Vec<usize>>;
 
+/// The interpreters of the CPython subjects, described (and calibrated to the CPU unit) for
+/// meta.json, in the order given.
+fn describe_pythons(
+    subjects: &[Subject],
+    calibration: Option<&Calibration>,
+) -> Vec<strategy::python::PythonInfo> {
+    let mut out: Vec<strategy::python::PythonInfo> = Vec::new();
+    for s in subjects {
+        let Some(p) = &s.python else { continue };
+        if out.iter().any(|i| i.executable == p.info.executable) {
+            continue;
+        }
+        let mut info = p.info.clone();
+        if let Some(c) = calibration {
+            info.cpu_calibration = strategy::python::calibrate(
+                p,
+                c.iters,
+                c.target_ms,
+                strategy::python::PyKernel::Bytecode,
+            )
+            .ok();
+        }
+        out.push(info);
+    }
+    out
+}
+
+/// One arm per (variant, label) the subjects need (each one's strategy and its baseline), in
+/// blocks of arms compared with each other; the CPython arms of a block share an interpreter
+/// per round.
 fn build_arms(
     cfg: &Config,
-    claims: &[&'static SpeedClaim],
+    subjects: &[Subject],
     ctx: &StrategyContext,
     calibration: Option<&Calibration>,
 ) -> Result<(Vec<Arm>, Blocks)> {
-    let mut wanted: Vec<(Variant, &'static str)> = Vec::new();
-    for c in claims {
-        for name in [strategy::baseline_of(c.strategy), c.strategy] {
-            if !wanted.contains(&(c.variant, name)) {
-                wanted.push((c.variant, name));
-            }
-        }
-    }
     let jobs = cfg.numbers.len() * 2;
     let mut arms: Vec<Arm> = Vec::new();
+    let mut labels: Vec<(Variant, String)> = Vec::new();
     let mut blocks: Blocks = Vec::new();
-    let mut block_keys: Vec<(Variant, &'static str)> = Vec::new();
+    let mut block_keys: Vec<(Variant, String)> = Vec::new();
     let mut hosts: Vec<std::sync::Arc<strategy::python::PyHost>> = Vec::new();
-    for (variant, name) in wanted {
-        let info = strategy::find(name)?;
-        let (unit, unit_ms) = match (variant, calibration) {
-            (Variant::Cpu, Some(c)) => (WorkUnit::Cpu { iters: c.iters }, c.target_ms),
-            _ => (WorkUnit::Sleep(cfg.sleep), cfg.sleep.as_secs_f64() * 1e3),
-        };
-        let workers = if info.uses_workers { cfg.workers } else { 1 };
-        let key = (variant, strategy::baseline_of(name));
-        let b = match block_keys.iter().position(|k| *k == key) {
-            Some(b) => b,
-            None => {
-                block_keys.push(key);
-                blocks.push(Vec::new());
-                // The py-* arms of one block share an interpreter per round (see PyHost).
-                hosts.push(std::sync::Arc::new(strategy::python::PyHost::default()));
-                blocks.len() - 1
+    for subject in subjects {
+        for label in [subject.baseline(), subject.label.clone()] {
+            let variant = subject.variant();
+            if labels.contains(&(variant, label.clone())) {
+                continue;
             }
-        };
-        blocks[b].push(arms.len());
-        let mut ctx = ctx.clone();
-        ctx.py_host = Some(std::sync::Arc::clone(&hosts[b]));
-        arms.push(Arm {
-            variant,
-            unit,
-            unit_ms,
-            timeout: default_timeout(jobs, unit_ms),
-            strategy: (info.build)(workers, &ctx)?,
-            measured: 0,
-            last_cost: Duration::ZERO,
-        });
+            labels.push((variant, label.clone()));
+            let info = strategy::find(strategy::name_in_label(&label))?;
+            let (unit, unit_ms) = match (variant, calibration) {
+                (Variant::Cpu, Some(c)) => (WorkUnit::Cpu { iters: c.iters }, c.target_ms),
+                _ => (WorkUnit::Sleep(cfg.sleep), cfg.sleep.as_secs_f64() * 1e3),
+            };
+            let key = (variant, subject.baseline());
+            let b = match block_keys.iter().position(|k| *k == key) {
+                Some(b) => b,
+                None => {
+                    block_keys.push(key);
+                    blocks.push(Vec::new());
+                    hosts.push(std::sync::Arc::new(strategy::python::PyHost::default()));
+                    blocks.len() - 1
+                }
+            };
+            blocks[b].push(arms.len());
+            let mut ctx = ctx.clone();
+            ctx.py_host = Some(std::sync::Arc::clone(&hosts[b]));
+            if let Some(p) = &subject.python {
+                ctx.runtime.python = Some(std::path::PathBuf::from(&p.info.requested));
+                ctx.runtime.py_kernel = subject.kernel();
+                ctx.runtime.py_label = subject.label_suffix().to_string();
+            }
+            let workers = if info.uses_workers { cfg.workers } else { 1 };
+            arms.push(Arm {
+                variant,
+                unit,
+                unit_ms,
+                timeout: default_timeout(jobs, unit_ms),
+                strategy: (info.build)(workers, &ctx)?,
+                measured: 0,
+                last_cost: Duration::ZERO,
+            });
+        }
     }
     Ok((arms, blocks))
 }
@@ -269,24 +286,28 @@ fn measure(
     loop {
         engine.round(&schedule.next_round(), false)?;
         n += 1;
-        let at_look =
-            n >= cfg.min_reps && ((n - cfg.min_reps).is_multiple_of(cfg.step) || n >= cfg.max_reps);
-        if !at_look {
-            continue;
-        }
         let needed = needed_arms(engine, states);
-        let step_cost: Duration = needed
+        let round_cost: Duration = needed
             .iter()
             .zip(&engine.arms)
             .filter(|(need, _)| **need)
-            .map(|(_, a)| a.last_cost * cfg.step)
+            .map(|(_, a)| a.last_cost)
             .sum();
-        let is_final = n >= cfg.max_reps || epoch.elapsed() + step_cost > cfg.budget;
+        // When the budget will not reach the first planned look (many interpreters, say), the
+        // last round it allows is the final look, as soon as a 95 % interval exists.
+        let forced = n >= MIN_FINAL_REPS && epoch.elapsed() + round_cost > cfg.budget;
+        let at_look =
+            n >= cfg.min_reps && ((n - cfg.min_reps).is_multiple_of(cfg.step) || n >= cfg.max_reps);
+        if !at_look && !forced {
+            continue;
+        }
+        let is_final =
+            forced || n >= cfg.max_reps || epoch.elapsed() + round_cost * cfg.step > cfg.budget;
         look(cfg, engine, states, is_final);
         let undecided: Vec<String> = states
             .iter()
             .filter(|s| s.decision.is_none())
-            .map(|s| format!("{}:{}", s.spec.claim, s.spec.subject))
+            .map(|s| format!("{}:{}", s.subject.spec.claim, s.subject.name))
             .collect();
         if undecided.is_empty() {
             *stop_reason = format!("every verdict decided after {n} reps");
@@ -323,10 +344,10 @@ fn needed_arms(engine: &Engine, states: &[ClaimState]) -> Vec<bool> {
         .arms
         .iter()
         .map(|a| {
+            let label = a.strategy.label();
             states.iter().filter(|s| s.decision.is_none()).any(|s| {
-                a.variant == s.spec.variant
-                    && (a.strategy.name() == s.spec.strategy
-                        || a.strategy.name() == strategy::baseline_of(s.spec.strategy))
+                a.variant == s.subject.variant()
+                    && (label == s.subject.label || label == s.subject.baseline())
             })
         })
         .collect()
@@ -336,130 +357,9 @@ fn needed_arms(engine: &Engine, states: &[ClaimState]) -> Vec<bool> {
 fn look(cfg: &Config, engine: &Engine, states: &mut [ClaimState], is_final: bool) {
     for s in states.iter_mut().filter(|s| s.decision.is_none()) {
         let look = s.sequence.next(is_final);
-        let d = decide(cfg, s.spec, &engine.session.rows, look);
+        let d = decide(cfg, &s.subject, &engine.session.rows, look);
         if s.sequence.settle(look, d.verdict) {
             s.decision = Some(d);
         }
-    }
-}
-
-/// The rows of one arm.
-fn arm_rows<'a>(rows: &'a [RunRow], variant: Variant, strategy: &str) -> Vec<&'a RunRow> {
-    rows.iter()
-        .filter(|r| r.variant == variant && r.strategy == strategy)
-        .collect()
-}
-
-/// The walls of one arm.
-fn walls(rows: &[RunRow], variant: Variant, strategy: &str) -> Vec<f64> {
-    arm_rows(rows, variant, strategy)
-        .iter()
-        .map(|r| r.wall_s)
-        .collect()
-}
-
-/// Judge one claim on the rows so far, with the interval at `look`'s level: the median over
-/// rounds of the speedup measured within each round (baseline and strategy run back to back,
-/// in one interpreter for the py-* arms), and its order-statistic interval.
-pub fn decide(cfg: &Config, spec: &'static SpeedClaim, rows: &[RunRow], look: Look) -> Decision {
-    let baseline = strategy::baseline_of(spec.strategy);
-    let keyed = |name: &str| -> Vec<(u64, f64)> {
-        arm_rows(rows, spec.variant, name)
-            .iter()
-            .map(|r| (u64::from(r.round), r.wall_s))
-            .collect()
-    };
-    let ratios = paired_ratios(&keyed(baseline), &keyed(spec.strategy));
-    let base = walls(rows, spec.variant, baseline);
-    let cand = walls(rows, spec.variant, spec.strategy);
-    let medians = median(&base).zip(median(&cand));
-    let point = median(&ratios).filter(|s| s.is_finite());
-    let confidence = cfg.rule.confidence(look);
-    let ci = median_ci(&ratios, confidence);
-    let look_words = match look {
-        Look::Interim(k) => format!("interim look {k}"),
-        Look::Final { .. } => "final look".to_string(),
-    };
-    let (verdict, reason) = match (point, ci) {
-        (Some(_), Some((lo, hi, _))) => {
-            let v = judge(spec.direction, (lo, hi), cfg.threshold);
-            let mut reason = super::verdict::reason(spec.direction, (lo, hi), cfg.threshold);
-            if v == Verdict::Inconclusive && matches!(look, Look::Final { .. }) {
-                reason.push_str(&format!(
-                    " at the final look ({} paired rounds): the time budget allows no more",
-                    ratios.len()
-                ));
-            }
-            (v, reason)
-        }
-        (Some(_), None) => (
-            Verdict::Inconclusive,
-            format!(
-                "{} paired rounds are too few for a {} interval",
-                ratios.len(),
-                cfg.rule.level_words(look)
-            ),
-        ),
-        (None, _) => (
-            Verdict::Inconclusive,
-            format!(
-                "no interval: no round with a positive, finite wall time on both sides ({baseline} {:?}, {} {:?})",
-                median(&base),
-                spec.strategy,
-                median(&cand)
-            ),
-        ),
-    };
-    Decision {
-        claim: spec,
-        verdict,
-        reason,
-        speedup: point,
-        ci: ci.map(|c| (c.0, c.1)),
-        level: cfg.rule.level_words(look),
-        look: look_words,
-        medians,
-        reps: ratios.len(),
-    }
-}
-
-fn one_core(spec: &'static SpeedClaim) -> Decision {
-    Decision {
-        claim: spec,
-        verdict: Verdict::Inconclusive,
-        reason: "only 1 core available: CPU-bound work cannot run in parallel on this machine"
-            .into(),
-        speedup: None,
-        ci: None,
-        level: String::new(),
-        look: String::new(),
-        medians: None,
-        reps: 0,
-    }
-}
-
-/// A claim the measurements ended before deciding.
-fn unfinished(spec: &'static SpeedClaim, rows: &[RunRow], result: &Result<()>) -> Decision {
-    let base = walls(rows, spec.variant, strategy::baseline_of(spec.strategy));
-    let cand = walls(rows, spec.variant, spec.strategy);
-    let why = match result {
-        Err(e) => format!("{e}"),
-        Ok(()) => "the measurements ended".into(),
-    };
-    Decision {
-        claim: spec,
-        verdict: Verdict::Inconclusive,
-        reason: format!(
-            "not decided: {why} after {} reps",
-            base.len().min(cand.len())
-        ),
-        speedup: median(&base)
-            .zip(median(&cand))
-            .and_then(|(b, c)| speedup(b, c)),
-        ci: None,
-        level: String::new(),
-        look: String::new(),
-        medians: median(&base).zip(median(&cand)),
-        reps: base.len().min(cand.len()),
     }
 }

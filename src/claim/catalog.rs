@@ -2,6 +2,7 @@
 //! subjects of the demonstrated claims (C4, C5).
 
 use super::Direction;
+use crate::strategy::python::PyKernel;
 use crate::workload::Variant;
 
 /// A claim about speed, for one runtime.
@@ -14,6 +15,8 @@ pub struct SpeedClaim {
     /// The strategy measured (its baseline comes from the registry).
     pub strategy: &'static str,
     pub direction: Direction,
+    /// The CPU kernel of a CPython subject (`native` releases the GIL).
+    pub kernel: PyKernel,
 }
 
 const fn speed(
@@ -29,6 +32,23 @@ const fn speed(
         variant,
         strategy,
         direction,
+        kernel: PyKernel::Bytecode,
+    }
+}
+
+const fn native(
+    claim: &'static str,
+    subject: &'static str,
+    strategy: &'static str,
+    direction: Direction,
+) -> SpeedClaim {
+    SpeedClaim {
+        claim,
+        subject,
+        variant: Variant::Cpu,
+        strategy,
+        direction,
+        kernel: PyKernel::Native,
     }
 }
 
@@ -72,6 +92,12 @@ pub const SPEED_CLAIMS: &[SpeedClaim] = &[
         "py-threads",
         Direction::DoesNotSpeedUp,
     ),
+    native(
+        "C2",
+        "cpython-threads-native",
+        "py-threads",
+        Direction::DoesNotSpeedUp,
+    ),
     speed(
         "C3",
         "rust-processes",
@@ -84,6 +110,13 @@ pub const SPEED_CLAIMS: &[SpeedClaim] = &[
         "cpython-multiprocessing",
         Variant::Cpu,
         "py-processes",
+        Direction::SpeedsUp,
+    ),
+    speed(
+        "C3",
+        "cpython-pool",
+        Variant::Cpu,
+        "py-pool",
         Direction::SpeedsUp,
     ),
 ];

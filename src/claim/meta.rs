@@ -44,9 +44,10 @@ pub(super) fn claim_meta(args: &ClaimArgs, cfg: &campaign::Config, started: Inst
         },
         sampler: None,
         mismatches: 0,
-        python: strategy::python::interpreter(args.python.as_deref())
+        python: strategy::python::interpreter(args.python.first().map(|p| p.as_path()))
             .ok()
             .map(|i| i.info.clone()),
+        pythons: Vec::new(),
         gil_switch_interval_ms: Some(args.switch_interval_ms),
         bootstrap: Some(cfg.bootstrap.clone()),
         claims: None,

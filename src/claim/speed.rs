@@ -98,9 +98,10 @@ fn speed_row(
 }
 
 /// The claims.csv row of a claim decided by `concbench claim`'s sequential rule.
-pub fn decision_row(d: &Decision, cores: usize, workers: usize, context: &str) -> ClaimRow {
-    let spec = d.claim;
-    let baseline = strategy::baseline_of(spec.strategy);
+pub fn decision_row(d: &Decision, cores: usize, workers: usize) -> ClaimRow {
+    let spec = d.subject.spec;
+    let baseline = d.subject.baseline();
+    let context = d.subject.context.as_str();
     let mut evidence = match (d.speedup, d.ci) {
         (Some(s), Some(ci)) => format!(
             "speedup {s:.2}x (median of {} paired rounds), {} CI [{}, {}] at the {}",
@@ -121,20 +122,24 @@ pub fn decision_row(d: &Decision, cores: usize, workers: usize, context: &str) -
             evidence,
             "; medians {baseline} {:.1} ms vs {} {:.1} ms; {workers} workers, {cores} cores",
             b * 1e3,
-            spec.strategy,
+            d.subject.label,
             c * 1e3,
         );
     }
     if !context.is_empty() {
         let _ = write!(evidence, "; {context}");
     }
+    let mut reason = d.reason.clone();
+    if let Some(note) = &d.subject.note {
+        let _ = write!(reason, " ({note})");
+    }
     ClaimRow {
         claim: spec.claim.into(),
         statement: statement(spec.claim).into(),
-        subject: spec.subject.into(),
+        subject: d.subject.name.clone(),
         evidence,
         verdict: d.verdict.to_string(),
-        reason: d.reason.clone(),
+        reason,
     }
 }
 

@@ -13,7 +13,7 @@ pub fn claims_table(rows: &[ClaimRow], cores: usize) -> String {
     }
     let _ = writeln!(
         s,
-        "\nclaims ({cores} cores; speed verdicts from the 95% bootstrap CI of the speedup vs {THRESHOLD:.2})"
+        "\nclaims ({cores} cores; a speed claim is decided by where the confidence interval of its speedup lies against {THRESHOLD:.2})"
     );
     let w_subject = rows
         .iter()

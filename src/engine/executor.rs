@@ -46,7 +46,7 @@ impl Arm {
         format!(
             "{}/{}/{}",
             self.variant,
-            self.strategy.name(),
+            self.strategy.label(),
             self.strategy.workers()
         )
     }

@@ -202,7 +202,7 @@ fn run_row(
     let u = &trial.usage;
     RunRow {
         variant: arm.variant,
-        strategy: arm.strategy.name().to_string(),
+        strategy: arm.strategy.label(),
         workers: arm.strategy.workers(),
         items: jobs / 2,
         jobs,

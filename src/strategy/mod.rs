@@ -49,6 +49,12 @@ impl StrategyOutput {
 pub trait Strategy: Send {
     /// The registry name (`threads`, `rayon`, ...).
     fn name(&self) -> &'static str;
+    /// The name in files and tables: the registry name, plus `+KERNEL` and `@VERSION` for a
+    /// CPython strategy on a non-default kernel or one of several interpreters
+    /// (`py-threads+native@3.12`).
+    fn label(&self) -> String {
+        self.name().to_string()
+    }
     /// Number of workers this instance uses.
     fn workers(&self) -> usize;
     /// Untimed, just before the clock starts: get ready what is not part of the strategy's
@@ -195,19 +201,30 @@ impl std::fmt::Debug for StrategyInfo {
 impl StrategyInfo {
     /// The strategy this one's speedup is relative to: the sequential run of the same runtime
     /// (`py-sequential` for the CPython strategies, `sequential` for everything else).
-    pub fn baseline(&self) -> &'static str {
+    pub fn baseline(&self) -> String {
         baseline_of(self.name)
     }
 }
 
-/// The baseline of a strategy by name (see [`StrategyInfo::baseline`]); names outside the
-/// registry compare with [`BASELINE`].
-pub fn baseline_of(name: &str) -> &'static str {
-    if name.starts_with(python::PREFIX) {
-        python::BASELINE
+/// The baseline of a strategy by label (see [`Strategy::label`]): `sequential` for Rust
+/// strategies and the gil model; for a CPython one, `py-sequential` on the same kernel and
+/// interpreter (`py-threads+native@3.12` -> `py-sequential+native@3.12`).
+pub fn baseline_of(label: &str) -> String {
+    if label.starts_with(python::PREFIX) {
+        format!("{}{}", python::BASELINE, label_suffix(label))
     } else {
-        BASELINE
+        BASELINE.to_string()
     }
+}
+
+/// The registry name in a label (`py-threads@3.12` -> `py-threads`).
+pub fn name_in_label(label: &str) -> &str {
+    label.split(['+', '@']).next().unwrap_or(label)
+}
+
+/// What a label adds to the registry name (`py-threads+native@3.12` -> `+native@3.12`).
+pub fn label_suffix(label: &str) -> &str {
+    label.find(['+', '@']).map_or("", |i| &label[i..])
 }
 
 /// Every strategy, in display order. Speedups are relative to each one's
@@ -270,6 +287,9 @@ pub struct RuntimeSettings {
     pub switch_interval: Duration,
     /// The CPU kernel of the py-* strategies (`--py-kernel`).
     pub py_kernel: python::PyKernel,
+    /// Added to the py-* strategies' names in files and tables (`@3.12`, `+native`), when a
+    /// run has more than one interpreter or kernel to tell apart.
+    pub py_label: String,
 }
 
 impl Default for RuntimeSettings {
@@ -278,6 +298,7 @@ impl Default for RuntimeSettings {
             python: None,
             switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
             py_kernel: python::PyKernel::default(),
+            py_label: String::new(),
         }
     }
 }

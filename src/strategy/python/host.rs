@@ -36,7 +36,7 @@ struct HostState {
     live: Option<LiveScript>,
     launch: Option<u64>,
     /// The arms this interpreter has served.
-    served: Vec<&'static str>,
+    served: Vec<String>,
     /// Wall and CPU the interpreter reported for its trials, checked against its whole run.
     reported_wall_s: f64,
     reported_cpu_s: f64,
@@ -51,12 +51,12 @@ impl PyHost {
     /// first line; a running one is sent `request`.
     pub fn begin(
         &self,
-        arm: &'static str,
+        arm: &str,
         request: &str,
         start: impl FnOnce(&str) -> Result<LiveScript>,
     ) -> Result<(String, u64)> {
         let mut state = self.lock();
-        if state.live.is_some() && state.served.contains(&arm) {
+        if state.live.is_some() && state.served.iter().any(|a| a == arm) {
             end(&mut state)?;
         }
         match state.live.as_mut() {
@@ -74,7 +74,7 @@ impl PyHost {
                 state.launch = Some(LAUNCHES.fetch_add(1, Ordering::Relaxed));
             }
         }
-        state.served.push(arm);
+        state.served.push(arm.to_string());
         let line = state
             .live
             .as_mut()

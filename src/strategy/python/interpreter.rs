@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calibration::{PyCalibration, calibrate};
 use super::script::{ScriptError, run_script};
-use super::{PyKernel, SCRIPT, StrategyInfo, is_python};
+use super::{PyKernel, SCRIPT};
 use crate::workload::Calibration;
 
 /// What meta.json records about the interpreter.
@@ -114,6 +114,16 @@ fn probe(requested: Option<&Path>) -> Probed {
         )?;
     let reply: InfoReply = serde_json::from_str(run.stdout.trim())
         .map_err(|_| format!("'{name}' did not answer like Python 3 (needs 3.8 or later)"))?;
+    let mut parts = reply
+        .version
+        .split('.')
+        .map(|x| x.parse::<u32>().unwrap_or(0));
+    if (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) < (3, 8) {
+        return Err(format!(
+            "'{name}' is Python {}, too old (needs 3.8 or later)",
+            reply.version
+        ));
+    }
     let exe = if !reply.executable.is_empty() && Path::new(&reply.executable).is_file() {
         PathBuf::from(&reply.executable)
     } else {
@@ -171,47 +181,81 @@ fn write_script() -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
-/// Remove the py-* strategies from `strategies` when the interpreter is unusable; returns the
-/// one-line notice to print, or `None` when nothing was removed.
-pub fn drop_unavailable(
-    strategies: &mut Vec<&'static StrategyInfo>,
-    python: Option<&Path>,
-) -> Option<String> {
-    if !strategies.iter().any(|s| is_python(s)) {
-        return None;
+/// The interpreters of `--python LIST` that can run the py-* strategies, each probed once, and
+/// for each unusable (missing, too old, not Python) or repeated one, why it is skipped. An
+/// empty list means python3 from PATH.
+pub fn usable(requested: &[PathBuf]) -> (Vec<Arc<Interpreter>>, Vec<String>) {
+    let wanted: Vec<Option<&Path>> = if requested.is_empty() {
+        vec![None]
+    } else {
+        requested.iter().map(|p| Some(p.as_path())).collect()
+    };
+    let mut out: Vec<Arc<Interpreter>> = Vec::new();
+    let mut skipped = Vec::new();
+    for w in wanted {
+        match interpreter(w) {
+            Ok(i) if out.iter().any(|o| o.info.executable == i.info.executable) => {
+                skipped.push(format!(
+                    "{}: the same interpreter as one before it",
+                    describe_request(w)
+                ))
+            }
+            Ok(i) => out.push(i),
+            Err(reason) => skipped.push(reason),
+        }
     }
-    let reason = interpreter(python).err()?;
-    let skipped: Vec<&str> = strategies
-        .iter()
-        .filter(|s| is_python(s))
-        .map(|s| s.name)
-        .collect();
-    strategies.retain(|s| !is_python(s));
-    Some(format!(
-        "skipping {}: {reason} (install Python 3 or pass --python PATH)",
-        skipped.join(", ")
-    ))
+    (out, skipped)
 }
 
-/// The interpreter's description for meta.json when `strategies` include a py-* one,
-/// calibrated to the run's CPU unit when there is one (the runs then use exactly that
-/// calibration).
-pub fn describe_for_plan(
-    strategies: &[&'static StrategyInfo],
-    calibration: Option<&Calibration>,
-    python: Option<&Path>,
-    kernel: PyKernel,
-) -> Option<PythonInfo> {
-    if !strategies.iter().any(|s| is_python(s)) {
-        return None;
+/// What tells each interpreter's strategies apart in labels (`@3.12`; `@3.13t` for a
+/// free-threaded build; the full version or the executable when that is shared), or nothing
+/// for a lone interpreter.
+pub fn version_tags(all: &[Arc<Interpreter>]) -> Vec<String> {
+    if all.len() < 2 {
+        return vec![String::new(); all.len()];
     }
-    let interp = interpreter(python).ok()?;
+    let t = |q: &Interpreter| {
+        if q.info.gil_enabled == Some(false) {
+            "t"
+        } else {
+            ""
+        }
+    };
+    let short = |q: &Interpreter| {
+        let mm: Vec<&str> = q.info.version.split('.').take(2).collect();
+        format!("{}{}", mm.join("."), t(q))
+    };
+    let full = |q: &Interpreter| format!("{}{}", q.info.version, t(q));
+    all.iter()
+        .map(|p| {
+            let unique = |f: &dyn Fn(&Interpreter) -> String| {
+                all.iter().filter(|q| f(q) == f(p)).count() == 1
+            };
+            let tag = if unique(&short) {
+                short(p)
+            } else if unique(&full) {
+                full(p)
+            } else {
+                p.info.executable.clone()
+            };
+            format!("@{tag}")
+        })
+        .collect()
+}
+
+/// The interpreter's description for meta.json, calibrated to the run's CPU unit when there is
+/// one (the runs then use exactly that calibration).
+pub fn describe(
+    interp: &Interpreter,
+    calibration: Option<&Calibration>,
+    kernel: PyKernel,
+) -> PythonInfo {
     let mut info = interp.info.clone();
     info.kernel = kernel;
     if let Some(c) = calibration {
-        info.cpu_calibration = calibrate(&interp, c.iters, c.target_ms, kernel).ok();
+        info.cpu_calibration = calibrate(interp, c.iters, c.target_ms, kernel).ok();
     }
-    Some(info)
+    info
 }
 
 #[cfg(test)]

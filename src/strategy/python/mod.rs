@@ -50,7 +50,7 @@ use calibration::rust_iters_per_ms;
 pub use calibration::{PyCalibration, calibrate};
 pub use host::PyHost;
 pub use interpreter::{
-    Interpreter, PythonInfo, describe_for_plan, describe_request, drop_unavailable, interpreter,
+    Interpreter, PythonInfo, describe, describe_request, interpreter, usable, version_tags,
 };
 pub use script::{LiveScript, ScriptError, ScriptRun, run_script};
 
@@ -162,6 +162,7 @@ fn build(kind: Kind, workers: usize, ctx: &StrategyContext) -> Result<Box<dyn St
     };
     Ok(Box::new(PyStrategy {
         kind,
+        label: format!("{}{}", kind.info().name, ctx.runtime.py_label),
         workers,
         interp,
         kernel: ctx.runtime.py_kernel,
@@ -182,6 +183,7 @@ pub fn is_python(info: &StrategyInfo) -> bool {
 /// One of the CPython strategies.
 pub struct PyStrategy {
     kind: Kind,
+    label: String,
     workers: usize,
     interp: Arc<Interpreter>,
     kernel: PyKernel,
@@ -251,6 +253,9 @@ impl Strategy for PyStrategy {
     fn name(&self) -> &'static str {
         self.kind.info().name
     }
+    fn label(&self) -> String {
+        self.label.clone()
+    }
     fn workers(&self) -> usize {
         self.workers
     }
@@ -291,7 +296,7 @@ impl Strategy for PyStrategy {
         let (python, script, timeout) = (&self.interp.exe, &self.interp.script, self.timeout);
         let (line, launch) = self
             .host
-            .begin(self.name(), &request, |request| {
+            .begin(&self.label, &request, |request| {
                 LiveScript::start(python, script, "run", request, timeout)
                     .map_err(|e| Error::Measurement(e.to_string()))
             })

@@ -1,0 +1,154 @@
+//! One look at one subject: the median of the per-round speedups and its order-statistic
+//! interval at the look's level, judged against the threshold.
+
+use super::stopping::Look;
+use super::subject::Subject;
+use super::{Verdict, judge};
+use crate::error::Result;
+use crate::records::RunRow;
+use crate::stats::{median, median_ci, paired_ratios, speedup};
+use crate::workload::Variant;
+
+/// How one speed claim was decided.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub subject: Subject,
+    pub verdict: Verdict,
+    pub reason: String,
+    /// The speedup (ratio of medians) and its interval at the deciding look.
+    pub speedup: Option<f64>,
+    pub ci: Option<(f64, f64)>,
+    /// "99.9%" and "interim look 2" / "final look".
+    pub level: String,
+    pub look: String,
+    /// Medians and repetitions of baseline and strategy at that look.
+    pub medians: Option<(f64, f64)>,
+    pub reps: usize,
+}
+
+/// The rows of one arm.
+fn arm_rows<'a>(rows: &'a [RunRow], variant: Variant, strategy: &str) -> Vec<&'a RunRow> {
+    rows.iter()
+        .filter(|r| r.variant == variant && r.strategy == strategy)
+        .collect()
+}
+
+/// The walls of one arm.
+fn walls(rows: &[RunRow], variant: Variant, strategy: &str) -> Vec<f64> {
+    arm_rows(rows, variant, strategy)
+        .iter()
+        .map(|r| r.wall_s)
+        .collect()
+}
+
+/// Judge one claim on the rows so far, with the interval at `look`'s level: the median over
+/// rounds of the speedup measured within each round (baseline and strategy run back to back,
+/// in one interpreter for the py-* arms), and its order-statistic interval.
+pub fn decide(
+    cfg: &super::campaign::Config,
+    subject: &Subject,
+    rows: &[RunRow],
+    look: Look,
+) -> Decision {
+    let spec = subject.spec;
+    let baseline = subject.baseline();
+    let keyed = |name: &str| -> Vec<(u64, f64)> {
+        arm_rows(rows, spec.variant, name)
+            .iter()
+            .map(|r| (u64::from(r.round), r.wall_s))
+            .collect()
+    };
+    let ratios = paired_ratios(&keyed(&baseline), &keyed(&subject.label));
+    let base = walls(rows, spec.variant, &baseline);
+    let cand = walls(rows, spec.variant, &subject.label);
+    let medians = median(&base).zip(median(&cand));
+    let point = median(&ratios).filter(|s| s.is_finite());
+    let confidence = cfg.rule.confidence(look);
+    let ci = median_ci(&ratios, confidence);
+    let look_words = match look {
+        Look::Interim(k) => format!("interim look {k}"),
+        Look::Final { .. } => "final look".to_string(),
+    };
+    let (verdict, reason) = match (point, ci) {
+        (Some(_), Some((lo, hi, _))) => {
+            let v = judge(spec.direction, (lo, hi), cfg.threshold);
+            let mut reason = super::verdict::reason(spec.direction, (lo, hi), cfg.threshold);
+            if v == Verdict::Inconclusive && matches!(look, Look::Final { .. }) {
+                reason.push_str(&format!(
+                    " at the final look ({} paired rounds): the time budget allows no more",
+                    ratios.len()
+                ));
+            }
+            (v, reason)
+        }
+        (Some(_), None) => (
+            Verdict::Inconclusive,
+            format!(
+                "{} paired rounds are too few for a {} interval",
+                ratios.len(),
+                cfg.rule.level_words(look)
+            ),
+        ),
+        (None, _) => (
+            Verdict::Inconclusive,
+            format!(
+                "no interval: no round with a positive, finite wall time on both sides ({baseline} {:?}, {} {:?})",
+                median(&base),
+                subject.label,
+                median(&cand)
+            ),
+        ),
+    };
+    Decision {
+        subject: subject.clone(),
+        verdict,
+        reason,
+        speedup: point,
+        ci: ci.map(|c| (c.0, c.1)),
+        level: cfg.rule.level_words(look),
+        look: look_words,
+        medians,
+        reps: ratios.len(),
+    }
+}
+
+pub(super) fn one_core(subject: &Subject) -> Decision {
+    Decision {
+        subject: subject.clone(),
+        verdict: Verdict::Inconclusive,
+        reason: "only 1 core available: CPU-bound work cannot run in parallel on this machine"
+            .into(),
+        speedup: None,
+        ci: None,
+        level: String::new(),
+        look: String::new(),
+        medians: None,
+        reps: 0,
+    }
+}
+
+/// A claim the measurements ended before deciding.
+pub(super) fn unfinished(subject: &Subject, rows: &[RunRow], result: &Result<()>) -> Decision {
+    let base = walls(rows, subject.variant(), &subject.baseline());
+    let cand = walls(rows, subject.variant(), &subject.label);
+    let why = match result {
+        Err(e) => format!("{e}"),
+        Ok(()) => "the measurements ended".into(),
+    };
+    Decision {
+        subject: subject.clone(),
+        verdict: Verdict::Inconclusive,
+        reason: format!(
+            "not decided: {why} after {} reps",
+            base.len().min(cand.len())
+        ),
+        speedup: median(&base)
+            .zip(median(&cand))
+            .and_then(|(b, c)| speedup(b, c)),
+        ci: None,
+        level: String::new(),
+        look: String::new(),
+        medians: median(&base).zip(median(&cand)),
+        reps: base.len().min(cand.len()),
+    }
+}
