@@ -207,6 +207,7 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
             refused.push(n.to_string());
         }
     };
+    let mut caveats: Vec<String> = Vec::new();
     for m in &models {
         let amdahl = match m.amdahl_serial_fraction {
             Some(sf) => format!(
@@ -221,6 +222,8 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
         };
         if m.usl_sigma.is_none() {
             note(&m.usl_note);
+        } else if !m.usl_note.is_empty() {
+            caveats.push(format!("{} ({})", m.strategy, m.usl_note));
         }
         let _ = writeln!(
             s,
@@ -237,6 +240,9 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
     }
     if !refused.is_empty() {
         let _ = writeln!(s, "\nNot fitted: {}.", refused.join("; "));
+    }
+    if !caveats.is_empty() {
+        let _ = writeln!(s, "\nUSL caveats: {}.", caveats.join("; "));
     }
     s.push_str(
         "\nSpeedups are over sequential (T1 = the best sequential run, not the strategy's own one-worker run), so λ below 1 is what one worker costs over sequential. USL needs at least 6 worker counts and Amdahl at least 2 above one; with fewer, no number is given. Past the core count, a flat speedup is the machine's limit, which the fits read as contention (σ) or crosstalk (κ); compare with the ceiling's own fit.\n\n",

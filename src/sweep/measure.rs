@@ -154,9 +154,8 @@ fn rounds(
     let trials = engine.arms.len();
     if plan.show_progress {
         engine.say(&format!(
-            "concbench sweep: {} job sizes × {} configurations = {trials} trials per round; warming up",
-            blocks.len(),
-            trials / blocks.len().max(1)
+            "concbench sweep: {trials} trials per round over {} job sizes (zero work included); warming up",
+            blocks.len()
         ));
     }
     let mut warm = Schedule::new(plan.order, plan.seed ^ 0x5741_524D, blocks);
