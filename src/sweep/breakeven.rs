@@ -169,6 +169,9 @@ mod tests {
             at: 0.1,
         };
         assert_eq!(agreement(0.05, m), "within the measured bracket");
+        // The bracket is (below, at]: paying off at `at` is within, at `below` it is not.
+        assert_eq!(agreement(0.1, m), "within the measured bracket");
+        assert!(agreement(0.01, m).starts_with("below"));
         assert!(agreement(0.005, m).starts_with("below"));
         assert!(agreement(0.5, m).starts_with("above"));
         assert!(agreement(50.0, Crossing::Beyond(30.0)).starts_with("consistent"));

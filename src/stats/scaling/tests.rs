@@ -70,6 +70,31 @@ fn usl_gets_close_from_noisy_points_and_keeps_its_constraints() {
 }
 
 #[test]
+fn gunthers_linearisation_alone_recovers_exact_parameters() {
+    // The start of the refinement: exact on exact points (κ = a, σ = b − a).
+    let (sigma, kappa) = (0.15, 0.008);
+    let pts = points(&[1, 2, 3, 4, 6, 8], |n| usl(0.9, sigma, kappa, n));
+    let (s, k) = linearised_usl(&pts, pts[0].speedup);
+    assert!(
+        (s - sigma).abs() < 1e-9 && (k - kappa).abs() < 1e-9,
+        "{s} {k}"
+    );
+    // Constrained: a concave deviation (y = 0.3x − 0.01x²) wants κ < 0; it gets κ = 0 and σ
+    // from the one-parameter fit y = σx.
+    let ws = [1usize, 2, 3, 4, 6, 8];
+    let concave = points(&ws, |n| {
+        n / (1.0 + 0.3 * (n - 1.0) - 0.01 * (n - 1.0).powi(2))
+    });
+    let (s, k) = linearised_usl(&concave, 1.0);
+    let (sxy, sxx) = ws.iter().fold((0.0, 0.0), |(a, b), &w| {
+        let x = w as f64 - 1.0;
+        (a + x * (0.3 * x - 0.01 * x * x), b + x * x)
+    });
+    assert_eq!(k, 0.0);
+    assert!((s - sxy / sxx).abs() < 1e-9, "{s} vs {}", sxy / sxx);
+}
+
+#[test]
 fn the_refinement_improves_on_the_linearisation() {
     // Exact points, but the one-worker point 4 % low: the linearisation divides every point
     // by it and is thrown off; least squares on X(N) should recover most of the truth.
