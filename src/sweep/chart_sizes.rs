@@ -8,6 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{SweepData, size_words};
+use super::records::SweepRow;
 use crate::chart::data::{ideal_speedup, is_baseline, variant_words};
 use crate::chart::{
     AXIS_PX, ChartSpec, DrawResult, FAMILY, Frame, GREY, INK, LIGHT, LegendEntry, Swatch, TICK_PX,
@@ -107,11 +108,16 @@ where
         .margin_right(24)
         .x_label_area_size(2 * AXIS_PX + 16)
         .y_label_area_size(64)
-        .build_cartesian_2d((x0..x1).log_scale(), (y_lo..y_hi).log_scale())?;
+        .build_cartesian_2d(
+            (x0..x1).log_scale().with_key_points(size_ticks(&pts)),
+            (y_lo..y_hi)
+                .log_scale()
+                .with_key_points(speedup_ticks(y_lo, y_hi)),
+        )?;
     chart
         .configure_mesh()
-        .x_labels(8)
-        .y_labels(8)
+        .x_labels(16)
+        .y_labels(16)
         .x_label_formatter(&|x| size_words(*x))
         .y_label_formatter(&|y| speedup_tick(*y))
         .x_desc("work per job (log scale)")
@@ -174,6 +180,43 @@ where
         }
     }
     Ok(())
+}
+
+/// Labels at the sizes measured (at most 12 of them, else one per decade).
+fn size_ticks(pts: &[&SweepRow]) -> Vec<f64> {
+    let mut sizes: Vec<f64> = pts.iter().map(|p| p.unit_ms).collect();
+    sizes.sort_by(f64::total_cmp);
+    sizes.dedup();
+    if sizes.len() <= 12 {
+        return sizes;
+    }
+    let (lo, hi) = (sizes[0], sizes[sizes.len() - 1]);
+    decades(lo, hi, &[1.0])
+}
+
+/// 1-2-5 labels within [lo, hi], or one per decade when that would be more than 12.
+fn speedup_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let fine = decades(lo, hi, &[1.0, 2.0, 5.0]);
+    if fine.len() <= 12 {
+        fine
+    } else {
+        decades(lo, hi, &[1.0])
+    }
+}
+
+fn decades(lo: f64, hi: f64, steps: &[f64]) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut p = 10f64.powf(lo.log10().floor());
+    while p <= hi {
+        for m in steps {
+            let v = m * p;
+            if v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9) {
+                out.push(v);
+            }
+        }
+        p *= 10.0;
+    }
+    out
 }
 
 /// "0.001", "0.5", "2", "10" for a log axis of speedups.
