@@ -25,6 +25,7 @@ pub mod report;
 pub mod stats;
 pub mod strategy;
 pub mod summary;
+pub mod sweep;
 pub mod worker;
 pub mod workload;
 

@@ -39,6 +39,9 @@ enum Command {
     Compare(Box<concbench::compare::CompareArgs>),
     /// Check the tutorial's claims and print a verdict for each.
     Claim(Box<concbench::claim::ClaimArgs>),
+    /// Where does parallelism pay? Every strategy over worker counts and job sizes, with
+    /// scaling models and break-even job sizes.
+    Sweep(Box<concbench::sweep::SweepArgs>),
     /// Internal: a child that misbehaves on purpose for `concbench claim` (C5).
     #[command(hide = true, name = "claim-probe")]
     ClaimProbe {
@@ -433,6 +436,7 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => concbench::report::run_cli(args).map(|()| ExitCode::SUCCESS),
         Some(Command::Compare(args)) => concbench::compare::run_cli(args),
         Some(Command::Claim(args)) => concbench::claim::run_cli(args),
+        Some(Command::Sweep(args)) => concbench::sweep::run_cli(args),
         None => run(&cli.run),
     };
     match result {

@@ -55,6 +55,9 @@ pub fn generate(dir: &Path) -> Result<()> {
 }
 
 pub fn run_cli(args: &ReportArgs) -> Result<()> {
+    if crate::sweep::report::is_sweep(&args.input) {
+        return crate::sweep::report::run_cli(&args.input);
+    }
     let started = std::time::Instant::now();
     generate(&args.input)?;
     crate::console::emit(&format!(

@@ -4,6 +4,7 @@
 //! middle values.
 
 pub mod mann_whitney;
+pub mod scaling;
 
 /// The q-th percentile (0 <= q <= 100) of `xs`; `None` for an empty sample.
 pub fn percentile(xs: &[f64], q: f64) -> Option<f64> {

@@ -1,0 +1,202 @@
+//! `concbench sweep`: where does parallelism start to pay on this machine? The tutorial's jobs
+//! measured over a grid of worker counts × job sizes (× variants) under every strategy, on the
+//! trial engine, within a time budget; then scaling models over workers (Amdahl, USL,
+//! Karp–Flatt) and break-even job sizes, measured and predicted from each strategy's fixed
+//! cost measured in the same sweep.
+//!
+//! ```text
+//! args ─> plan ─> measure (engine: warm-up, planned reps, budget) ─> runs.csv, samples.csv
+//!                     │
+//!                     ▼
+//!                 points (sweep.csv) ─> models (models.csv) ─> report (charts, REPORT.md)
+//! ```
+//! Layout: [`args`] (flags), [`plan`] (axes, arms, blocks), [`budget`] (reps and stop rule),
+//! [`measure`] (the rounds), [`points`] and [`models`] with [`breakeven`] (pure analysis),
+//! [`records`] (file schemas), [`data`], [`report`], [`markdown`] and the two charts.
+
+pub mod args;
+pub mod breakeven;
+pub mod budget;
+mod chart_sizes;
+mod chart_workers;
+pub mod data;
+pub mod markdown;
+pub mod measure;
+pub mod models;
+pub mod plan;
+pub mod points;
+pub mod records;
+pub mod report;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+pub use args::SweepArgs;
+
+use crate::error::{Error, Result};
+use crate::records::{CsvRecord, write_csv};
+use crate::stats::BootstrapSettings;
+use crate::strategy::{self, RuntimeSettings, StrategyContext};
+use records::{MODELS_CSV, ModelRow, SWEEP_CSV, SweepMeta, SweepRow};
+
+/// `concbench sweep`.
+pub fn run_cli(args: &SweepArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let mut plan = args.plan()?;
+    let runtime = RuntimeSettings {
+        python: args.python.clone(),
+        switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
+        py_kernel: args.py_kernel,
+    };
+    if let Some(notice) =
+        strategy::python::drop_unavailable(&mut plan.strategies, runtime.python.as_deref())
+    {
+        eprintln!("concbench: {notice}");
+        if plan.strategies.iter().all(|s| s.baseline() == s.name) {
+            return Err(Error::Usage("no strategy left to sweep".into()));
+        }
+    }
+    crate::experiment::check_writable(&plan.out_dir)?;
+    crate::lifecycle::install()?;
+    let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
+    ctx.runtime = runtime;
+    ctx.chunk = plan.chunk;
+    let measured = measure::run(&plan, &ctx, started)?;
+    let out = &plan.out_dir;
+    let analysed = analyse(out, &measured);
+    let reported = match &analysed {
+        Ok(points) if !points.is_empty() => report::generate(out),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::Measurement(e.to_string())),
+    };
+    if let (Ok(_), Ok(())) = (&analysed, &reported)
+        && !measured.rows.is_empty()
+        && let Ok(data) = data::SweepData::load(out)
+    {
+        crate::console::emit(&console_summary(&data));
+    }
+    if let Some(e) = measured.error.or(analysed.err()) {
+        eprintln!(
+            "concbench: {e}; {} measured trial(s) kept in {} (sweep.csv, models.csv{})",
+            measured.rows.len(),
+            out.display(),
+            if reported.is_ok() && !measured.rows.is_empty() {
+                ", REPORT.md and charts"
+            } else {
+                ""
+            }
+        );
+        return Ok(ExitCode::from(e.exit_code() as u8));
+    }
+    reported?;
+    crate::console::emit(&format!(
+        "sweep.csv, models.csv, charts and REPORT.md in {} ({:.1} s)\n",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    ));
+    if measured.meta.mismatches > 0 {
+        eprintln!(
+            "concbench: {} trial(s) returned wrong results (marked correct=false in runs.csv)",
+            measured.meta.mismatches
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Points, models and meta.json from what was measured (whatever stopped it), written to
+/// `out`. Returns the points.
+pub fn analyse(out: &Path, measured: &measure::Measured) -> Result<Vec<SweepRow>> {
+    let bootstrap = measured.meta.bootstrap.clone().unwrap_or_default();
+    let (points, models) = analyse_rows(
+        &measured.rows,
+        &bootstrap,
+        measured.settings.jobs,
+        measured.meta.machine.available_parallelism,
+    );
+    write_csv(&out.join(SWEEP_CSV), &points)?;
+    write_csv(&out.join(MODELS_CSV), &models)?;
+    records::write_meta(
+        out,
+        &SweepMeta {
+            meta: measured.meta.clone(),
+            sweep: measured.settings.clone(),
+        },
+    )?;
+    Ok(points)
+}
+
+/// The pure part: sweep points with their models' predictions, and the models.
+pub fn analyse_rows(
+    rows: &[crate::records::RunRow],
+    bootstrap: &BootstrapSettings,
+    jobs: usize,
+    cores: usize,
+) -> (Vec<SweepRow>, Vec<ModelRow>) {
+    let mut points = points::sweep_points(rows, bootstrap);
+    let models = models::models(&points, jobs, cores);
+    models::add_predictions(&mut points, &models);
+    (points, models)
+}
+
+/// What stdout gets: the answer and one line per strategy.
+fn console_summary(data: &data::SweepData) -> String {
+    let mut s = String::new();
+    for v in data.variants() {
+        if let Some(a) = markdown::answer(data, v) {
+            let _ = writeln!(s, "{a}");
+        }
+        let _ = writeln!(
+            s,
+            "{:<8} {:<13} {:>7} {:>12} {:>14} {:>26} {:>10} {:>22}",
+            "variant",
+            "strategy",
+            "workers",
+            "fixed cost",
+            "predicted",
+            "measured break-even",
+            "Amdahl s",
+            "USL σ / κ"
+        );
+        for m in data.models_of(v) {
+            let measured =
+                breakeven::Crossing::from_columns(m.break_even_ms, m.break_even_below_ms);
+            let _ = writeln!(
+                s,
+                "{:<8} {:<13} {:>7} {:>12} {:>14} {:>26} {:>10} {:>22}",
+                v.name(),
+                m.strategy,
+                m.break_even_workers.map_or("-".into(), |n| n.to_string()),
+                m.fixed_cost_ms
+                    .map_or("-".into(), |f| crate::console::format_seconds(f / 1e3)),
+                m.predicted_break_even_ms
+                    .map_or("-".into(), data::size_words),
+                crossing_short(measured),
+                m.amdahl_serial_fraction
+                    .map_or("not fitted".into(), |x| format!("{x:.3}")),
+                match (m.usl_sigma, m.usl_kappa) {
+                    (Some(sg), Some(k)) => format!("{sg:.3} / {k:.5}"),
+                    _ => "not fitted".into(),
+                }
+            );
+        }
+    }
+    s
+}
+
+fn crossing_short(c: breakeven::Crossing) -> String {
+    use breakeven::Crossing::*;
+    match c {
+        Between { below, at } => format!("{} – {}", data::size_words(below), data::size_words(at)),
+        AtOrBelow(at) => format!("≤ {}", data::size_words(at)),
+        Beyond(last) => format!("> {}", data::size_words(last)),
+        NoData => "-".into(),
+    }
+}
+
+/// The headers of sweep.csv and models.csv (for documentation and tests).
+pub fn headers() -> (&'static [&'static str], &'static [&'static str]) {
+    (SweepRow::HEADER, ModelRow::HEADER)
+}

@@ -1,0 +1,239 @@
+//! What a sweep measures, validated, and the arms and blocks it gives the engine.
+//!
+//! A block is one job size of one variant: every (strategy, workers) at that size with the
+//! sequential baseline at the same size, so the two sides of each speedup run back to back. The
+//! first block is the fixed-cost block: the same jobs with zero work (`WorkUnit::Cpu { iters:
+//! 0 }`), whatever the variants, since zero work is neither sleeping nor computing. Which
+//! strategies join a block follows `concbench run` ([`crate::experiment::Plan::configurations`]):
+//! the `ceiling` reference joins CPU-bound sizes, and the fixed-cost block.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::records::JobSize;
+use crate::engine::{Arm, Order, default_timeout};
+use crate::error::Result;
+use crate::experiment;
+use crate::strategy::processes::Chunk;
+use crate::strategy::{self, StrategyContext, StrategyInfo};
+use crate::workload::{Variant, WorkUnit};
+
+/// Job sizes, log-spaced from 1 µs to 30 ms of work per job: from far below any strategy's
+/// fixed cost to far above it (half-decade steps).
+pub const DEFAULT_SIZES_MS: [f64; 10] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0];
+
+/// The strategies a sweep measures unless told otherwise: the Rust ones and the gil model.
+pub const DEFAULT_STRATEGIES: [&str; 5] = ["sequential", "threads", "rayon", "processes", "gil"];
+
+/// The CPU-bound job sizes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CpuSizes {
+    /// Milliseconds, calibrated on this machine.
+    Millis(Vec<f64>),
+    /// Fixed kernel iterations, to compare machines.
+    Iters(Vec<u64>),
+}
+
+/// Everything a sweep needs, already validated.
+#[derive(Debug, Clone)]
+pub struct SweepPlan {
+    pub variants: Vec<Variant>,
+    /// As listed, with each one's baseline added.
+    pub strategies: Vec<&'static StrategyInfo>,
+    /// Ascending, distinct.
+    pub workers: Vec<usize>,
+    pub numbers: Vec<i64>,
+    pub cpu: CpuSizes,
+    pub sleep_ms: Vec<f64>,
+    pub budget: Duration,
+    pub min_reps: u32,
+    pub max_reps: u32,
+    pub warmup: u32,
+    pub order: Order,
+    pub seed: u64,
+    pub ceiling: bool,
+    pub chunk: Chunk,
+    pub out_dir: PathBuf,
+    pub show_progress: bool,
+    pub command_line: Vec<String>,
+}
+
+/// Worker counts 1 to 2 × the cores: every count up to 8, beyond that about two per octave
+/// (1, 2, 3, 4, 6, 8, 12, 16, ...), always with the core count and twice it.
+pub fn default_workers(cores: usize) -> Vec<usize> {
+    let top = 2 * cores.max(1);
+    let mut w: Vec<usize> = Vec::new();
+    let mut p = 1;
+    while p <= top {
+        w.push(p);
+        if p >= 2 && p + p / 2 <= top {
+            w.push(p + p / 2);
+        }
+        p *= 2;
+    }
+    w.extend((1..=top.min(8)).chain([cores.max(1), top]));
+    w.sort_unstable();
+    w.dedup();
+    w
+}
+
+/// Add each listed strategy's baseline (a speedup needs it), keeping the listed order.
+pub fn with_baselines(listed: &[&'static StrategyInfo]) -> Result<Vec<&'static StrategyInfo>> {
+    let mut out: Vec<&'static StrategyInfo> = Vec::new();
+    for s in listed {
+        let base = strategy::find(s.baseline())?;
+        for x in [base, *s] {
+            if !out.iter().any(|o| o.name == x.name) {
+                out.push(x);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl SweepPlan {
+    pub fn jobs(&self) -> usize {
+        self.numbers.len() * 2
+    }
+
+    /// Every job size, the fixed-cost size first, then each variant's ascending. `rate` is
+    /// the kernel's iterations per ms (needed for CPU-bound sizes).
+    pub fn sizes(&self, rate: f64) -> Vec<(JobSize, WorkUnit)> {
+        let mut out = vec![(
+            JobSize {
+                variant: Variant::Cpu,
+                unit_ms: 0.0,
+                iters: Some(0),
+            },
+            WorkUnit::Cpu { iters: 0 },
+        )];
+        for v in Variant::ALL
+            .into_iter()
+            .filter(|v| self.variants.contains(v))
+        {
+            let mut these: Vec<(JobSize, WorkUnit)> = match (v, &self.cpu) {
+                (Variant::Sleep, _) => self
+                    .sleep_ms
+                    .iter()
+                    .map(|&ms| {
+                        let unit = WorkUnit::Sleep(Duration::from_secs_f64(ms / 1e3));
+                        (sized(v, ms, None), unit)
+                    })
+                    .collect(),
+                (Variant::Cpu, CpuSizes::Millis(ms)) => ms
+                    .iter()
+                    .map(|&ms| {
+                        let iters = ((rate * ms).round() as u64).max(1);
+                        (sized(v, ms, Some(iters)), WorkUnit::Cpu { iters })
+                    })
+                    .collect(),
+                (Variant::Cpu, CpuSizes::Iters(its)) => its
+                    .iter()
+                    .map(|&iters| {
+                        let ms = iters as f64 / rate;
+                        (sized(v, ms, Some(iters)), WorkUnit::Cpu { iters })
+                    })
+                    .collect(),
+            };
+            these.sort_by(|a, b| a.0.unit_ms.total_cmp(&b.0.unit_ms));
+            out.extend(these);
+        }
+        out
+    }
+
+    /// Every (strategy, workers) of one variant, by `concbench run`'s rule.
+    pub fn configurations(&self, variant: Variant) -> Vec<(&'static StrategyInfo, usize)> {
+        let mut p = experiment::Plan::tutorial(&self.out_dir);
+        p.variants = vec![variant];
+        p.strategies = self.strategies.clone();
+        p.workers = self.workers.clone();
+        p.ceiling = self.ceiling;
+        p.configurations()
+            .into_iter()
+            .map(|(_, info, w)| (info, w))
+            .collect()
+    }
+
+    /// The strategies in display order: as listed (baselines included), the ceiling last.
+    pub fn display_strategies(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.strategies.iter().map(|s| s.name.to_string()).collect();
+        for (info, _) in self.configurations(Variant::Cpu) {
+            if !names.iter().any(|n| n == info.name) {
+                names.push(info.name.to_string());
+            }
+        }
+        names
+    }
+}
+
+fn sized(variant: Variant, unit_ms: f64, iters: Option<u64>) -> JobSize {
+    JobSize {
+        variant,
+        unit_ms,
+        iters,
+    }
+}
+
+/// The arms of every size, grouped in blocks (one per size), in the order of `sizes`.
+pub fn build_arms(
+    plan: &SweepPlan,
+    ctx: &StrategyContext,
+    sizes: &[(JobSize, WorkUnit)],
+) -> Result<(Vec<Arm>, Vec<Vec<usize>>)> {
+    let mut arms: Vec<Arm> = Vec::new();
+    let mut blocks: Vec<Vec<usize>> = Vec::new();
+    for (size, unit) in sizes {
+        let mut ctx = ctx.clone();
+        // The py-* arms of one block share an interpreter per round (see PyHost).
+        ctx.py_host = Some(Arc::new(strategy::python::PyHost::default()));
+        let mut block = Vec::new();
+        for (info, workers) in plan.configurations(size.variant) {
+            block.push(arms.len());
+            arms.push(Arm {
+                variant: size.variant,
+                unit: *unit,
+                unit_ms: size.unit_ms,
+                timeout: default_timeout(plan.jobs(), size.unit_ms),
+                strategy: (info.build)(workers, &ctx)?,
+                measured: 0,
+                last_cost: Duration::ZERO,
+            });
+        }
+        blocks.push(block);
+    }
+    Ok((arms, blocks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_workers_reach_twice_the_cores() {
+        assert_eq!(default_workers(1), vec![1, 2]);
+        assert_eq!(default_workers(2), vec![1, 2, 3, 4]);
+        assert_eq!(default_workers(4), (1..=8).collect::<Vec<_>>());
+        assert_eq!(
+            default_workers(12),
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24]
+        );
+    }
+
+    #[test]
+    fn baselines_join_what_is_listed() {
+        let listed = vec![
+            strategy::find("threads").unwrap(),
+            strategy::find("py-threads").unwrap(),
+        ];
+        let names: Vec<&str> = with_baselines(&listed)
+            .unwrap()
+            .iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(
+            names,
+            vec!["sequential", "threads", "py-sequential", "py-threads"]
+        );
+    }
+}
