@@ -300,12 +300,14 @@ fn initial_meta(
         },
         sampler: None,
         mismatches: 0,
-        python: strategy::python::describe_for_plan(
-            &plan.strategies,
-            calibration.as_ref(),
-            ctx.runtime.python.as_deref(),
-            ctx.runtime.py_kernel,
-        ),
+        python: plan
+            .strategies
+            .iter()
+            .any(|s| strategy::python::is_python(s))
+            .then(|| strategy::python::interpreter(ctx.runtime.python.as_deref()).ok())
+            .flatten()
+            .map(|p| strategy::python::describe(&p, calibration.as_ref(), ctx.runtime.py_kernel)),
+        pythons: Vec::new(),
         gil_switch_interval_ms: plan
             .strategies
             .iter()

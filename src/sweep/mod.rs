@@ -49,13 +49,31 @@ pub fn run_cli(args: &SweepArgs) -> Result<ExitCode> {
         python: args.python.clone(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
         py_kernel: args.py_kernel,
+        ..RuntimeSettings::default()
     };
-    if let Some(notice) =
-        strategy::python::drop_unavailable(&mut plan.strategies, runtime.python.as_deref())
+    if plan
+        .strategies
+        .iter()
+        .any(|s| strategy::python::is_python(s))
     {
-        eprintln!("concbench: {notice}");
-        if plan.strategies.iter().all(|s| s.baseline() == s.name) {
-            return Err(Error::Usage("no strategy left to sweep".into()));
+        let requested: Vec<std::path::PathBuf> = args.python.iter().cloned().collect();
+        let (pythons, skipped) = strategy::python::usable(&requested);
+        if pythons.is_empty() {
+            let names: Vec<&str> = plan
+                .strategies
+                .iter()
+                .filter(|s| strategy::python::is_python(s))
+                .map(|s| s.name)
+                .collect();
+            eprintln!(
+                "concbench: skipping {}: {} (install Python 3 or pass --python PATH)",
+                names.join(", "),
+                skipped.join("; ")
+            );
+            plan.strategies.retain(|s| !strategy::python::is_python(s));
+            if plan.strategies.iter().all(|s| s.baseline() == s.name) {
+                return Err(Error::Usage("no strategy left to sweep".into()));
+            }
         }
     }
     crate::experiment::check_writable(&plan.out_dir)?;

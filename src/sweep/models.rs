@@ -143,7 +143,7 @@ pub fn fixed_cost_ms(points: &[SweepRow], strategy: &str, workers: usize) -> Opt
             .map(|p| p.wall_median_s)
     };
     let own = zero(strategy, Some(workers))?;
-    let base = zero(baseline_of(strategy), None)?;
+    let base = zero(&baseline_of(strategy), None)?;
     Some((own - base) * 1e3)
 }
 

@@ -82,7 +82,7 @@ pub fn default_workers(cores: usize) -> Vec<usize> {
 pub fn with_baselines(listed: &[&'static StrategyInfo]) -> Result<Vec<&'static StrategyInfo>> {
     let mut out: Vec<&'static StrategyInfo> = Vec::new();
     for s in listed {
-        let base = strategy::find(s.baseline())?;
+        let base = strategy::find(&s.baseline())?;
         for x in [base, *s] {
             if !out.iter().any(|o| o.name == x.name) {
                 out.push(x);
