@@ -19,9 +19,15 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         meta.parameters.reps,
         meta.parameters.warmup
     );
+    let w = rows
+        .iter()
+        .map(|r| r.strategy.chars().count())
+        .max()
+        .unwrap_or(13)
+        .max(13);
     let _ = writeln!(
         s,
-        "{:<8} {:<13} {:>7} {:>11} {:>11} {:>10} {:>8} {:>14} {:>10} {:>7}",
+        "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
         "variant",
         "strategy",
         "workers",
@@ -31,12 +37,14 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         "speedup",
         "95% CI",
         "efficiency",
+        "ceiling",
+        "of ceiling",
         "correct"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:<8} {:<13} {:>7} {:>11} {:>11} {:>10.2} {:>8} {:>14} {:>10} {:>7}",
+            "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10.2} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
             r.variant.name(),
             r.strategy,
             r.workers,
@@ -50,7 +58,16 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
             },
             r.efficiency
                 .map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
+            r.ceiling_speedup.map_or("-".into(), |x| format!("{x:.2}x")),
+            r.efficiency_vs_ceiling
+                .map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
             if r.all_correct { "yes" } else { "NO" }
+        );
+    }
+    if rows.iter().any(|r| r.ceiling_speedup.is_some()) {
+        let _ = writeln!(
+            s,
+            "ceiling = the machine's parallel ceiling for that many workers (pre-started threads, jobs pre-assigned); of ceiling = speedup / ceiling"
         );
     }
     s

@@ -288,6 +288,7 @@ pub fn findings(data: &RunData, v: Variant) -> String {
              spread over less wall time where they sped up."
         );
     }
+    s.push_str(&ceiling_words(&rows));
     let n: usize = rows.iter().map(|r| r.reps).sum();
     let wrong = data
         .runs
@@ -307,6 +308,37 @@ pub fn findings(data: &RunData, v: Variant) -> String {
         let _ = write!(
             s,
             " {outliers} repetition(s) lay outside Tukey's fences (counted, not removed)."
+        );
+    }
+    s
+}
+
+/// The machine's ceiling in words: per worker count, what the ceiling reached and how much of
+/// it each strategy on the same kernel reached.
+fn ceiling_words(rows: &[&SummaryRow]) -> String {
+    let mut s = String::new();
+    let ceiling = crate::strategy::ceiling::INFO.name;
+    for c in rows.iter().filter(|r| r.strategy == ceiling) {
+        let Some(top) = c.speedup else { continue };
+        let parts: Vec<String> = rows
+            .iter()
+            .filter(|r| r.workers == c.workers && r.strategy != ceiling)
+            .filter_map(|r| {
+                Some(format!(
+                    "`{}` {:.0}%",
+                    r.strategy,
+                    r.efficiency_vs_ceiling? * 100.0
+                ))
+            })
+            .collect();
+        let _ = write!(
+            s,
+            " The machine's ceiling with {} worker{} (threads started before the clock, jobs \
+             assigned in advance) was {top:.2}×{}{}.",
+            c.workers,
+            plural(c.workers),
+            if parts.is_empty() { "" } else { "; of it, " },
+            parts.join(", ")
         );
     }
     s

@@ -182,11 +182,25 @@ fn a_small_run_writes_the_four_files_with_their_schemas() {
     assert!(meta["command_line"].as_array().unwrap().len() > 3);
     assert!(meta["sampler"]["overhead_pct_of_core"].is_number());
 
-    // The table on stdout names every strategy.
+    // The table on stdout names every strategy, and shows the ceiling beside each speedup.
     let table = String::from_utf8_lossy(&o.stdout);
-    for s in ["sequential", "threads", "rayon", "processes"] {
+    for s in [
+        "sequential",
+        "threads",
+        "rayon",
+        "processes",
+        "ceiling",
+        "of ceiling",
+    ] {
         assert!(table.contains(s), "{table}");
     }
+    // So do REPORT.md's table and its words.
+    let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
+    assert!(report.contains("| ceiling | of ceiling |"), "{report}");
+    assert!(
+        report.contains("The machine's ceiling with 2 workers"),
+        "{report}"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -10,7 +10,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{AXIS_PX, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, TICK_PX, text, tick};
+use super::{AXIS_PX, CEILING, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, TICK_PX, text, tick};
 
 #[derive(Debug, Clone)]
 pub struct Bar {
@@ -21,6 +21,8 @@ pub struct Bar {
     pub high: Option<f64>,
     /// A dashed mark over the bar (the ideal speedup).
     pub ideal: Option<f64>,
+    /// A triangle beside the bar (the machine's measured ceiling).
+    pub ceiling: Option<f64>,
     /// Text on the bar ("103 ms", "1.96×").
     pub label: String,
     pub color: RGBColor,
@@ -91,6 +93,7 @@ where
             b.value
                 .max(b.high.unwrap_or(0.0))
                 .max(b.ideal.unwrap_or(0.0))
+                .max(b.ceiling.unwrap_or(0.0))
         })
         .chain(p.reference)
         .fold(0.0, f64::max);
@@ -157,6 +160,10 @@ where
                     INK.stroke_width(2),
                 ))?;
             }
+            if let Some(ceiling) = b.ceiling {
+                let (px, py) = chart.backend_coord(&(x1, ceiling));
+                screen.draw(&TriangleMarker::new((px + 6, py), 6, CEILING.filled()))?;
+            }
             draw_value_label(&screen, &chart, b, xc, bar_px)?;
             // Worker count under each bar; the row is named once, left of the axis.
             let (px, py) = chart.backend_coord(&(xc, 0.0));
@@ -210,7 +217,8 @@ where
     let above = b
         .value
         .max(b.high.unwrap_or(0.0))
-        .max(b.ideal.unwrap_or(0.0));
+        .max(b.ideal.unwrap_or(0.0))
+        .max(b.ceiling.unwrap_or(0.0));
     let (x, y) = chart.backend_coord(&(xc, above));
     screen.draw(&Text::new(b.label.clone(), (x, y - 5), style))?;
     Ok(())

@@ -202,6 +202,8 @@ pub const NOTE_PX: u32 = 14;
 pub const GREY: RGBColor = RGBColor(110, 110, 110);
 pub const LIGHT: RGBColor = RGBColor(225, 225, 225);
 pub const INK: RGBColor = RGBColor(30, 30, 30);
+/// The machine's measured parallel ceiling (speedup chart).
+pub const CEILING: RGBColor = RGBColor(200, 40, 40);
 
 /// Okabe–Ito colours (distinguishable with colour-blindness), yellow left out: too pale on white.
 const PALETTE: [RGBColor; 8] = [

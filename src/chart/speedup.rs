@@ -7,7 +7,8 @@ use plotters::prelude::*;
 use super::bars::{Bar, Group, Panel, draw_panels};
 use super::data::{RunData, baseline_of, ideal_speedup, is_baseline, variant_words};
 use super::{
-    ChartSpec, DrawResult, Frame, GREY, INK, LegendEntry, Swatch, draw_frame, strategy_color,
+    CEILING, ChartSpec, DrawResult, Frame, GREY, INK, LegendEntry, Swatch, draw_frame,
+    strategy_color,
 };
 use crate::records::SummaryRow;
 
@@ -87,6 +88,9 @@ where
                     high: w.map(|w| w.1),
                     ideal: (!is_baseline(&r.strategy))
                         .then(|| ideal_speedup(v, r.workers, jobs, cores)),
+                    ceiling: r
+                        .ceiling_speedup
+                        .filter(|_| r.strategy != crate::strategy::ceiling::INFO.name),
                     label: format!("{s:.2}×"),
                     color: strategy_color(&order, &r.strategy),
                 };
@@ -115,6 +119,12 @@ where
         ),
         LegendEntry::new(Swatch::Line(GREY), "1× = no faster than sequential"),
     ];
+    if data.summary.iter().any(|r| r.ceiling_speedup.is_some()) {
+        legend.push(LegendEntry::new(
+            Swatch::Triangle(CEILING),
+            "the machine's ceiling: N pre-started threads, jobs pre-assigned",
+        ));
+    }
     if any_ci {
         legend.push(LegendEntry::new(Swatch::Whisker(INK), "95% CI (bootstrap)"));
     }

@@ -58,6 +58,7 @@ where
                     low: Some(r.wall_p25_s * k),
                     high: Some(r.wall_p75_s * k),
                     ideal: None,
+                    ceiling: None,
                     // The unit is on the axis; a bare number fits on narrower bars.
                     label: format_value(r.wall_median_s * k),
                     color: strategy_color(&order, &r.strategy),

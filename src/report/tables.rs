@@ -9,14 +9,14 @@ use crate::records::ClaimRow;
 
 pub fn summary_table(data: &RunData) -> String {
     let mut s = String::from(
-        "| variant | strategy | workers | reps | median wall | p25–p75 wall | min–max wall | CPU (median) | cores busy | speedup | 95% CI | efficiency | outliers | correct |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
+        "| variant | strategy | workers | reps | median wall | p25–p75 wall | min–max wall | CPU (median) | cores busy | speedup | 95% CI | efficiency | ceiling | of ceiling | outliers | correct |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
     );
     for v in data.variants() {
         for r in data.summary_of(v) {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {}–{} | {}–{} | {} | {:.2} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {}–{} | {}–{} | {} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
                 r.variant.name(),
                 cell(&r.strategy),
                 r.workers,
@@ -34,6 +34,9 @@ pub fn summary_table(data: &RunData) -> String {
                     _ => "–".into(),
                 },
                 r.efficiency
+                    .map_or("–".into(), |x| format!("{:.0}%", x * 100.0)),
+                r.ceiling_speedup.map_or("–".into(), |x| format!("{x:.2}×")),
+                r.efficiency_vs_ceiling
                     .map_or("–".into(), |x| format!("{:.0}%", x * 100.0)),
                 r.wall_outliers,
                 if r.all_correct { "yes" } else { "**NO**" }
