@@ -24,7 +24,11 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn concbench(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+    Command::new(BIN)
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -393,6 +397,7 @@ fn a_reader_that_goes_away_is_no_reason_to_panic() {
     // `concbench | head -1`: stdout closes before the table is printed.
     let out = scratch("epipe");
     let mut child = Command::new(BIN)
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args([
             "--variant",
             "sleep",
@@ -413,4 +418,21 @@ fn a_reader_that_goes_away_is_no_reason_to_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.join("runs.csv").exists());
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// README's first command is a bare `cargo run`: with two binaries in the package (the CLI
+/// and the lean `processes` worker) cargo refuses it unless `default-run` names the CLI.
+#[test]
+fn a_bare_cargo_run_picks_the_cli() {
+    let o = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--offline", "--", "--version"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "`cargo run -- --version` failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("concbench "));
 }
