@@ -20,6 +20,7 @@ fn exe() -> &'static str {
 
 fn concbench(args: &[&str]) -> Output {
     Command::new(exe())
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .output()
         .expect("run concbench")
@@ -195,6 +196,34 @@ fn speed_rows_carry_the_interval_and_follow_the_rule() {
     assert!(one.reason.contains("1 core"), "{}", one.reason);
     // No data, no row.
     assert!(claim::judge_speed(spec("cpython-threads"), &summary, 2, "").is_none());
+    // The native-kernel subject judges py-threads+native only: a run that measured the
+    // bytecode kernel alone has no row for it (it once borrowed py-threads' evidence).
+    let mut py = vec![
+        summary_row(Variant::Cpu, "py-sequential", 1, None),
+        summary_row(Variant::Cpu, "py-threads", 2, Some((0.9, 1.05))),
+    ];
+    let native = spec("cpython-threads-native");
+    assert!(claim::judge_speed(native, &py, 2, "").is_none());
+    py.push(summary_row(Variant::Cpu, "py-sequential+native", 1, None));
+    py.push(summary_row(
+        Variant::Cpu,
+        "py-threads+native",
+        2,
+        Some((1.8, 1.95)),
+    ));
+    let row = claim::judge_speed(native, &py, 2, "").unwrap();
+    assert_eq!(row.verdict, "DOES NOT HOLD");
+    assert!(
+        row.evidence.contains("py-threads+native"),
+        "{}",
+        row.evidence
+    );
+    assert_eq!(
+        claim::judge_speed(spec("cpython-threads"), &py, 2, "")
+            .unwrap()
+            .verdict,
+        "HOLDS"
+    );
     // A zero median: no interval, and the row says so instead of disappearing.
     let mut zero = summary.clone();
     zero[1].speedup = None;

@@ -19,6 +19,17 @@ pub struct SpeedClaim {
     pub kernel: PyKernel,
 }
 
+impl SpeedClaim {
+    /// The label of the strategy judged, without an interpreter tag: `threads`,
+    /// `py-threads`, `py-threads+native`.
+    pub fn label(&self) -> String {
+        match self.kernel {
+            PyKernel::Bytecode => self.strategy.to_string(),
+            k => format!("{}+{}", self.strategy, k.name()),
+        }
+    }
+}
+
 const fn speed(
     claim: &'static str,
     subject: &'static str,

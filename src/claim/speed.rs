@@ -17,9 +17,11 @@ pub fn judge_speed(
     cores: usize,
     context: &str,
 ) -> Option<ClaimRow> {
+    // By label, so `cpython-threads-native` judges `py-threads+native`, never `py-threads`.
+    let label = spec.label();
     let row = summary
         .iter()
-        .filter(|r| r.variant == spec.variant && r.strategy == spec.strategy && r.workers >= 2)
+        .filter(|r| r.variant == spec.variant && r.strategy == label && r.workers >= 2)
         .max_by_key(|r| r.workers)?;
     speed_row(spec, row, summary, cores, context)
 }
@@ -31,7 +33,8 @@ fn speed_row(
     cores: usize,
     context: &str,
 ) -> Option<ClaimRow> {
-    let baseline = strategy::baseline_of(spec.strategy);
+    let label = spec.label();
+    let baseline = strategy::baseline_of(&label);
     let base = summary
         .iter()
         .find(|r| r.variant == spec.variant && r.strategy == baseline && r.items == row.items)?;
@@ -53,7 +56,7 @@ fn speed_row(
         evidence,
         "; medians {baseline} {} vs {} {}; {} reps, {} workers, {} cores",
         fmt_ms(base.wall_median_s),
-        spec.strategy,
+        label,
         fmt_ms(row.wall_median_s),
         row.reps.min(base.reps),
         row.workers,
@@ -83,7 +86,7 @@ fn speed_row(
             Verdict::Inconclusive,
             format!(
                 "no interval: a median wall time is zero or not finite ({baseline} {}, {} {})",
-                base.wall_median_s, spec.strategy, row.wall_median_s
+                base.wall_median_s, label, row.wall_median_s
             ),
         ),
     };
@@ -175,10 +178,15 @@ pub fn context_for(
         return python
             .map(|p| {
                 format!(
-                    "{} {}, GIL {}",
+                    "{} {}, GIL {}{}",
                     p.implementation,
                     p.version,
-                    if p.gil_on() { "on" } else { "off" }
+                    if p.gil_on() { "on" } else { "off" },
+                    if spec.kernel == strategy::python::PyKernel::Native {
+                        ", native kernel"
+                    } else {
+                        ""
+                    }
                 )
             })
             .unwrap_or_default();
