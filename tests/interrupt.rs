@@ -28,6 +28,7 @@ fn scratch(name: &str) -> PathBuf {
 
 fn start(args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_concbench"))
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -138,6 +139,7 @@ fn assert_interrupted_folder(out: &Path, signal: &str) {
     assert!(report.contains("Interrupted"), "REPORT.md does not say so");
     assert!(out.join("charts/speedup.png").exists());
     let o = Command::new(env!("CARGO_BIN_EXE_concbench"))
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(["report", "--input", out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -403,6 +405,7 @@ fn a_killed_runs_folder_still_makes_a_report() {
     let _ = child.wait();
     assert!(!out.join("summary.csv").exists());
     let o = Command::new(env!("CARGO_BIN_EXE_concbench"))
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(["report", "--input", out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -423,6 +426,7 @@ fn a_full_disk_stops_the_run_with_one_line_and_valid_csv() {
     // Every file concbench writes may grow to 16 KiB: past that, a write fails as it would on
     // a full disk (EFBIG instead of ENOSPC; SIGXFSZ ignored so the write returns the error).
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_concbench"));
+    cmd.env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"));
     cmd.args([
         "run",
         "--variant",

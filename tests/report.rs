@@ -32,6 +32,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn report(dir: &Path) -> Output {
     Command::new(BIN)
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(["report", "--input"])
         .arg(dir)
         .output()

@@ -15,7 +15,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_concbench");
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/small-run");
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/results/2026-11-29-2core-amd-epyc"
+    "/results/2026-11-30-2core-amd-epyc"
 );
 
 /// A copy of the fixture's four files in a fresh folder.
@@ -36,6 +36,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn report(dir: &Path) {
     let o = Command::new(BIN)
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(["report", "--input"])
         .arg(dir)
         .output()

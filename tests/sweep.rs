@@ -28,7 +28,11 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn concbench(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+    Command::new(BIN)
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -187,6 +191,7 @@ fn a_stop_signal_keeps_what_was_measured() {
     let dir = scratch("signal");
     let out = dir.to_str().unwrap();
     let child = Command::new(BIN)
+        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(tiny(
             out,
             &[

@@ -232,10 +232,25 @@ pub fn setup_table(data: &RunData) -> String {
             ),
         ));
         if let Some(c) = &py.cpu_calibration {
+            let how = match (c.processes, c.source) {
+                // Written before runs kept their rate.
+                (0, _) => "calibrated in this run".to_string(),
+                (n, source) => format!(
+                    "the median of {n} fresh interpreters, which ranged {:.0}–{:.0}; {}",
+                    c.rate_spread.0,
+                    c.rate_spread.1,
+                    match source {
+                        crate::strategy::python::CalibrationSource::Measured =>
+                            "measured in this run and kept for the next ones",
+                        crate::strategy::python::CalibrationSource::Kept =>
+                            "kept from an earlier run on this machine, so runs do the same work; CONCBENCH_RECALIBRATE=1 measures again",
+                    }
+                ),
+            };
             rows.push((
                 "Python CPU per job",
                 format!(
-                    "{} ms = {} iterations (calibrated at {:.0} iterations/ms)",
+                    "{} ms = {} iterations ({:.0} iterations/ms, {how})",
                     trim(c.target_ms),
                     c.iters,
                     c.iters_per_ms

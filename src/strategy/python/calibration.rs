@@ -19,11 +19,31 @@ pub struct PyCalibration {
     #[serde(default)]
     pub kernel: PyKernel,
     pub target_ms: f64,
-    /// Python kernel iterations per ms of one core (fastest of five probes).
+    /// Python kernel iterations per ms of one core: the median over several fresh
+    /// interpreters of each one's median probe.
     pub iters_per_ms: f64,
     /// Iterations of one Python CPU unit.
     pub iters: u64,
     pub took_s: f64,
+    /// Interpreters probed (the rate is their median), and the slowest and fastest rate.
+    #[serde(default)]
+    pub processes: u32,
+    #[serde(default)]
+    pub rate_spread: (f64, f64),
+    /// Measured in this run, or kept from an earlier one (see `rate_store`): when and where.
+    #[serde(default)]
+    pub source: CalibrationSource,
+}
+
+/// Where a run's CPython kernel rate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CalibrationSource {
+    /// Measured in this run (and kept for the next ones).
+    #[default]
+    Measured,
+    /// Kept from an earlier run on this machine (`python-rates.json` in the cache folder).
+    Kept,
 }
 
 /// The Python kernel calibrated to `target_ms`, cached per interpreter, Rust unit and kernel.
@@ -33,8 +53,6 @@ pub fn calibrate(
     target_ms: f64,
     kernel: PyKernel,
 ) -> Result<PyCalibration> {
-    type Key = (PathBuf, u64, PyKernel);
-    static CACHE: Mutex<Option<HashMap<Key, PyCalibration>>> = Mutex::new(None);
     let key = (interp.exe.clone(), rust_iters, kernel);
     if let Some(c) = CACHE
         .lock()
@@ -44,6 +62,62 @@ pub fn calibrate(
     {
         return Ok(*c);
     }
+    if let Some((kept, _)) = super::rate_store::load(interp, kernel) {
+        let c = PyCalibration {
+            kernel,
+            target_ms,
+            iters_per_ms: kept.iters_per_ms,
+            iters: ((kept.iters_per_ms * target_ms).round() as u64).max(1),
+            took_s: 0.0,
+            processes: kept.processes,
+            rate_spread: kept.rate_spread,
+            source: CalibrationSource::Kept,
+        };
+        remember(key, c);
+        return Ok(c);
+    }
+    // One interpreter process runs at its own speed, up to ±20 % from the next one's: the
+    // median rate of several fresh interpreters is what the trials (a fresh one every round)
+    // will see. Kept for later runs, so `--cpu-ms` stays the same work from run to run.
+    let mut probes = Vec::with_capacity(PROCESSES);
+    let started = std::time::Instant::now();
+    for _ in 0..PROCESSES {
+        probes.push(probe(interp, target_ms, kernel)?);
+    }
+    let mut rates: Vec<f64> = probes.iter().map(|p| p.iters_per_ms).collect();
+    rates.sort_by(f64::total_cmp);
+    let rate = rates[rates.len() / 2];
+    let c = PyCalibration {
+        kernel,
+        target_ms,
+        iters_per_ms: rate,
+        iters: ((rate * target_ms).round() as u64).max(1),
+        took_s: started.elapsed().as_secs_f64(),
+        processes: PROCESSES as u32,
+        rate_spread: (rates[0], rates[rates.len() - 1]),
+        source: CalibrationSource::Measured,
+    };
+    super::rate_store::save(interp, kernel, rate, c.rate_spread, c.processes);
+    remember(key, c);
+    Ok(c)
+}
+
+type Key = (PathBuf, u64, PyKernel);
+static CACHE: Mutex<Option<HashMap<Key, PyCalibration>>> = Mutex::new(None);
+
+fn remember(key: Key, c: PyCalibration) {
+    CACHE
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .insert(key, c);
+}
+
+/// Fresh interpreters whose median kernel rate is the calibration.
+const PROCESSES: usize = 5;
+
+/// One interpreter's kernel rate.
+fn probe(interp: &Interpreter, target_ms: f64, kernel: PyKernel) -> Result<PyCalibration> {
     let request = serde_json::json!({ "ms": target_ms, "kernel": kernel.name() }).to_string();
     let run = run_script(
         &interp.exe,
@@ -60,18 +134,12 @@ pub fn calibrate(
             run.stderr_tail
         )));
     }
-    let c: PyCalibration = serde_json::from_str(run.stdout.trim()).map_err(|e| {
+    serde_json::from_str(run.stdout.trim()).map_err(|e| {
         Error::Measurement(format!(
             "python calibration answered '{}': {e}",
             run.stdout.trim()
         ))
-    })?;
-    CACHE
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get_or_insert_with(HashMap::new)
-        .insert(key, c);
-    Ok(c)
+    })
 }
 
 /// The Rust kernel's speed on this machine, measured once per process, to turn a CPU unit

@@ -35,6 +35,7 @@
 mod calibration;
 mod host;
 mod interpreter;
+pub mod rate_store;
 mod script;
 
 use std::sync::Arc;
@@ -47,7 +48,7 @@ use crate::error::{Error, Result};
 use crate::measure::usage::CpuTimes;
 use crate::workload::{Job, WorkUnit};
 use calibration::rust_iters_per_ms;
-pub use calibration::{PyCalibration, calibrate};
+pub use calibration::{CalibrationSource, PyCalibration, calibrate};
 pub use host::PyHost;
 pub use interpreter::{
     Interpreter, PythonInfo, describe, describe_request, interpreter, usable, version_tags,
