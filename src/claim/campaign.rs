@@ -301,9 +301,24 @@ fn measure(
         if !at_look && !forced {
             continue;
         }
+        // An interim look first (it needs `min_reps`): the claims it decides stop, and what the
+        // undecided ones still need decides whether the budget allows another step. If it does
+        // not, the same rounds get the final look, with what is left of α (the union bound
+        // does not mind two looks at the same data).
+        if at_look && !forced && n < cfg.max_reps {
+            look(cfg, engine, states, false);
+        }
+        let cost_left: Duration = needed_arms(engine, states)
+            .iter()
+            .zip(&engine.arms)
+            .filter(|(need, _)| **need)
+            .map(|(_, a)| a.last_cost)
+            .sum();
         let is_final =
-            forced || n >= cfg.max_reps || epoch.elapsed() + round_cost * cfg.step > cfg.budget;
-        look(cfg, engine, states, is_final);
+            forced || n >= cfg.max_reps || epoch.elapsed() + cost_left * cfg.step > cfg.budget;
+        if is_final {
+            look(cfg, engine, states, true);
+        }
         let undecided: Vec<String> = states
             .iter()
             .filter(|s| s.decision.is_none())
