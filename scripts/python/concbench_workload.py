@@ -104,9 +104,10 @@ def run_job(job, unit):
 
 
 def kernel_rate(kernel="bytecode"):
-    """Kernel units per millisecond: probes of about 20 ms, the median of seven (the fastest
-    would be the least disturbed, but this interpreter's speed swings from call to call, and
-    the median is what the trials will see)."""
+    """Kernel units per millisecond in this interpreter: probes of about 10 ms, the median of
+    five (the fastest would be the least disturbed, but the median is what the trials will
+    see). concbench takes the median of several interpreters' rates: each process runs at its
+    own speed."""
     run = KERNELS[kernel]
     started = time.perf_counter()
     probe = 1 if kernel == "native" else 2000
@@ -116,9 +117,9 @@ def kernel_rate(kernel="bytecode"):
         if time.perf_counter() - t >= 0.005 or probe > 1 << 40:
             break
         probe *= 2
-    probe *= 4
+    probe *= 2
     times = []
-    for _ in range(7):
+    for _ in range(5):
         t = time.perf_counter()
         run(probe)
         times.append(time.perf_counter() - t)
