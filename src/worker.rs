@@ -15,6 +15,7 @@
 //! the child's own global result list: every child appends to it, as the tutorial's processes
 //! do, and the parent's copy stays empty.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, Write};
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -142,13 +143,15 @@ pub fn worker_main(index: usize, fault: Option<Fault>, parent: Option<u32>) -> i
                         None => {}
                     }
                 }
-                let mut reply = String::from("done");
+                let mut reply = String::with_capacity(6 + 32 * chunk.len());
+                reply.push_str("done");
                 for (i, job) in chunk {
                     let value = run_job(job, unit);
                     if let Ok(mut list) = APPENDED.lock() {
                         list.push(value);
                     }
-                    reply.push_str(&format!(" {i} {value}"));
+                    // Written in place: a chunk of Pool.map's size is tens of thousands of jobs.
+                    let _ = write!(reply, " {i} {value}");
                 }
                 if !send(&reply) {
                     return 1;

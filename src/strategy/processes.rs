@@ -14,6 +14,7 @@
 //! child is reaped whatever else fails. Children are registered with the lifecycle guard, so a
 //! stop signal kills them, and they ask the kernel to kill them if concbench dies.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -447,7 +448,8 @@ fn converse(
             message.clear();
             message.push_str("jobs");
             for (i, job) in jobs.iter().enumerate().take(end).skip(start) {
-                message.push_str(&format!(" {i} {} {}", job.task.name(), job.number));
+                // Written in place: a chunk may hold tens of thousands of jobs.
+                let _ = write!(message, " {i} {} {}", job.task.name(), job.number);
             }
             message.push('\n');
             stdin
