@@ -160,7 +160,8 @@ fn render_one(
         tmp: svg_tmp.clone(),
         dest: svg_dest,
     });
-    std::fs::write(&svg_tmp, svg).map_err(|e| Error::write(&svg_tmp, e))?;
+    std::fs::write(&svg_tmp, svg)
+        .map_err(|e| Error::write(dir.join(format!("{}.svg", spec.name)), e))?;
 
     let png_dest = dir.join(format!("{}.png", spec.name));
     let png_tmp = temp_path(&png_dest);
@@ -171,8 +172,12 @@ fn render_one(
     let root = BitMapBackend::new(&png_tmp, spec.size).into_drawing_area();
     draw(spec, &root, data).map_err(failed)?;
     // The bitmap is written to its file here: a failure is a write failure of that file.
-    root.present()
-        .map_err(|e| Error::write(&png_tmp, std::io::Error::other(e.to_string())))
+    root.present().map_err(|e| {
+        Error::write(
+            dir.join(format!("{}.png", spec.name)),
+            std::io::Error::other(e.to_string()),
+        )
+    })
 }
 
 fn draw<DB: DrawingBackend>(
