@@ -34,7 +34,7 @@ pub struct SweepArgs {
     pub workers: Vec<WorkerCounts>,
 
     /// CPU-bound job sizes in ms of CPU per job, comma-separated, calibrated on this machine
-    /// (0.001-60000 each) [default: 0.001,0.003,0.01,0.03,0.1,0.3,1,3,10,30]
+    /// (0.001-60000 each) [default: 1 µs to 30 ms, 26 sizes, eighth-decade steps from 10 µs to 1.8 ms]
     #[arg(long, value_name = "LIST", value_delimiter = ',', allow_hyphen_values = true, value_parser = parse_ms, conflicts_with = "cpu_iters")]
     pub cpu_ms: Vec<f64>,
 

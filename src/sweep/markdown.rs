@@ -167,7 +167,7 @@ fn pay_table(data: &SweepData, v: Variant) -> String {
     }
     let _ = writeln!(
         s,
-        "\nF is the strategy's median wall time on the same {} jobs with zero work, minus sequential's (py-sequential's for py-*). With J jobs of u each on N workers, parallel ≈ J·u/N + F and sequential ≈ J·u, so the prediction is u > F·N/(J·(N−1)); it assumes the work itself divides perfectly, which oversubscribed or lock-bound strategies (gil) do not.\n",
+        "\nF is the strategy's fixed cost per run with every worker engaged: its median wall time minus the ideal J·u/N at the smallest size where it reaches 90 % efficiency (models.csv also gives the zero-work cost, the same {} jobs with no work minus sequential's: a floor, since with nothing to do some strategies never wake their second worker). With J jobs of u each on N workers, parallel ≈ J·u/N + F and sequential ≈ J·u, so the prediction is u > F·N/(J·(N−1)); it assumes the work itself divides perfectly, which oversubscribed or lock-bound strategies (gil) do not.\n",
         data.jobs()
     );
     s

@@ -93,7 +93,16 @@ fn model(
     let efficient = sustained_from(&series(&|p| {
         p.efficiency.is_some_and(|e| e >= EFFICIENCY_TARGET)
     }));
-    let fixed = n.and_then(|n| fixed_cost_ms(points, strategy, n));
+    // The fixed cost a run pays when all its workers take part: at zero work some strategies
+    // never engage their second worker (rayon's wakes only when there is work to steal), so
+    // the zero-work cost is a floor; the overhead over the ideal at the size where the strategy
+    // first reaches 90 % efficiency is what a working run pays. The zero-work cost stands in
+    // where no size reaches 90 %.
+    let zero_work = n.and_then(|n| fixed_cost_ms(points, strategy, n));
+    let engaged = n
+        .zip(efficient.at())
+        .and_then(|(n, s90)| engaged_fixed_cost_ms(&mine, n, s90, jobs));
+    let fixed = engaged.or(zero_work);
     let predicted = fixed
         .zip(n)
         .and_then(|(f, n)| predicted_break_even_ms(f, n, jobs));
@@ -124,6 +133,7 @@ fn model(
         usl_note,
         break_even_workers: n,
         fixed_cost_ms: fixed,
+        fixed_cost_zero_work_ms: zero_work,
         predicted_break_even_ms: predicted,
         break_even_ms: pays.at(),
         break_even_below_ms: pays.below(),
@@ -134,7 +144,22 @@ fn model(
     }
 }
 
-/// F at `workers`: the strategy's zero-work median minus its baseline's, in ms.
+/// F with every worker engaged: at `workers` and job size `unit_ms` (where the strategy runs at
+/// 90 % efficiency or better), its median wall time minus the ideal J·u/N, in ms.
+pub fn engaged_fixed_cost_ms(
+    mine: &[&SweepRow],
+    workers: usize,
+    unit_ms: f64,
+    jobs: usize,
+) -> Option<f64> {
+    let p = mine
+        .iter()
+        .find(|p| p.workers == workers && p.unit_ms == unit_ms)?;
+    let ideal_ms = jobs as f64 * unit_ms / workers as f64;
+    Some((p.wall_median_s * 1e3 - ideal_ms).max(0.0))
+}
+
+/// F at `workers` with zero work: the strategy's zero-work median minus its baseline's, in ms.
 pub fn fixed_cost_ms(points: &[SweepRow], strategy: &str, workers: usize) -> Option<f64> {
     let zero = |s: &str, w: Option<usize>| {
         points
@@ -227,8 +252,8 @@ mod tests {
         for u in [0.01, 0.03, 0.1, 0.3, 1.0, 3.0] {
             v.push(pt(u, "sequential", 1, 1.0, 8.0 * u / 1e3));
             for w in [1, 2] {
-                let s = 8.0 * u / (8.0 * u / w.min(2) as f64 + 0.2);
-                v.push(pt(u, "threads", w, s, 0.0));
+                let wall_ms = 8.0 * u / w.min(2) as f64 + 0.2;
+                v.push(pt(u, "threads", w, 8.0 * u / wall_ms, wall_ms / 1e3));
             }
         }
         v
@@ -240,7 +265,12 @@ mod tests {
         assert_eq!(m.len(), 1);
         let t = &m[0];
         assert_eq!(t.break_even_workers, Some(2));
+        // With every worker engaged (at the 90 % efficiency size) and with zero work, F = 0.2.
         assert!((t.fixed_cost_ms.unwrap() - 0.2).abs() < 1e-9, "{t:?}");
+        assert!(
+            (t.fixed_cost_zero_work_ms.unwrap() - 0.2).abs() < 1e-9,
+            "{t:?}"
+        );
         // u > F·N/(J·(N−1)) = 0.2·2/8 = 0.05 ms.
         assert!((t.predicted_break_even_ms.unwrap() - 0.05).abs() < 1e-9);
         // Speedups: 0.01 → 0.29, 0.03 → 0.75, 0.1 → 1.33: CI above 1 from 0.1 on.

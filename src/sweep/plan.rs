@@ -20,8 +20,14 @@ use crate::strategy::{self, StrategyContext, StrategyInfo};
 use crate::workload::{Variant, WorkUnit};
 
 /// Job sizes, log-spaced from 1 µs to 30 ms of work per job: from far below any strategy's
-/// fixed cost to far above it (half-decade steps).
-pub const DEFAULT_SIZES_MS: [f64; 10] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0];
+/// fixed cost to far above it. Eighth-decade steps (1.33×) from 10 µs to 1.8 ms, where the
+/// break-evens of threads, rayon and processes lie on a machine like this one, so a measured
+/// break-even is placed within a third; quarter- and half-decade steps outside. Small sizes
+/// cost the budget little.
+pub const DEFAULT_SIZES_MS: [f64; 26] = [
+    0.001, 0.0018, 0.0032, 0.0056, 0.01, 0.013, 0.018, 0.024, 0.032, 0.042, 0.056, 0.075, 0.1,
+    0.13, 0.18, 0.24, 0.32, 0.42, 0.56, 0.75, 1.0, 1.3, 1.8, 3.2, 10.0, 30.0,
+];
 
 /// The strategies a sweep measures unless told otherwise: the Rust ones and the gil model.
 pub const DEFAULT_STRATEGIES: [&str; 5] = ["sequential", "threads", "rayon", "processes", "gil"];

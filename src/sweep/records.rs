@@ -91,8 +91,14 @@ pub struct ModelRow {
     pub usl_note: String,
     /// The worker count the break-even sizes are measured at.
     pub break_even_workers: Option<usize>,
-    /// Fixed cost F at that worker count: its zero-work median minus the baseline's.
+    /// Fixed cost F at that worker count with every worker engaged: the median wall time
+    /// minus the ideal J·u/N at the smallest size reaching 90 % efficiency (the zero-work cost
+    /// where none does).
     pub fixed_cost_ms: Option<f64>,
+    /// The zero-work median minus the baseline's: a floor (some strategies engage only one
+    /// worker when there is nothing to do).
+    #[serde(default)]
+    pub fixed_cost_zero_work_ms: Option<f64>,
     /// F·N / (J·(N − 1)).
     pub predicted_break_even_ms: Option<f64>,
     /// The smallest size from which on every speedup CI lies above 1 …
@@ -125,6 +131,7 @@ impl CsvRecord for ModelRow {
         "usl_note",
         "break_even_workers",
         "fixed_cost_ms",
+        "fixed_cost_zero_work_ms",
         "predicted_break_even_ms",
         "break_even_ms",
         "break_even_below_ms",
@@ -264,6 +271,7 @@ mod tests {
             usl_note: String::new(),
             break_even_workers: None,
             fixed_cost_ms: None,
+            fixed_cost_zero_work_ms: None,
             predicted_break_even_ms: None,
             break_even_ms: None,
             break_even_below_ms: None,
