@@ -245,7 +245,7 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
         let _ = writeln!(s, "\nUSL caveats: {}.", caveats.join("; "));
     }
     s.push_str(
-        "\nSpeedups are over sequential (T1 = the best sequential run, not the strategy's own one-worker run), so λ below 1 is what one worker costs over sequential. USL needs at least 6 worker counts and Amdahl at least 2 above one; with fewer, no number is given. Past the core count, a flat speedup is the machine's limit, which the fits read as contention (σ) or crosstalk (κ); compare with the ceiling's own fit.\n\n",
+        "\nSpeedups are over sequential (T1 = the best sequential run, not the strategy's own one-worker run), so λ below 1 is what one worker costs over sequential. USL needs at least 6 worker counts and Amdahl at least 2 above one; with fewer, no number is given. Amdahl's law counts processors, so its fit sees only worker counts up to the cores: past them a flat speedup is the machine's limit, not serial code. USL sees every count and reads that limit as contention (σ) or crosstalk (κ); compare with the ceiling's own fit.\n\n",
     );
     s.push_str("Measured beside predicted, at this size:\n\n| strategy | workers | measured speedup [95% CI] | Karp–Flatt e | Amdahl | USL |\n|---|---:|---|---:|---:|---:|\n");
     let f2 = |x: f64| format!("{x:.2}");

@@ -77,7 +77,16 @@ fn model(
             })
         })
         .collect();
-    let amdahl = fit_amdahl(&fit_points);
+    // Amdahl's law counts processors: past the core count more workers add none, and a fit
+    // through the flat part reads the machine's limit as serial code. So Amdahl sees only
+    // worker counts up to the cores (and is refused when that leaves too few); USL, which
+    // models contention, sees them all.
+    let within_cores: Vec<ScalingPoint> = fit_points
+        .iter()
+        .copied()
+        .filter(|p| p.workers <= cores.max(1))
+        .collect();
+    let amdahl = fit_amdahl(&within_cores).map_err(|e| format!("{e} within the {cores} cores"));
     let usl = fit_usl(&fit_points);
     let mut workers: Vec<usize> = mine.iter().map(|p| p.workers).collect();
     workers.sort_unstable();
@@ -333,6 +342,25 @@ mod tests {
                 assert_eq!((p.amdahl_speedup, p.usl_speedup), (None, None));
             }
         }
+    }
+
+    #[test]
+    fn amdahl_sees_only_the_worker_counts_within_the_cores() {
+        // 8 workers on 4 cores: Amdahl (s = 0.1) up to 4, flat past the cores.
+        let mut pts = vec![pt(10.0, "sequential", 1, 1.0, 0.08)];
+        for w in 1..=8usize {
+            let s = amdahl_speedup(0.1, w.min(4) as f64);
+            pts.push(pt(10.0, "threads", w, s, 0.0));
+        }
+        let r = &models(&pts, 8, 4)[0];
+        assert!(
+            (r.amdahl_serial_fraction.unwrap() - 0.1).abs() < 1e-6,
+            "the flat part past the cores is not read as serial code: {r:?}"
+        );
+        // On 2 cores only one count above 1 is left: refused, with the reason.
+        let r = &models(&pts, 8, 2)[0];
+        assert_eq!(r.amdahl_serial_fraction, None);
+        assert!(r.amdahl_note.contains("within the 2 cores"), "{r:?}");
     }
 
     #[test]
