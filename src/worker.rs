@@ -10,6 +10,8 @@
 //! parent closes stdin
 //! child  -> parent   bye <appended>                          then exit 0
 //! ```
+//! The parent does not wait for `ready` to send `unit` and the first chunk, and closes stdin
+//! with the last chunk it sends: a run of one chunk per child is then one round trip.
 //! A chunk is one message each way, whatever its length (`--chunk`): that is how
 //! multiprocessing's `Pool.map` amortises its pipe round trips too. `appended` is the length of
 //! the child's own global result list: every child appends to it, as the tutorial's processes

@@ -8,18 +8,18 @@
 //! taking the next chunk when its child answers. Spawning, the pipe round trips and reaping all
 //! happen inside the timed region: they are what processes cost.
 //!
-//! Hardened against misbehaving children: each child's stderr is drained while it runs (a
-//! chatty child never blocks on a full pipe), every child is reaped with a deadline and killed
-//! when it passes (a child that says goodbye and never exits cannot hang the trial), and every
-//! child is reaped whatever else fails. Children are registered with the lifecycle guard, so a
-//! stop signal kills them, and they ask the kernel to kill them if concbench dies.
+//! Hardened against misbehaving children: each child's stderr is drained while it runs, by the
+//! thread that reads its stdout (a chatty child never blocks on a full pipe); every child is
+//! reaped with a deadline and killed when it passes (a child that says goodbye and never exits
+//! cannot hang the trial), and every child is reaped whatever else fails. Children are
+//! registered with the lifecycle guard, so a stop signal kills them, and they ask the kernel to
+//! kill them if concbench dies.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::io::Write;
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
@@ -27,6 +27,9 @@ use crate::error::{Error, Result};
 use crate::lifecycle::{self, ChildRegistration, Target};
 use crate::measure::usage::{Reaped, reap_by};
 use crate::workload::{Job, WorkUnit};
+
+mod output;
+use output::{ChildOutput, LineError};
 
 pub const INFO: StrategyInfo = StrategyInfo {
     name: "processes",
@@ -107,6 +110,8 @@ enum Trouble {
     Malformed(String),
     /// Writing to the child failed (its stdin is closed: it died).
     Write(std::io::Error),
+    /// The run's deadline passed while waiting for it.
+    TimedOut,
 }
 
 /// What one driver thread learned from its child.
@@ -116,13 +121,17 @@ struct Conversation {
     results: Vec<(usize, i128)>,
     appended: Option<usize>,
     trouble: Option<Trouble>,
+    /// The child's stdout and stderr, kept for the rest of its stderr once it is reaped.
+    output: Option<ChildOutput>,
+    /// The run's deadline passed while this conversation waited (only the one driven by the
+    /// supervising thread has a deadline of its own).
+    timed_out: bool,
 }
 
-/// A started child: its pid, registration, and the thread draining its stderr.
+/// A started child: its pid and registration.
 struct Started {
     pid: u32,
     registration: Option<ChildRegistration>,
-    stderr: Option<JoinHandle<String>>,
 }
 
 impl Strategy for Processes {
@@ -143,7 +152,7 @@ impl Strategy for Processes {
         let deadline = Instant::now() + self.ctx.timeout;
         let chunk = self.ctx.chunk.size(jobs.len(), self.workers);
         let mut started: Vec<Started> = Vec::with_capacity(self.workers);
-        let mut pipes: Vec<(ChildStdin, ChildStdout)> = Vec::with_capacity(self.workers);
+        let mut pipes: Vec<(ChildStdin, ChildOutput)> = Vec::with_capacity(self.workers);
         for index in 0..self.workers {
             match self.spawn(index) {
                 Ok((s, p)) => {
@@ -153,17 +162,18 @@ impl Strategy for Processes {
                 Err(e) => {
                     let pids: Vec<u32> = started.iter().map(|s| s.pid).collect();
                     kill(&pids);
-                    finish_all(started, Instant::now());
+                    finish_all(started, Instant::now(), &mut []);
                     return Err(e);
                 }
             }
         }
         let pids: Vec<u32> = started.iter().map(|s| s.pid).collect();
-        let (conversations, timed_out, first_trouble) =
+        let (mut conversations, timed_out, first_trouble) =
             self.drive(pipes, jobs, unit, chunk, deadline, &pids);
         // Every child is reaped, whatever happened: with a deadline, then killed.
         let grace = Instant::now() + EXIT_GRACE;
-        let ends = finish_all(started, if timed_out { Instant::now() } else { grace });
+        let reap_deadline = if timed_out { Instant::now() } else { grace };
+        let ends = finish_all(started, reap_deadline, &mut conversations);
         self.judge(jobs, &pids, conversations, ends, timed_out, first_trouble)
     }
 }
@@ -176,7 +186,7 @@ struct Ended {
 }
 
 impl Processes {
-    fn spawn(&self, index: usize) -> Result<(Started, (ChildStdin, ChildStdout))> {
+    fn spawn(&self, index: usize) -> Result<(Started, (ChildStdin, ChildOutput))> {
         let mut cmd = Command::new(&self.ctx.worker_exe);
         if let Some(sub) = &self.ctx.worker_subcommand {
             cmd.arg(sub);
@@ -199,43 +209,18 @@ impl Processes {
             })?;
         let pid = child.id();
         let registration = Some(lifecycle::register_child(Target::Process(pid)));
-        let stderr = child.stderr.take().map(|mut err| {
-            std::thread::spawn(move || {
-                // Keep reading to the end so the child never blocks; keep the last few KiB.
-                let mut tail: Vec<u8> = Vec::new();
-                let mut buf = [0u8; 8192];
-                while let Ok(n) = err.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    tail.extend_from_slice(&buf[..n]);
-                    if tail.len() > 16 * 1024 {
-                        tail.drain(..tail.len() - 4096);
-                    }
-                }
-                String::from_utf8_lossy(&tail).into_owned()
-            })
-        });
-        let pipes = (
-            child.stdin.take().expect("piped"),
-            child.stdout.take().expect("piped"),
-        );
+        // stderr is drained by the thread that reads stdout (see `output`).
+        let output = ChildOutput::new(child.stdout.take().expect("piped"), child.stderr.take());
+        let pipes = (child.stdin.take().expect("piped"), output);
         // The Child handle is dropped without waiting: the pid is reaped with wait4 below.
-        Ok((
-            Started {
-                pid,
-                registration,
-                stderr,
-            },
-            pipes,
-        ))
+        Ok((Started { pid, registration }, pipes))
     }
 
     /// Drive every child through the protocol; returns what each said, whether the deadline
     /// passed, and which worker's trouble came first.
     fn drive(
         &self,
-        pipes: Vec<(ChildStdin, ChildStdout)>,
+        pipes: Vec<(ChildStdin, ChildOutput)>,
         jobs: &[Job],
         unit: WorkUnit,
         chunk: usize,
@@ -243,45 +228,63 @@ impl Processes {
         pids: &[u32],
     ) -> (Vec<Option<Conversation>>, bool, Option<usize>) {
         let next = AtomicUsize::new(0);
+        // Which worker's trouble came first: whoever sets it stops the others at once.
+        let first = AtomicUsize::new(usize::MAX);
         let (tx, rx) = mpsc::channel::<(usize, Conversation)>();
         let mut conversations: Vec<Option<Conversation>> =
             (0..self.workers).map(|_| None).collect();
         let mut timed_out = false;
-        let mut first_trouble: Option<usize> = None;
+        let talk = |index: usize, stdin, output, deadline| {
+            let c = converse(stdin, output, deadline, jobs, unit, chunk, &next);
+            if c.trouble.is_some()
+                && !c.timed_out
+                && first
+                    .compare_exchange(usize::MAX, index, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            {
+                // One bad worker fails the trial: stop the others now.
+                kill(pids);
+            }
+            c
+        };
         std::thread::scope(|s| {
-            for (index, (stdin, stdout)) in pipes.into_iter().enumerate() {
-                let (tx, next) = (tx.clone(), &next);
+            let mut pipes = pipes.into_iter().enumerate();
+            // This thread drives the first child itself and keeps the deadline meanwhile, so a
+            // run of one worker spawns no thread; every other child gets a thread of its own.
+            let own = pipes.next();
+            for (index, (stdin, output)) in pipes {
+                let (tx, talk) = (tx.clone(), &talk);
                 s.spawn(move || {
-                    let conversation = converse(stdin, stdout, jobs, unit, chunk, next);
-                    let _ = tx.send((index, conversation));
+                    let _ = tx.send((index, talk(index, stdin, output, None)));
                 });
             }
             drop(tx);
-            let mut killed = false;
-            for _ in 0..self.workers {
+            let mut waiting = self.workers;
+            if let Some((index, (stdin, output))) = own {
+                let c = talk(index, stdin, output, Some(deadline));
+                timed_out = c.timed_out;
+                conversations[index] = Some(c);
+                waiting -= 1;
+            }
+            while waiting > 0 && !timed_out {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match rx.recv_timeout(left) {
-                    Ok((index, conversation)) => {
-                        if conversation.trouble.is_some() && !killed {
-                            // One bad worker fails the trial: stop the others now.
-                            kill(pids);
-                            killed = true;
-                            first_trouble = Some(index);
-                        }
-                        conversations[index] = Some(conversation);
+                    Ok((index, c)) => {
+                        conversations[index] = Some(c);
+                        waiting -= 1;
                     }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        timed_out = true;
-                        kill(pids);
-                        for (index, conversation) in rx.iter() {
-                            conversations[index].get_or_insert(conversation);
-                        }
-                        break;
-                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => timed_out = true,
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
+            if timed_out {
+                kill(pids);
+                for (index, c) in rx.iter() {
+                    conversations[index].get_or_insert(c);
+                }
+            }
         });
+        let first_trouble = Some(first.into_inner()).filter(|&i| i != usize::MAX);
         (conversations, timed_out, first_trouble)
     }
 
@@ -330,6 +333,8 @@ impl Processes {
                 Some(Trouble::Malformed(line)) => format!("wrote malformed output '{line}'"),
                 Some(Trouble::Write(e)) => format!("stopped reading its jobs ({e})"),
                 Some(Trouble::Closed) | None => "closed its output before finishing".into(),
+                // Never first: a timeout is reported as one, above.
+                Some(Trouble::TimedOut) => "did not answer in time".into(),
             };
             return Err(Error::Measurement(format!("{what}: {}", describe(i))));
         }
@@ -384,18 +389,25 @@ impl Processes {
     }
 }
 
-/// Reap every child, each by `deadline` (then killed and reaped), and collect its stderr.
-fn finish_all(started: Vec<Started>, deadline: Instant) -> Vec<Ended> {
+/// Reap every child, each by `deadline` (then killed and reaped), and collect the rest of its
+/// stderr (it has exited, so its stderr ends).
+fn finish_all(
+    started: Vec<Started>,
+    deadline: Instant,
+    conversations: &mut [Option<Conversation>],
+) -> Vec<Ended> {
     started
         .into_iter()
-        .map(|mut s| {
+        .enumerate()
+        .map(|(i, mut s)| {
             // Unregister before reaping: a stop signal must never hit a reused pid.
             drop(s.registration.take());
             let (reaped, killed_late) = reap_by(s.pid, deadline);
-            let stderr_tail = s
-                .stderr
-                .take()
-                .and_then(|h| h.join().ok())
+            let stderr_tail = conversations
+                .get_mut(i)
+                .and_then(|c| c.as_mut())
+                .and_then(|c| c.output.take())
+                .map(ChildOutput::into_stderr_tail)
                 .unwrap_or_default();
             Ended {
                 reaped,
@@ -408,28 +420,69 @@ fn finish_all(started: Vec<Started>, deadline: Instant) -> Vec<Ended> {
 
 /// Drive one child through the protocol until the queue is empty or something goes wrong.
 fn converse(
-    mut stdin: ChildStdin,
-    stdout: ChildStdout,
+    stdin: ChildStdin,
+    mut output: ChildOutput,
+    deadline: Option<Instant>,
     jobs: &[Job],
     unit: WorkUnit,
     chunk: usize,
     next: &AtomicUsize,
 ) -> Conversation {
-    let mut reader = BufReader::new(stdout);
     let mut c = Conversation::default();
     let mut line = String::new();
     // A reply holds at most two numbers of 40 digits per job of the chunk.
-    let limit = 4096 + 96 * chunk as u64;
+    let limit = 4096 + 96 * chunk;
     let mut read = |line: &mut String| -> Result<(), Trouble> {
-        line.clear();
-        match (&mut reader).take(limit).read_line(line) {
-            Ok(0) => Err(Trouble::Closed),
-            Ok(_) if !line.ends_with('\n') => Err(Trouble::Malformed(truncate(line))),
-            Ok(_) => Ok(()),
-            Err(_) => Err(Trouble::Closed),
+        output
+            .read_line(line, limit, deadline)
+            .map_err(|e| match e {
+                LineError::Closed => Trouble::Closed,
+                LineError::Malformed(l) => Trouble::Malformed(truncate(&l)),
+                LineError::TimedOut => Trouble::TimedOut,
+            })
+    };
+    // The next chunk's message, or `None` when the queue is empty.
+    let mut message = String::new();
+    let take = |message: &mut String| -> Option<std::ops::Range<usize>> {
+        let start = next.fetch_add(chunk, Ordering::Relaxed);
+        if start >= jobs.len() {
+            return None;
         }
+        let end = jobs.len().min(start + chunk);
+        message.clear();
+        message.push_str("jobs");
+        for (i, job) in jobs.iter().enumerate().take(end).skip(start) {
+            // Written in place: a chunk may hold tens of thousands of jobs.
+            let _ = write!(message, " {i} {} {}", job.task.name(), job.number);
+        }
+        message.push('\n');
+        Some(start..end)
+    };
+    // Whether the queue is empty, so this child gets no more work: its stdin is closed with its
+    // last chunk, and it says goodbye without waiting for us.
+    let drained = || next.load(Ordering::Relaxed) >= jobs.len();
+    let mut stdin = Some(stdin);
+    let send = |stdin: &mut Option<ChildStdin>, text: &str, last: bool| {
+        let written = match stdin.as_mut() {
+            Some(pipe) => pipe.write_all(text.as_bytes()).and_then(|_| pipe.flush()),
+            None => Ok(()),
+        };
+        if last {
+            *stdin = None;
+        }
+        written
     };
     let result = (|| -> Result<(), Trouble> {
+        // The unit and the first chunk go out before the child has said `ready`: the pipe holds
+        // them, so the child finds its work waiting instead of each side waking the other for
+        // every message (one round trip per run, not three). A write that fails here is
+        // reported only if the child did start; otherwise reading `ready` says why.
+        let mut current = take(&mut message);
+        let mut first = format!("unit {}\n", unit.encode());
+        if current.is_some() {
+            first.push_str(&message);
+        }
+        let early = send(&mut stdin, &first, current.is_none() || drained());
         read(&mut line)?;
         c.reported_pid = Some(
             line.trim_end()
@@ -437,31 +490,18 @@ fn converse(
                 .and_then(|p| p.parse().ok())
                 .ok_or_else(|| Trouble::Malformed(truncate(&line)))?,
         );
-        writeln!(stdin, "unit {}", unit.encode()).map_err(Trouble::Write)?;
-        let mut message = String::new();
-        loop {
-            let start = next.fetch_add(chunk, Ordering::Relaxed);
-            if start >= jobs.len() {
-                break;
-            }
-            let end = jobs.len().min(start + chunk);
-            message.clear();
-            message.push_str("jobs");
-            for (i, job) in jobs.iter().enumerate().take(end).skip(start) {
-                // Written in place: a chunk may hold tens of thousands of jobs.
-                let _ = write!(message, " {i} {} {}", job.task.name(), job.number);
-            }
-            message.push('\n');
-            stdin
-                .write_all(message.as_bytes())
-                .and_then(|_| stdin.flush())
-                .map_err(Trouble::Write)?;
+        early.map_err(Trouble::Write)?;
+        while let Some(range) = current {
             read(&mut line)?;
-            let values =
-                parse_done(&line, start..end).ok_or_else(|| Trouble::Malformed(truncate(&line)))?;
-            c.results.extend((start..end).zip(values));
+            let values = parse_done(&line, range.clone())
+                .ok_or_else(|| Trouble::Malformed(truncate(&line)))?;
+            c.results.extend(range.zip(values));
+            current = take(&mut message);
+            if current.is_some() {
+                send(&mut stdin, &message, drained()).map_err(Trouble::Write)?;
+            }
         }
-        drop(stdin);
+        stdin = None;
         read(&mut line)?;
         c.appended = Some(
             line.trim_end()
@@ -472,6 +512,8 @@ fn converse(
         Ok(())
     })();
     c.trouble = result.err();
+    c.timed_out = matches!(c.trouble, Some(Trouble::TimedOut));
+    c.output = Some(output);
     c
 }
 
