@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the committed reference run in results/2026-11-29-2core-amd-epyc: measure with a
+# Regenerate the committed reference run in results/2026-11-30-2core-amd-epyc: measure with a
 # release build, then (as every `concbench run` does) write its charts, claims.csv and REPORT.md.
 #
 #   scripts/reproduce.sh            # the reference settings
@@ -8,11 +8,11 @@
 # Run it on an idle machine: other processes' CPU use distorts the timings, and REPORT.md says
 # so (meta.json records the background load before and during the run).
 # To rebuild only the charts and REPORT.md from the committed files, without measuring:
-#   cargo run --release -- report --input results/2026-11-29-2core-amd-epyc
+#   cargo run --release -- report --input results/2026-11-30-2core-amd-epyc
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-OUT=results/2026-11-29-2core-amd-epyc
+OUT=results/2026-11-30-2core-amd-epyc
 
 # Build first, so compiling neither competes with the measurement nor counts in its load check.
 cargo build --release --quiet

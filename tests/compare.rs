@@ -1,5 +1,5 @@
 //! `concbench compare BASE NEW`, run as a user runs it. The runs are the committed reference run
-//! cut to the default run's 16 configurations (workers 2 and the baselines), copied to scratch
+//! cut to the default run's 17 configurations (workers 2 and the baselines), copied to scratch
 //! folders and changed on purpose: wall times scaled as a bigger `--cpu-ms` would, another
 //! machine in meta.json, rows left out, claims changed, files damaged. Nothing is measured.
 
@@ -15,7 +15,7 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_concbench");
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/results/2026-11-29-2core-amd-epyc"
+    "/results/2026-11-30-2core-amd-epyc"
 );
 const FILES: [&str; 5] = [
     "runs.csv",
@@ -37,8 +37,9 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The reference run's CSV files and meta.json (no summary.json), cut to the 16 configurations
-/// of a default run: every baseline (1 worker) and every other strategy with 2 workers.
+/// The reference run's CSV files and meta.json (no summary.json), cut to the 17 configurations
+/// of a default run: every baseline (1 worker) and every other strategy, the ceiling included,
+/// with 2 workers.
 fn default_run(name: &str) -> PathBuf {
     let dir = scratch(name);
     for f in FILES {
@@ -50,7 +51,7 @@ fn default_run(name: &str) -> PathBuf {
     edit_runs(&dir, |runs| runs.retain(|r| keep(&r.strategy, r.workers)));
     let mut summary: Vec<SummaryRow> = records::read_csv(&dir.join("summary.csv")).unwrap();
     summary.retain(|r| keep(&r.strategy, r.workers));
-    assert_eq!(summary.len(), 16);
+    assert_eq!(summary.len(), 17);
     records::write_csv(&dir.join("summary.csv"), &summary).unwrap();
     edit_meta(&dir, |m| m.parameters.workers = vec![2]);
     dir
@@ -136,7 +137,7 @@ fn a_run_against_itself_is_all_unchanged_even_when_read_from_summary_json() {
     let from_json = json_of(&compare(&with_json, &with_json, &flags), 0);
     assert_eq!(from_json["base"]["source"], "summary.json");
     assert_eq!(from_csv["base"]["source"], "CSV files");
-    assert_eq!(rows(&from_csv).len(), 16);
+    assert_eq!(rows(&from_csv).len(), 17);
     for r in rows(&from_csv) {
         assert_eq!(r["verdict"], "~", "{r}");
         assert_eq!(r["change_pct"], 0.0, "{r}");
@@ -201,6 +202,11 @@ fn another_cpu_unit_is_refused_unless_allowed() {
 fn the_same_cpu_ms_on_another_machine_is_compared_with_a_warning() {
     let base = default_run("machine-a");
     let new = default_run("machine-b");
+    let calibrated = records::read_meta(&base.join("meta.json"))
+        .unwrap()
+        .calibration
+        .unwrap()
+        .iters;
     edit_meta(&new, |m| {
         m.machine.logical_cores = 8;
         m.machine.cpu_model = "Intel Xeon".into();
@@ -218,7 +224,9 @@ fn the_same_cpu_ms_on_another_machine_is_compared_with_a_warning() {
         assert!(said.contains("CPU AMD EPYC vs Intel Xeon"), "{said}");
     }
     assert!(
-        stdout(&o).contains("calibrated to 10871876 kernel iterations (base) and 20000000 (new)"),
+        stdout(&o).contains(&format!(
+            "calibrated to {calibrated} kernel iterations (base) and 20000000 (new)"
+        )),
         "{}",
         stdout(&o)
     );
@@ -241,8 +249,10 @@ fn fewer_than_four_repetitions_never_give_a_verdict() {
         assert_eq!(r["verdict"], "~", "{r}");
         assert_eq!(r["note"], "n<4", "{r}");
     }
-    let sequential = &rows(&doc)[8];
-    assert_eq!(sequential["strategy"], "sequential");
+    let sequential = rows(&doc)
+        .iter()
+        .find(|r| r["variant"] == "cpu" && r["strategy"] == "sequential")
+        .unwrap();
     assert!(
         sequential["p_value"].as_f64().unwrap() < 0.05,
         "{sequential}"
@@ -277,10 +287,17 @@ fn rows_on_one_side_and_changed_claims_are_listed() {
         .find(|c| c.claim == "C2" && c.subject == "cpython-threads")
         .unwrap();
     let before = changed.verdict.clone();
-    changed.verdict = "INCONCLUSIVE".into();
+    // Whatever the reference run decided, the new run says something else.
+    let after = if before == "INCONCLUSIVE" {
+        "HOLDS"
+    } else {
+        "INCONCLUSIVE"
+    };
+    changed.verdict = after.into();
     records::write_csv(&new.join("claims.csv"), &claims).unwrap();
     let doc = json_of(&compare(&base, &new, &["--format", "json"]), 0);
-    assert_eq!(rows(&doc).len(), 14);
+    // 17 configurations less rayon/2 in each variant.
+    assert_eq!(rows(&doc).len(), 15);
     let only: Vec<String> = doc["only_in_base"]
         .as_array()
         .unwrap()
@@ -290,7 +307,7 @@ fn rows_on_one_side_and_changed_claims_are_listed() {
     assert_eq!(only, ["\"sleep\"/\"rayon\"/2", "\"cpu\"/\"rayon\"/2"]);
     assert_eq!(
         doc["claim_changes"],
-        serde_json::json!([{"claim": "C2", "subject": "cpython-threads", "base": before, "new": "INCONCLUSIVE"}])
+        serde_json::json!([{"claim": "C2", "subject": "cpython-threads", "base": before, "new": after}])
     );
     let table = stdout(&compare(&base, &new, &["--format", "table"]));
     assert!(
@@ -298,7 +315,7 @@ fn rows_on_one_side_and_changed_claims_are_listed() {
         "{table}"
     );
     assert!(
-        table.contains(&format!("C2 cpython-threads: {before} → INCONCLUSIVE")),
+        table.contains(&format!("C2 cpython-threads: {before} → {after}")),
         "{table}"
     );
 }
@@ -374,7 +391,7 @@ fn every_format_and_the_out_file() {
         .records()
         .map(|r| r.unwrap()[0].to_string())
         .collect();
-    assert_eq!(kinds.iter().filter(|k| *k == "both").count(), 16);
+    assert_eq!(kinds.iter().filter(|k| *k == "both").count(), 17);
     assert_eq!(kinds.last().map(String::as_str), Some("geomean"));
 
     // --out: the extension picks the format, stdout stays empty.
