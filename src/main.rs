@@ -308,6 +308,8 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     };
     let mut plan = args.plan()?;
     plan.py_kernel = args.py_kernel;
+    // Bad input first: an unwritable --out gets its one line before any interpreter is probed.
+    experiment::check_writable(&plan.out_dir)?;
     if plan
         .strategies
         .iter()
@@ -337,7 +339,6 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
             }
         }
     }
-    experiment::check_writable(&plan.out_dir)?;
     concbench::lifecycle::install()?;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
     ctx.runtime = runtime;
