@@ -424,6 +424,8 @@ fn a_reader_that_goes_away_is_no_reason_to_panic() {
 /// and the lean `processes` worker) cargo refuses it unless `default-run` names the CLI.
 #[test]
 fn a_bare_cargo_run_picks_the_cli() {
+    // On a fresh clone `cargo run` compiles the binary first: never beside a timed test.
+    let _serial = serial();
     let o = Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--offline", "--", "--version"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
