@@ -22,6 +22,7 @@ pub mod lifecycle;
 pub mod measure;
 pub mod records;
 pub mod report;
+pub mod results;
 pub mod stats;
 pub mod strategy;
 pub mod summary;

@@ -1,0 +1,7 @@
+//! The results layer: how concbench's files reach the disk and are found again. Every file,
+//! chart and report is written through [`atomic`] (whole or not at all, a failure names the
+//! final file and exits 1).
+
+pub mod atomic;
+
+pub use atomic::{Staged, write_file};
