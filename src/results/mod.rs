@@ -3,5 +3,7 @@
 //! final file and exits 1).
 
 pub mod atomic;
+pub mod lock;
 
 pub use atomic::{Staged, write_file};
+pub use lock::FolderLock;
