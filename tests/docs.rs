@@ -423,8 +423,8 @@ fn readme_sample_is_the_commands_output() {
 // d. Every --flag named in the docs exists
 
 /// Flags of the tools around concbench, accepted only on a line that runs `cargo`: cargo's
-/// own, criterion's (after `cargo bench --`) and clippy's.
-const OTHER_TOOLS_FLAGS: [&str; 16] = [
+/// own, the test harness's (after `cargo test --`) and criterion's (after `cargo bench --`).
+const OTHER_TOOLS_FLAGS: [&str; 17] = [
     "--release",
     "--all-targets",
     "--check",
@@ -432,6 +432,7 @@ const OTHER_TOOLS_FLAGS: [&str; 16] = [
     "--tests",
     "--benches",
     "--bench",
+    "--nocapture",
     "--save-baseline",
     "--baseline",
     "--list",
