@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use concbench::chart::timeline::{SPEC, Timeline, variant_blocks};
+use concbench::chart::timeline::{SPEC, Timeline};
+use concbench::chart::timeline_blocks::variant_blocks;
 use concbench::chart::{RunData, register_fonts, to_svg};
 
 const REFERENCE: &str = concat!(

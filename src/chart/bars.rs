@@ -6,13 +6,13 @@
 //! labels only sit at round numbers, not under each bar.
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::frame::{side_by_side, vertical_whisker};
 use super::{
-    AXIS_PX, CEILING, Canvas, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, TICK_PX, text, tick,
+    AXIS_PX, CEILING, Canvas, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, Plot, TICK_PX, text,
+    tick,
 };
 
 #[derive(Debug, Clone)]
@@ -90,8 +90,6 @@ pub fn group_bars(bars: impl IntoIterator<Item = (String, Bar)>) -> Vec<Group> {
     groups
 }
 
-type PanelChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
 /// Draw the panels side by side in `area`.
 pub fn draw_panels<DB: Canvas>(area: &DrawingArea<DB, Shift>, panels: &[Panel]) -> DrawResult<()> {
     side_by_side(area, panels, draw_panel)
@@ -123,7 +121,7 @@ fn panel_axes<'a, DB: Canvas>(
     area: &'a DrawingArea<DB, Shift>,
     p: &Panel,
     x_end: f64,
-) -> DrawResult<PanelChart<'a, DB>> {
+) -> DrawResult<Plot<'a, DB>> {
     let top = p
         .groups
         .iter()
@@ -157,7 +155,7 @@ fn panel_axes<'a, DB: Canvas>(
 
 /// One bar centred on `xc`, with what goes over it and its worker count under it.
 fn draw_bar<DB: Canvas>(
-    chart: &mut PanelChart<DB>,
+    chart: &mut Plot<DB>,
     screen: &DrawingArea<DB, Shift>,
     b: &Bar,
     xc: f64,
@@ -201,7 +199,7 @@ fn draw_bar<DB: Canvas>(
 /// Strategy names under their groups; when neighbours would overlap, every other name goes one
 /// row lower.
 fn draw_group_names<DB: Canvas>(
-    chart: &PanelChart<DB>,
+    chart: &Plot<DB>,
     screen: &DrawingArea<DB, Shift>,
     p: &Panel,
     centres: &[Vec<f64>],
@@ -230,7 +228,7 @@ fn draw_group_names<DB: Canvas>(
 /// Above everything drawn over the bar (whisker, ideal mark), where a reader looks for it.
 fn draw_value_label<DB: Canvas>(
     screen: &DrawingArea<DB, Shift>,
-    chart: &PanelChart<DB>,
+    chart: &Plot<DB>,
     b: &Bar,
     xc: f64,
     bar_px: i32,

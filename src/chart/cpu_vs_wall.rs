@@ -3,7 +3,6 @@
 //! parallel trials keep the CPU of sequential but move left (less wall time).
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -11,21 +10,21 @@ use super::bars::nice_step;
 use super::data::{RunData, TimeUnit, variant_words};
 use super::{
     AXIS_PX, Canvas, Chart, ChartSpec, DrawResult, FAMILY, Frame, GREY, INK, LIGHT, LegendEntry,
-    NOTE_PX, Swatch, TICK_PX, strategy_color, strategy_legend, text, tick,
+    NOTE_PX, Plot, Swatch, TICK_PX, strategy_color, strategy_legend, text, tick,
 };
 use crate::workload::Variant;
 
 /// Reference lines drawn at most (a 64-core machine would be a fan of lines).
 const MAX_LINES: usize = 8;
 
-pub const SPEC: ChartSpec = ChartSpec {
-    name: "cpu_vs_wall",
-    title: "CPU time against wall time",
-    size: (1200, 760),
-    caption: "One point per trial: CPU time used against wall time taken. The dashed lines are 1, 2, ... cores busy for the whole trial.",
-};
-
-type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// For REPORT.md: what the reader should look for.
+const CAPTION: &str = "One point per trial: CPU time used against wall time taken. The dashed lines are 1, 2, ... cores busy for the whole trial.";
+pub const SPEC: ChartSpec = ChartSpec::new(
+    "cpu_vs_wall",
+    "CPU time against wall time",
+    (1200, 760),
+    CAPTION,
+);
 
 pub struct CpuVsWall<'a> {
     data: &'a RunData,

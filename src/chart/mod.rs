@@ -11,12 +11,14 @@ pub mod data;
 pub mod frame;
 pub mod speedup;
 pub mod timeline;
+pub mod timeline_blocks;
 pub mod wall_time;
 
 use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -56,6 +58,25 @@ pub struct ChartSpec {
     /// What the reader should look for, for REPORT.md.
     pub caption: &'static str,
 }
+
+impl ChartSpec {
+    pub const fn new(
+        name: &'static str,
+        title: &'static str,
+        size: (u32, u32),
+        caption: &'static str,
+    ) -> Self {
+        ChartSpec {
+            name,
+            title,
+            size,
+            caption,
+        }
+    }
+}
+
+/// A chart with linear axes, as most panels are.
+pub type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Every chart, in report order.
 pub const CHARTS: [ChartSpec; 4] = [

@@ -13,12 +13,10 @@ use super::{
 use crate::records::SummaryRow;
 use crate::workload::Variant;
 
-pub const SPEC: ChartSpec = ChartSpec {
-    name: "speedup",
-    title: "Speedup over sequential",
-    size: (1200, 680),
-    caption: "Sequential median wall time divided by each strategy's; the dashed mark over each bar is the ideal (one per worker, capped by the jobs and, for CPU-bound work, by the cores).",
-};
+/// For REPORT.md: what the reader should look for.
+const CAPTION: &str = "Sequential median wall time divided by each strategy's; the dashed mark over each bar is the ideal (one per worker, capped by the jobs and, for CPU-bound work, by the cores).";
+pub const SPEC: ChartSpec =
+    ChartSpec::new("speedup", "Speedup over sequential", (1200, 680), CAPTION);
 
 /// Whisker ends of one speedup: the 95 % CI from summary.csv when it is there; otherwise the
 /// spread of this strategy's repetitions (baseline median ÷ its p75 … ÷ its p25).

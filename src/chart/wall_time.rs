@@ -11,12 +11,10 @@ use super::{
     Canvas, Chart, ChartSpec, DrawResult, Frame, INK, LegendEntry, Swatch, strategy_color,
 };
 
-pub const SPEC: ChartSpec = ChartSpec {
-    name: "wall_time",
-    title: "Wall time per strategy",
-    size: (1200, 680),
-    caption: "Median wall time of one trial for each strategy and worker count, one panel per variant (each with its own scale), whiskers over the spread of the repetitions.",
-};
+/// For REPORT.md: what the reader should look for.
+const CAPTION: &str = "Median wall time of one trial for each strategy and worker count, one panel per variant (each with its own scale), whiskers over the spread of the repetitions.";
+pub const SPEC: ChartSpec =
+    ChartSpec::new("wall_time", "Wall time per strategy", (1200, 680), CAPTION);
 
 pub struct WallTime<'a> {
     data: &'a RunData,

@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -16,7 +15,7 @@ use crate::chart::bars::nice_step;
 use crate::chart::wall_time::trim;
 use crate::chart::{
     AXIS_PX, Canvas, Chart, DrawResult, FAMILY, Frame, GREY, INK, LIGHT, LegendEntry, NOTE_PX,
-    Swatch, TICK_PX, register_fonts, stage_chart, text, tick,
+    Plot, Swatch, TICK_PX, register_fonts, stage_chart, text, tick,
 };
 use crate::error::{Error, Result};
 use crate::results::Staged;
@@ -97,8 +96,6 @@ fn lines(c: &Comparison) -> Vec<Line> {
     }
     out
 }
-
-type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 struct ChangeChart<'a> {
     c: &'a Comparison,

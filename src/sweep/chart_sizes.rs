@@ -19,12 +19,14 @@ use crate::chart::{
 };
 use crate::workload::Variant;
 
-pub const SPEC: ChartSpec = ChartSpec {
-    name: "speedup_vs_job_size",
-    title: "Speedup against work per job",
-    size: (1200, 720),
-    caption: "At the break-even worker count: speedup over sequential against the work per job, both axes logarithmic. A triangle marks where a strategy starts to pay off for good (its CI above 1 from that size on); a ring on the 1× line, where its fixed cost predicts it would.",
-};
+/// For REPORT.md: what the reader should look for.
+const CAPTION: &str = "At the break-even worker count: speedup over sequential against the work per job, both axes logarithmic. A triangle marks where a strategy starts to pay off for good (its CI above 1 from that size on); a ring on the 1× line, where its fixed cost predicts it would.";
+pub const SPEC: ChartSpec = ChartSpec::new(
+    "speedup_vs_job_size",
+    "Speedup against work per job",
+    (1200, 720),
+    CAPTION,
+);
 
 type LogAxis = WithKeyPoints<LogCoord<f64>>;
 type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<LogAxis, LogAxis>>;

@@ -4,7 +4,6 @@
 //! worker, capped by the jobs and, for CPU-bound work, by the cores. One panel per variant.
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::data::{SweepData, size_words};
@@ -14,7 +13,7 @@ use crate::chart::data::{ideal_speedup, is_baseline, variant_words};
 use crate::chart::frame::{house_mesh, side_by_side, vertical_whisker};
 use crate::chart::{
     AXIS_PX, Canvas, Chart, ChartSpec, DrawResult, FAMILY, Frame, GREY, INK, LIGHT, LegendEntry,
-    Swatch, strategy_color, strategy_legend, tick,
+    Plot, Swatch, strategy_color, strategy_legend, tick,
 };
 use crate::stats::scaling::amdahl_speedup;
 use crate::workload::Variant;
@@ -25,14 +24,14 @@ const NUDGE: f64 = 0.07;
 /// Samples per fitted curve.
 const CURVE_SAMPLES: usize = 120;
 
-pub const SPEC: ChartSpec = ChartSpec {
-    name: "speedup_vs_workers",
-    title: "Speedup against workers",
-    size: (1200, 700),
-    caption: "At the largest job size: each strategy's median speedup over sequential with its 95% CI, the USL (solid) and Amdahl (dashed) curves fitted to those points, and the ideal (grey: one per worker, capped by the jobs and, for CPU-bound work, by the cores).",
-};
-
-type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// For REPORT.md: what the reader should look for.
+const CAPTION: &str = "At the largest job size: each strategy's median speedup over sequential with its 95% CI, the USL (solid) and Amdahl (dashed) curves fitted to those points, and the ideal (grey: one per worker, capped by the jobs and, for CPU-bound work, by the cores).";
+pub const SPEC: ChartSpec = ChartSpec::new(
+    "speedup_vs_workers",
+    "Speedup against workers",
+    (1200, 700),
+    CAPTION,
+);
 
 pub struct SpeedupVsWorkers<'a> {
     data: &'a SweepData,
