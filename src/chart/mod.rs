@@ -22,6 +22,11 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use cpu_vs_wall::CpuVsWall;
+use speedup::Speedup;
+use timeline::Timeline;
+use wall_time::WallTime;
+
 use crate::error::{Error, Result};
 use crate::results::Staged;
 pub use data::RunData;
@@ -100,24 +105,13 @@ pub fn register_fonts() -> Result<()> {
     }
 }
 
-/// Stage every chart of a run as SVG and PNG in `charts_dir`.
-pub fn stage_all(data: &RunData, charts_dir: &Path, staged: &mut Staged) -> Result<()> {
+/// Stage every chart of a run as SVG and PNG in `dir`, in report order.
+pub fn stage_all(data: &RunData, dir: &Path, staged: &mut Staged) -> Result<()> {
     register_fonts()?;
-    let dir = charts_dir;
-    stage_svg_and_png(
-        staged,
-        dir,
-        &wall_time::SPEC,
-        &wall_time::WallTime::new(data),
-    )?;
-    stage_svg_and_png(staged, dir, &speedup::SPEC, &speedup::Speedup::new(data))?;
-    stage_svg_and_png(staged, dir, &timeline::SPEC, &timeline::Timeline::new(data))?;
-    stage_svg_and_png(
-        staged,
-        dir,
-        &cpu_vs_wall::SPEC,
-        &cpu_vs_wall::CpuVsWall::new(data),
-    )
+    stage_svg_and_png(staged, dir, &wall_time::SPEC, &WallTime::new(data))?;
+    stage_svg_and_png(staged, dir, &speedup::SPEC, &Speedup::new(data))?;
+    stage_svg_and_png(staged, dir, &timeline::SPEC, &Timeline::new(data))?;
+    stage_svg_and_png(staged, dir, &cpu_vs_wall::SPEC, &CpuVsWall::new(data))
 }
 
 /// Stage DIR/NAME.svg and DIR/NAME.png of `chart`.

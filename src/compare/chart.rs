@@ -168,8 +168,8 @@ fn label_style() -> TextStyle<'static> {
     text(TICK_PX + 1, INK, HPos::Right, VPos::Center)
 }
 
-/// Line `i` of `n` from the top: its CI whisker, its dot, its label left of the axis and its
-/// value right of everything drawn.
+/// One line of the chart at height `y`: its CI whisker, its dot, its label left of the axis and
+/// its value right of everything drawn.
 fn draw_line<DB: Canvas>(
     chart: &mut Plot<DB>,
     screen: &DrawingArea<DB, Shift>,
