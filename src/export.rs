@@ -11,9 +11,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::chart::data::RunData;
-use crate::chart::{Pending, discard, temp_path};
 use crate::error::{Error, Result};
 use crate::records::{ClaimRow, Meta, SummaryRow};
+use crate::results::Staged;
 use crate::workload::Variant;
 
 pub const SUMMARY_JSON: &str = "summary.json";
@@ -81,21 +81,10 @@ pub fn from_run(data: &RunData) -> SummaryJson {
     }
 }
 
-/// Write DIR/summary.json under a temporary name and add it to `pending` (renamed into place
-/// with the charts, all or nothing). On failure every pending file is removed.
-pub fn stage(data: &RunData, dir: &Path, mut pending: Vec<Pending>) -> Result<Vec<Pending>> {
-    let dest = dir.join(SUMMARY_JSON);
-    let tmp = temp_path(&dest);
-    let written = to_string(&from_run(data))
-        .and_then(|text| std::fs::write(&tmp, text).map_err(|e| Error::write(&tmp, e)));
-    pending.push(Pending { tmp, dest });
-    match written {
-        Ok(()) => Ok(pending),
-        Err(e) => {
-            discard(pending);
-            Err(e)
-        }
-    }
+/// Stage DIR/summary.json in `staged` (renamed into place with the charts, all or nothing).
+pub fn stage(data: &RunData, dir: &Path, staged: &mut Staged) -> Result<()> {
+    let text = to_string(&from_run(data))?;
+    staged.bytes(&dir.join(SUMMARY_JSON), text.as_bytes())
 }
 
 pub fn to_string(doc: &SummaryJson) -> Result<String> {

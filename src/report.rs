@@ -13,10 +13,11 @@ use crate::chart::data::{
 };
 use crate::chart::speedup::baseline_row;
 use crate::chart::wall_time::trim;
-use crate::chart::{self, CHARTS, Pending};
+use crate::chart::{self, CHARTS};
 use crate::console::format_seconds;
 use crate::error::{Error, Result};
 use crate::records::SummaryRow;
+use crate::results::Staged;
 use crate::workload::Variant;
 
 mod tables;
@@ -38,20 +39,11 @@ pub fn generate(dir: &Path) -> Result<()> {
     let data = RunData::load(dir)?;
     let charts_dir = dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
-    let mut pending = chart::render_all(&data, &charts_dir)?;
-    pending = crate::export::stage(&data, dir, pending)?;
-    let dest = dir.join(REPORT_MD);
-    let tmp = chart::temp_path(&dest);
-    if let Err(e) = std::fs::write(&tmp, markdown(&data)) {
-        pending.push(Pending {
-            tmp: tmp.clone(),
-            dest,
-        });
-        chart::discard(pending);
-        return Err(Error::write(&tmp, e));
-    }
-    pending.push(Pending { tmp, dest });
-    chart::commit(pending)
+    let mut staged = Staged::default();
+    chart::stage_all(&data, &charts_dir, &mut staged)?;
+    crate::export::stage(&data, dir, &mut staged)?;
+    staged.bytes(&dir.join(REPORT_MD), markdown(&data).as_bytes())?;
+    staged.commit()
 }
 
 pub fn run_cli(args: &ReportArgs) -> Result<()> {

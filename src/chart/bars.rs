@@ -6,11 +6,14 @@
 //! labels only sit at round numbers, not under each bar.
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{AXIS_PX, CEILING, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, TICK_PX, text, tick};
+use super::frame::{side_by_side, vertical_whisker};
+use super::{
+    AXIS_PX, CEILING, Canvas, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, Plot, TICK_PX, text,
+    tick,
+};
 
 #[derive(Debug, Clone)]
 pub struct Bar {
@@ -26,6 +29,16 @@ pub struct Bar {
     /// Text on the bar ("103 ms", "1.96×").
     pub label: String,
     pub color: RGBColor,
+}
+
+impl Bar {
+    /// The highest thing drawn for this bar: its value, whisker, ideal or ceiling.
+    fn top(&self) -> f64 {
+        self.value
+            .max(self.high.unwrap_or(0.0))
+            .max(self.ideal.unwrap_or(0.0))
+            .max(self.ceiling.unwrap_or(0.0))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -62,42 +75,60 @@ fn layout(groups: &[Group]) -> (Vec<Vec<f64>>, f64) {
     (centres, (x - GROUP_GAP / 2.0).max(1.0))
 }
 
-/// Draw the panels side by side in `area`.
-pub fn draw_panels<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    panels: &[Panel],
-) -> DrawResult<()>
-where
-    DB::ErrorType: 'static,
-{
-    if panels.is_empty() {
-        return Ok(());
+/// Bars gathered into groups by strategy name, groups in order of first appearance.
+pub fn group_bars(bars: impl IntoIterator<Item = (String, Bar)>) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (name, bar) in bars {
+        match groups.iter_mut().find(|g| g.name == name) {
+            Some(g) => g.bars.push(bar),
+            None => groups.push(Group {
+                name,
+                bars: vec![bar],
+            }),
+        }
     }
-    let cells = area.split_evenly((1, panels.len()));
-    for (panel, cell) in panels.iter().zip(cells.iter()) {
-        draw_panel(cell, panel)?;
-    }
-    Ok(())
+    groups
 }
 
-fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawResult<()>
-where
-    DB::ErrorType: 'static,
-{
+/// Draw the panels side by side in `area`.
+pub fn draw_panels<DB: Canvas>(area: &DrawingArea<DB, Shift>, panels: &[Panel]) -> DrawResult<()> {
+    side_by_side(area, panels, draw_panel)
+}
+
+fn draw_panel<DB: Canvas>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawResult<()> {
     let (centres, x_end) = layout(&p.groups);
+    let mut chart = panel_axes(area, p, x_end)?;
+    if let Some(r) = p.reference {
+        chart.draw_series(LineSeries::new(
+            [(0.0, r), (x_end, r)],
+            GREY.stroke_width(2),
+        ))?;
+    }
+    let screen = area.use_screen_coord();
+    let (ax, ay) = chart.backend_coord(&(0.0, 0.0));
+    let row_style = text(TICK_PX, GREY, HPos::Right, VPos::Top);
+    screen.draw(&Text::new("workers", (ax - 8, ay + 6), row_style))?;
+    for (g, xs) in p.groups.iter().zip(&centres) {
+        for (b, &xc) in g.bars.iter().zip(xs) {
+            draw_bar(&mut chart, &screen, b, xc)?;
+        }
+    }
+    draw_group_names(&chart, &screen, p, &centres)
+}
+
+/// The panel's axes: its own y scale, with headroom for the labels above short bars.
+fn panel_axes<'a, DB: Canvas>(
+    area: &'a DrawingArea<DB, Shift>,
+    p: &Panel,
+    x_end: f64,
+) -> DrawResult<Plot<'a, DB>> {
     let top = p
         .groups
         .iter()
         .flat_map(|g| &g.bars)
-        .map(|b| {
-            b.value
-                .max(b.high.unwrap_or(0.0))
-                .max(b.ideal.unwrap_or(0.0))
-                .max(b.ceiling.unwrap_or(0.0))
-        })
+        .map(Bar::top)
         .chain(p.reference)
         .fold(0.0, f64::max);
-    // Headroom for the labels above short bars.
     let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
     let mut chart = ChartBuilder::on(area)
         .caption(&p.caption, (FAMILY, AXIS_PX + 1))
@@ -119,65 +150,63 @@ where
         .bold_line_style(LIGHT)
         .light_line_style(WHITE)
         .draw()?;
+    Ok(chart)
+}
 
-    if let Some(r) = p.reference {
-        chart.draw_series(LineSeries::new(
-            [(0.0, r), (x_end, r)],
-            GREY.stroke_width(2),
+/// One bar centred on `xc`, with what goes over it and its worker count under it.
+fn draw_bar<DB: Canvas>(
+    chart: &mut Plot<DB>,
+    screen: &DrawingArea<DB, Shift>,
+    b: &Bar,
+    xc: f64,
+) -> DrawResult<()> {
+    let (x0, x1) = (xc - BAR / 2.0, xc + BAR / 2.0);
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(x0, 0.0), (x1, b.value)],
+        b.color.filled(),
+    )))?;
+    if let (Some(lo), Some(hi)) = (b.low, b.high) {
+        // Drawn by hand: plotters' ErrorBar also puts a circle on the median, which the top
+        // of the bar already shows.
+        chart.draw_series(vertical_whisker(xc, lo, hi, BAR / 5.0, INK.stroke_width(2)))?;
+    }
+    if let Some(ideal) = b.ideal {
+        let pad = BAR * 0.12;
+        chart.draw_series(DashedLineSeries::new(
+            [(x0 - pad, ideal), (x1 + pad, ideal)],
+            7,
+            4,
+            INK.stroke_width(2),
         ))?;
     }
-    let screen = area.use_screen_coord();
-    let name_style = text(TICK_PX + 1, INK, HPos::Center, VPos::Top);
-    let workers_style = text(TICK_PX, GREY, HPos::Center, VPos::Top);
-    let bar_px = (chart.backend_coord(&(BAR, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0).max(1);
-    let (ax, ay) = chart.backend_coord(&(0.0, 0.0));
-    let row_style = text(TICK_PX, GREY, HPos::Right, VPos::Top);
-    screen.draw(&Text::new("workers", (ax - 8, ay + 6), row_style))?;
-    for (g, xs) in p.groups.iter().zip(&centres) {
-        for (b, &xc) in g.bars.iter().zip(xs) {
-            let (x0, x1) = (xc - BAR / 2.0, xc + BAR / 2.0);
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x0, 0.0), (x1, b.value)],
-                b.color.filled(),
-            )))?;
-            if let (Some(lo), Some(hi)) = (b.low, b.high) {
-                // Drawn by hand: plotters' ErrorBar also puts a circle on the median, which
-                // the top of the bar already shows.
-                let cap = BAR / 5.0;
-                let st = INK.stroke_width(2);
-                chart.draw_series([
-                    PathElement::new(vec![(xc, lo), (xc, hi)], st),
-                    PathElement::new(vec![(xc - cap, lo), (xc + cap, lo)], st),
-                    PathElement::new(vec![(xc - cap, hi), (xc + cap, hi)], st),
-                ])?;
-            }
-            if let Some(ideal) = b.ideal {
-                let pad = BAR * 0.12;
-                chart.draw_series(DashedLineSeries::new(
-                    [(x0 - pad, ideal), (x1 + pad, ideal)],
-                    7,
-                    4,
-                    INK.stroke_width(2),
-                ))?;
-            }
-            if let Some(ceiling) = b.ceiling {
-                let (px, py) = chart.backend_coord(&(x1, ceiling));
-                screen.draw(&TriangleMarker::new((px + 6, py), 6, CEILING.filled()))?;
-            }
-            draw_value_label(&screen, &chart, b, xc, bar_px)?;
-            // Worker count under each bar; the row is named once, left of the axis.
-            let (px, py) = chart.backend_coord(&(xc, 0.0));
-            screen.draw(&Text::new(
-                b.workers.to_string(),
-                (px, py + 6),
-                workers_style.clone(),
-            ))?;
-        }
+    if let Some(ceiling) = b.ceiling {
+        let (px, py) = chart.backend_coord(&(x1, ceiling));
+        screen.draw(&TriangleMarker::new((px + 6, py), 6, CEILING.filled()))?;
     }
-    // Strategy names under their groups; when neighbours would overlap, every other name goes
-    // one row lower.
+    let bar_px = (chart.backend_coord(&(BAR, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0).max(1);
+    draw_value_label(screen, chart, b, xc, bar_px)?;
+    // Worker count under each bar; the row is named once, left of the axis.
+    let (px, py) = chart.backend_coord(&(xc, 0.0));
+    let workers_style = text(TICK_PX, GREY, HPos::Center, VPos::Top);
+    screen.draw(&Text::new(
+        b.workers.to_string(),
+        (px, py + 6),
+        workers_style,
+    ))?;
+    Ok(())
+}
+
+/// Strategy names under their groups; when neighbours would overlap, every other name goes one
+/// row lower.
+fn draw_group_names<DB: Canvas>(
+    chart: &Plot<DB>,
+    screen: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    centres: &[Vec<f64>],
+) -> DrawResult<()> {
+    let name_style = text(TICK_PX + 1, INK, HPos::Center, VPos::Top);
     let mut names: Vec<(i32, i32, &str)> = Vec::new();
-    for (g, xs) in p.groups.iter().zip(&centres) {
+    for (g, xs) in p.groups.iter().zip(centres) {
         if let (Some(first), Some(last)) = (xs.first(), xs.last()) {
             let (px, _) = chart.backend_coord(&((first + last) / 2.0, 0.0));
             let (tw, _) = screen.estimate_text_size(&g.name, &name_style)?;
@@ -188,6 +217,7 @@ where
         .windows(2)
         .any(|w| w[1].0 - w[0].0 < (w[0].1 + w[1].1) / 2 + 10);
     let row = TICK_PX as i32 + 6;
+    let (_, ay) = chart.backend_coord(&(0.0, 0.0));
     for (i, (px, _, name)) in names.iter().enumerate() {
         let y = ay + 8 + row + if stagger && i % 2 == 1 { row } else { 0 };
         screen.draw(&Text::new(name.to_string(), (*px, y), name_style.clone()))?;
@@ -196,16 +226,13 @@ where
 }
 
 /// Above everything drawn over the bar (whisker, ideal mark), where a reader looks for it.
-fn draw_value_label<DB: DrawingBackend>(
+fn draw_value_label<DB: Canvas>(
     screen: &DrawingArea<DB, Shift>,
-    chart: &ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    chart: &Plot<DB>,
     b: &Bar,
     xc: f64,
     bar_px: i32,
-) -> DrawResult<()>
-where
-    DB::ErrorType: 'static,
-{
+) -> DrawResult<()> {
     let style = text(NOTE_PX, INK, HPos::Center, VPos::Bottom);
     let (tw, _) = screen.estimate_text_size(&b.label, &style)?;
     // Bars sit one slot (BAR / 0.8 of the bar) apart: a wider label would run into its
@@ -214,12 +241,7 @@ where
     if tw as i32 + 4 > slot_px {
         return Ok(());
     }
-    let above = b
-        .value
-        .max(b.high.unwrap_or(0.0))
-        .max(b.ideal.unwrap_or(0.0))
-        .max(b.ceiling.unwrap_or(0.0));
-    let (x, y) = chart.backend_coord(&(xc, above));
+    let (x, y) = chart.backend_coord(&(xc, b.top()));
     screen.draw(&Text::new(b.label.clone(), (x, y - 5), style))?;
     Ok(())
 }

@@ -5,7 +5,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{DrawResult, GREY, INK, LIGHT, NOTE_PX, SUBTITLE_PX, TITLE_PX, text};
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::Ranged;
+
+use super::{
+    AXIS_PX, Canvas, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, SUBTITLE_PX, TICK_PX, TITLE_PX,
+    strategy_color, text,
+};
 
 /// What a legend entry shows before its label.
 #[derive(Debug, Clone, Copy)]
@@ -35,11 +41,63 @@ impl LegendEntry {
 }
 
 /// The words around a chart.
-pub struct Frame<'a> {
-    pub title: &'a str,
-    pub subtitle: &'a str,
-    pub legend: &'a [LegendEntry],
-    pub footer: &'a str,
+#[derive(Debug, Clone, Default)]
+pub struct Frame {
+    pub title: String,
+    pub subtitle: String,
+    pub legend: Vec<LegendEntry>,
+    pub footer: String,
+}
+
+/// The house style of a mesh: descriptions and labels in the chart font, a light grid.
+pub fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.axis_desc_style((FAMILY, AXIS_PX))
+        .label_style((FAMILY, TICK_PX))
+        .bold_line_style(LIGHT)
+        .light_line_style(WHITE)
+}
+
+/// One legend entry per strategy, a box in its colour.
+pub fn strategy_legend<S: AsRef<str>>(order: &[String], shown: &[S]) -> Vec<LegendEntry> {
+    shown
+        .iter()
+        .map(|s| {
+            let s = s.as_ref();
+            LegendEntry::new(Swatch::Box(strategy_color(order, s)), s)
+        })
+        .collect()
+}
+
+/// The cells of `area` side by side, one per item, each drawn by `draw`.
+pub fn side_by_side<DB: Canvas, T>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[T],
+    mut draw: impl FnMut(&DrawingArea<DB, Shift>, &T) -> DrawResult<()>,
+) -> DrawResult<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    for (item, cell) in items.iter().zip(area.split_evenly((1, items.len())).iter()) {
+        draw(cell, item)?;
+    }
+    Ok(())
+}
+
+/// A whisker from `lo` to `hi` at `x` with caps `cap` wide each side, in data coordinates.
+pub fn vertical_whisker(
+    x: f64,
+    lo: f64,
+    hi: f64,
+    cap: f64,
+    st: ShapeStyle,
+) -> [PathElement<(f64, f64)>; 3] {
+    [
+        PathElement::new(vec![(x, lo), (x, hi)], st),
+        PathElement::new(vec![(x - cap, lo), (x + cap, lo)], st),
+        PathElement::new(vec![(x - cap, hi), (x + cap, hi)], st),
+    ]
 }
 
 const SWATCH_W: i32 = 26;
@@ -47,38 +105,35 @@ const LEGEND_ROW: i32 = 24;
 
 /// Fill the background, write the title, subtitle, legend (above the data, so it can hide
 /// none) and footer, and return the area left for the plot.
-pub fn draw_frame<DB: DrawingBackend>(
+pub fn draw_frame<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     f: &Frame,
-) -> DrawResult<DrawingArea<DB, Shift>>
-where
-    DB::ErrorType: 'static,
-{
+) -> DrawResult<DrawingArea<DB, Shift>> {
     root.fill(&WHITE)?;
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     root.draw_text(
-        f.title,
+        &f.title,
         &text(TITLE_PX, INK, HPos::Center, VPos::Top),
         (w / 2, 10),
     )?;
     let mut y = 10 + TITLE_PX as i32 + 8;
     if !f.subtitle.is_empty() {
         root.draw_text(
-            f.subtitle,
+            &f.subtitle,
             &text(SUBTITLE_PX, GREY, HPos::Center, VPos::Top),
             (w / 2, y),
         )?;
         y += SUBTITLE_PX as i32 + 10;
     }
-    y += draw_legend(root, f.legend, y, w)?;
+    y += draw_legend(root, &f.legend, y, w)?;
     let footer_h = NOTE_PX as i32 + 16;
     root.draw(&PathElement::new(
         vec![(10, h - footer_h), (w - 10, h - footer_h)],
         LIGHT,
     ))?;
     root.draw_text(
-        f.footer,
+        &f.footer,
         &text(NOTE_PX, GREY, HPos::Left, VPos::Center),
         (12, h - footer_h / 2),
     )?;
@@ -89,15 +144,12 @@ where
 }
 
 /// Legend entries laid out left to right, centred, wrapping onto more rows. Returns its height.
-fn draw_legend<DB: DrawingBackend>(
+fn draw_legend<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
     top: i32,
     width: i32,
-) -> DrawResult<i32>
-where
-    DB::ErrorType: 'static,
-{
+) -> DrawResult<i32> {
     if entries.is_empty() {
         return Ok(0);
     }
@@ -135,15 +187,12 @@ where
     Ok(rows.len() as i32 * LEGEND_ROW + 6)
 }
 
-fn draw_swatch<DB: DrawingBackend>(
+fn draw_swatch<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     s: Swatch,
     x: i32,
     y: i32,
-) -> DrawResult<()>
-where
-    DB::ErrorType: 'static,
-{
+) -> DrawResult<()> {
     let mid = x + SWATCH_W / 2;
     match s {
         Swatch::Box(c) => root.draw(&Rectangle::new(

@@ -1,9 +1,9 @@
 //! Charts of a run, drawn with plotters from the files of the run alone, each written as SVG and
-//! PNG. One file per chart; this one holds the shared style: the embedded font, the colours,
-//! and the frame every chart sits in (title, subtitle, legend outside the data, footer).
-//!
-//! Charts are first written under temporary names and only renamed once every chart (and the
-//! report) is complete, so a failure never leaves a half-drawn chart looking finished.
+//! PNG. One file per chart; this one holds the shared style (the embedded font, the colours)
+//! and the one way every chart of concbench is drawn and written: a [`Chart`] is its frame
+//! (title, subtitle, legend outside the data, footer) plus what it plots, rendered into a
+//! [`Staged`] so that a failure never leaves a half-drawn chart looking finished and names the
+//! final file (exit 1).
 
 pub mod bars;
 pub mod cpu_vs_wall;
@@ -11,18 +11,26 @@ pub mod data;
 pub mod frame;
 pub mod speedup;
 pub mod timeline;
+pub mod timeline_blocks;
 pub mod wall_time;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use cpu_vs_wall::CpuVsWall;
+use speedup::Speedup;
+use timeline::Timeline;
+use wall_time::WallTime;
+
 use crate::error::{Error, Result};
+use crate::results::Staged;
 pub use data::RunData;
-pub use frame::{Frame, LegendEntry, Swatch, draw_frame};
+pub use frame::{Frame, LegendEntry, Swatch, draw_frame, strategy_legend};
 
 /// DejaVu Sans (licence in assets/DejaVuSans-LICENSE.txt): embedded so text renders on a
 /// machine without system fonts (plotters' ab_glyph feature looks nothing up).
@@ -33,6 +41,16 @@ pub const FAMILY: &str = "sans-serif";
 
 /// Errors inside drawing code (plotters' errors are generic over the backend).
 pub type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// A backend every chart can draw on (SVG or PNG): one whose errors can be boxed.
+pub trait Canvas: DrawingBackend<ErrorType: 'static> {}
+impl<B: DrawingBackend<ErrorType: 'static>> Canvas for B {}
+
+/// One chart: the words around it and what it plots in the area they leave.
+pub trait Chart {
+    fn frame(&self) -> Frame;
+    fn plot<DB: Canvas>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<()>;
+}
 
 /// One chart of the report.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,32 +64,31 @@ pub struct ChartSpec {
     pub caption: &'static str,
 }
 
+impl ChartSpec {
+    pub const fn new(
+        name: &'static str,
+        title: &'static str,
+        size: (u32, u32),
+        caption: &'static str,
+    ) -> Self {
+        ChartSpec {
+            name,
+            title,
+            size,
+            caption,
+        }
+    }
+}
+
+/// A chart with linear axes, as most panels are.
+pub type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 /// Every chart, in report order.
 pub const CHARTS: [ChartSpec; 4] = [
-    ChartSpec {
-        name: "wall_time",
-        title: "Wall time per strategy",
-        size: (1200, 680),
-        caption: "Median wall time of one trial for each strategy and worker count, one panel per variant (each with its own scale), whiskers over the spread of the repetitions.",
-    },
-    ChartSpec {
-        name: "speedup",
-        title: "Speedup over sequential",
-        size: (1200, 680),
-        caption: "Sequential median wall time divided by each strategy's; the dashed mark over each bar is the ideal (one per worker, capped by the jobs and, for CPU-bound work, by the cores).",
-    },
-    ChartSpec {
-        name: "cpu_timeline",
-        title: "CPU usage over time",
-        size: (1400, 800),
-        caption: "Per-core usage sampled during the run (each block covers one sampling interval), concbench's own CPU use, and every trial marked along the time axis.",
-    },
-    ChartSpec {
-        name: "cpu_vs_wall",
-        title: "CPU time against wall time",
-        size: (1200, 760),
-        caption: "One point per trial: CPU time used against wall time taken. The dashed lines are 1, 2, ... cores busy for the whole trial.",
-    },
+    wall_time::SPEC,
+    speedup::SPEC,
+    timeline::SPEC,
+    cpu_vs_wall::SPEC,
 ];
 
 /// Register the embedded font once; every text style uses [`FAMILY`].
@@ -88,113 +105,76 @@ pub fn register_fonts() -> Result<()> {
     }
 }
 
-/// A chart's temporary file and where it goes once everything succeeded.
-#[derive(Debug)]
-pub struct Pending {
-    pub tmp: PathBuf,
-    pub dest: PathBuf,
+/// Stage every chart of a run as SVG and PNG in `dir`, in report order.
+pub fn stage_all(data: &RunData, dir: &Path, staged: &mut Staged) -> Result<()> {
+    register_fonts()?;
+    stage_svg_and_png(staged, dir, &wall_time::SPEC, &WallTime::new(data))?;
+    stage_svg_and_png(staged, dir, &speedup::SPEC, &Speedup::new(data))?;
+    stage_svg_and_png(staged, dir, &timeline::SPEC, &Timeline::new(data))?;
+    stage_svg_and_png(staged, dir, &cpu_vs_wall::SPEC, &CpuVsWall::new(data))
 }
 
-/// Rename every pending file into place; on the first failure remove what is left.
-pub fn commit(pending: Vec<Pending>) -> Result<()> {
-    let mut iter = pending.into_iter();
-    while let Some(p) = iter.next() {
-        if let Err(e) = std::fs::rename(&p.tmp, &p.dest) {
-            let _ = std::fs::remove_file(&p.tmp);
-            discard(iter.collect());
-            return Err(Error::write(&p.dest, e));
-        }
+/// Stage DIR/NAME.svg and DIR/NAME.png of `chart`.
+pub fn stage_svg_and_png(
+    staged: &mut Staged,
+    dir: &Path,
+    spec: &ChartSpec,
+    chart: &impl Chart,
+) -> Result<()> {
+    for ext in ["svg", "png"] {
+        let dest = dir.join(format!("{}.{ext}", spec.name));
+        stage_chart(staged, &dest, spec.size, chart)?;
     }
     Ok(())
 }
 
-/// Remove temporary files after a failure.
-pub fn discard(pending: Vec<Pending>) {
-    for p in pending {
-        let _ = std::fs::remove_file(&p.tmp);
-    }
-}
-
-/// Temporary name beside `dest`, keeping the extension (the PNG encoder picks the format by it).
-pub fn temp_path(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let ext = dest
-        .extension()
-        .map_or_else(String::new, |e| e.to_string_lossy().into_owned());
-    dest.with_file_name(format!(".{name}.partial.{ext}"))
-}
-
-/// Draw every chart into `charts_dir` under temporary names. On error nothing is left behind.
-pub fn render_all(data: &RunData, charts_dir: &Path) -> Result<Vec<Pending>> {
-    register_fonts()?;
-    let mut pending = Vec::new();
-    for spec in &CHARTS {
-        if let Err(e) = render_one(spec, data, charts_dir, &mut pending) {
-            discard(pending);
-            return Err(e);
-        }
-    }
-    Ok(pending)
-}
-
-fn render_one(
-    spec: &ChartSpec,
-    data: &RunData,
-    dir: &Path,
-    pending: &mut Vec<Pending>,
+/// Draw `chart` at `size` pixels into `dest`, SVG or PNG by its extension, staged under a
+/// temporary name. A drawing error is a measurement error; a file that cannot be written is a
+/// write error naming `dest`.
+pub fn stage_chart(
+    staged: &mut Staged,
+    dest: &Path,
+    size: (u32, u32),
+    chart: &impl Chart,
 ) -> Result<()> {
     let failed = |e: Box<dyn std::error::Error>| {
-        Error::Measurement(format!("drawing chart {}: {e}", spec.name))
+        Error::Measurement(format!("drawing {}: {e}", dest.display()))
     };
-    let svg_dest = dir.join(format!("{}.svg", spec.name));
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, spec.size).into_drawing_area();
-        draw(spec, &root, data).map_err(failed)?;
-        root.present().map_err(|e| failed(e.into()))?;
+    let is_svg = dest
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if is_svg {
+        let svg = to_svg(chart, size).map_err(failed)?;
+        return staged.bytes(dest, svg.as_bytes());
     }
-    let svg_tmp = temp_path(&svg_dest);
-    pending.push(Pending {
-        tmp: svg_tmp.clone(),
-        dest: svg_dest,
-    });
-    std::fs::write(&svg_tmp, svg)
-        .map_err(|e| Error::write(dir.join(format!("{}.svg", spec.name)), e))?;
-
-    let png_dest = dir.join(format!("{}.png", spec.name));
-    let png_tmp = temp_path(&png_dest);
-    pending.push(Pending {
-        tmp: png_tmp.clone(),
-        dest: png_dest,
-    });
-    let root = BitMapBackend::new(&png_tmp, spec.size).into_drawing_area();
-    draw(spec, &root, data).map_err(failed)?;
-    // The bitmap is written to its file here: a failure is a write failure of that file.
-    root.present().map_err(|e| {
-        Error::write(
-            dir.join(format!("{}.png", spec.name)),
-            std::io::Error::other(e.to_string()),
-        )
-    })
+    // The bitmap backend writes its file itself, on present(): that is the write to stage.
+    let mut drawn = Ok(());
+    staged.with(dest, |tmp| {
+        let root = BitMapBackend::new(tmp, size).into_drawing_area();
+        drawn = draw_chart(&root, chart);
+        if drawn.is_ok() {
+            root.present()
+        } else {
+            Ok(())
+        }
+    })?;
+    drawn.map_err(failed)
 }
 
-fn draw<DB: DrawingBackend>(
-    spec: &ChartSpec,
-    root: &DrawingArea<DB, Shift>,
-    data: &RunData,
-) -> DrawResult<()>
-where
-    DB::ErrorType: 'static,
-{
-    match spec.name {
-        "wall_time" => wall_time::draw(root, data, spec),
-        "speedup" => speedup::draw(root, data, spec),
-        "cpu_timeline" => timeline::draw(root, data, spec),
-        "cpu_vs_wall" => cpu_vs_wall::draw(root, data, spec),
-        other => Err(format!("unknown chart {other}").into()),
+/// `chart` drawn as an SVG document of `size` pixels.
+pub fn to_svg(chart: &impl Chart, size: (u32, u32)) -> DrawResult<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw_chart(&root, chart)?;
+        root.present()?;
     }
+    Ok(svg)
+}
+
+fn draw_chart<DB: Canvas>(root: &DrawingArea<DB, Shift>, chart: &impl Chart) -> DrawResult<()> {
+    let area = draw_frame(root, &chart.frame())?;
+    chart.plot(&area)
 }
 
 // ---- style ----------------------------------------------------------------------------------

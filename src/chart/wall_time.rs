@@ -5,87 +5,94 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::bars::{Bar, Group, Panel, draw_panels};
+use super::bars::{Bar, Panel, draw_panels, group_bars};
 use super::data::{RunData, TimeUnit, variant_words};
-use super::{ChartSpec, DrawResult, Frame, INK, LegendEntry, Swatch, draw_frame, strategy_color};
+use super::{
+    Canvas, Chart, ChartSpec, DrawResult, Frame, INK, LegendEntry, Swatch, strategy_color,
+};
 
-pub fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    data: &RunData,
-    spec: &ChartSpec,
-) -> DrawResult<()>
-where
-    DB::ErrorType: 'static,
-{
-    let order = data.strategies();
-    let reps = reps_text(data);
-    let legend = [
-        LegendEntry::new(
-            Swatch::Box(super::GREY),
-            "median wall time of one trial (colour = strategy)",
-        ),
-        LegendEntry::new(Swatch::Whisker(INK), format!("p25–p75 over {reps}")),
-    ];
-    let subtitle = format!(
-        "{} jobs per trial; lower is better; each panel has its own scale",
-        data.jobs()
-    );
-    let area = draw_frame(
-        root,
-        &Frame {
-            title: spec.title,
-            subtitle: &subtitle,
-            legend: &legend,
-            footer: &data.footer(),
-        },
-    )?;
-    let panels: Vec<Panel> = data
-        .variants()
-        .into_iter()
-        .map(|v| {
-            let rows = data.summary_of(v);
-            let max = rows
-                .iter()
-                .map(|r| r.wall_p75_s.max(r.wall_median_s))
-                .fold(0.0, f64::max);
-            let unit = TimeUnit::for_max(max);
-            let mut groups: Vec<Group> = Vec::new();
-            for r in rows {
-                let k = unit.per_second;
-                let bar = Bar {
-                    workers: r.workers,
-                    value: r.wall_median_s * k,
-                    low: Some(r.wall_p25_s * k),
-                    high: Some(r.wall_p75_s * k),
-                    ideal: None,
-                    ceiling: None,
-                    // The unit is on the axis; a bare number fits on narrower bars.
-                    label: format_value(r.wall_median_s * k),
-                    color: strategy_color(&order, &r.strategy),
-                };
-                match groups.iter_mut().find(|g| g.name == r.strategy) {
-                    Some(g) => g.bars.push(bar),
-                    None => groups.push(Group {
-                        name: r.strategy.clone(),
-                        bars: vec![bar],
-                    }),
-                }
-            }
-            let unit_ms = data.summary_of(v).first().map_or(0.0, |r| r.unit_ms);
-            Panel {
-                caption: format!(
-                    "{} ({} ms {} per job)",
-                    variant_words(v),
-                    trim(unit_ms),
-                    verb(v)
+/// For REPORT.md: what the reader should look for.
+const CAPTION: &str = "Median wall time of one trial for each strategy and worker count, one panel per variant (each with its own scale), whiskers over the spread of the repetitions.";
+pub const SPEC: ChartSpec =
+    ChartSpec::new("wall_time", "Wall time per strategy", (1200, 680), CAPTION);
+
+pub struct WallTime<'a> {
+    data: &'a RunData,
+}
+
+impl<'a> WallTime<'a> {
+    pub fn new(data: &'a RunData) -> Self {
+        WallTime { data }
+    }
+
+    /// One panel per variant, in the unit that suits its longest bar.
+    fn panel(&self, order: &[String], v: crate::workload::Variant) -> Panel {
+        let rows = self.data.summary_of(v);
+        let max = rows
+            .iter()
+            .map(|r| r.wall_p75_s.max(r.wall_median_s))
+            .fold(0.0, f64::max);
+        let unit = TimeUnit::for_max(max);
+        let k = unit.per_second;
+        let bars = rows.iter().map(|r| {
+            let bar = Bar {
+                workers: r.workers,
+                value: r.wall_median_s * k,
+                low: Some(r.wall_p25_s * k),
+                high: Some(r.wall_p75_s * k),
+                ideal: None,
+                ceiling: None,
+                // The unit is on the axis; a bare number fits on narrower bars.
+                label: format_value(r.wall_median_s * k),
+                color: strategy_color(order, &r.strategy),
+            };
+            (r.strategy.clone(), bar)
+        });
+        let unit_ms = rows.first().map_or(0.0, |r| r.unit_ms);
+        Panel {
+            caption: format!(
+                "{} ({} ms {} per job)",
+                variant_words(v),
+                trim(unit_ms),
+                verb(v)
+            ),
+            y_desc: format!("median wall time ({})", unit.name),
+            groups: group_bars(bars),
+            reference: None,
+        }
+    }
+}
+
+impl Chart for WallTime<'_> {
+    fn frame(&self) -> Frame {
+        let reps = reps_text(self.data);
+        Frame {
+            title: SPEC.title.into(),
+            subtitle: format!(
+                "{} jobs per trial; lower is better; each panel has its own scale",
+                self.data.jobs()
+            ),
+            legend: vec![
+                LegendEntry::new(
+                    Swatch::Box(super::GREY),
+                    "median wall time of one trial (colour = strategy)",
                 ),
-                y_desc: format!("median wall time ({})", unit.name),
-                groups,
-                reference: None,
-            }
-        })
-        .collect();
-    draw_panels(&area, &panels)
+                LegendEntry::new(Swatch::Whisker(INK), format!("p25–p75 over {reps}")),
+            ],
+            footer: self.data.footer(),
+        }
+    }
+
+    fn plot<DB: Canvas>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
+        let order = self.data.strategies();
+        let panels: Vec<Panel> = self
+            .data
+            .variants()
+            .into_iter()
+            .map(|v| self.panel(&order, v))
+            .collect();
+        draw_panels(area, &panels)
+    }
 }
 
 fn verb(v: crate::workload::Variant) -> &'static str {

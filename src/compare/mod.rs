@@ -292,7 +292,7 @@ pub fn run_cli(args: &CompareArgs) -> Result<ExitCode> {
 
 /// Write then rename, so a reader never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = crate::chart::temp_path(path);
+    let tmp = crate::results::atomic::temp_path(path);
     // Named by the file asked for: the temporary name would only puzzle.
     std::fs::write(&tmp, bytes).map_err(|e| Error::io(path, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {

@@ -5,30 +5,16 @@
 
 use std::path::Path;
 
-use plotters::coord::Shift;
-use plotters::prelude::*;
-
 use super::data::SweepData;
 use super::records::SWEEP_CSV;
-use crate::chart::{self, ChartSpec, DrawResult, Pending, register_fonts, temp_path};
+use super::{chart_sizes, chart_workers};
+use crate::chart::{ChartSpec, register_fonts, stage_svg_and_png};
 use crate::error::{Error, Result};
 use crate::report::{CHARTS_DIR, REPORT_MD};
+use crate::results::Staged;
 
 /// Every chart of a sweep, in report order.
-pub const SWEEP_CHARTS: [ChartSpec; 2] = [
-    ChartSpec {
-        name: "speedup_vs_workers",
-        title: "Speedup against workers",
-        size: (1200, 700),
-        caption: "At the largest job size: each strategy's median speedup over sequential with its 95% CI, the USL (solid) and Amdahl (dashed) curves fitted to those points, and the ideal (grey: one per worker, capped by the jobs and, for CPU-bound work, by the cores).",
-    },
-    ChartSpec {
-        name: "speedup_vs_job_size",
-        title: "Speedup against work per job",
-        size: (1200, 720),
-        caption: "At the break-even worker count: speedup over sequential against the work per job, both axes logarithmic. A triangle marks where a strategy starts to pay off for good (its CI above 1 from that size on); a ring on the 1× line, where its fixed cost predicts it would.",
-    },
-];
+pub const SWEEP_CHARTS: [ChartSpec; 2] = [chart_workers::SPEC, chart_sizes::SPEC];
 
 /// Whether `dir` holds a sweep (rather than a run).
 pub fn is_sweep(dir: &Path) -> bool {
@@ -39,27 +25,18 @@ pub fn is_sweep(dir: &Path) -> bool {
 pub fn generate(dir: &Path) -> Result<()> {
     let data = SweepData::load(dir)?;
     let charts_dir = dir.join(CHARTS_DIR);
-    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
+    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
     register_fonts()?;
-    let mut pending: Vec<Pending> = Vec::new();
-    for spec in &SWEEP_CHARTS {
-        if let Err(e) = render(spec, &data, &charts_dir, &mut pending) {
-            chart::discard(pending);
-            return Err(e);
-        }
-    }
-    let dest = dir.join(REPORT_MD);
-    let tmp = temp_path(&dest);
-    let written = std::fs::write(&tmp, super::markdown::markdown(&data));
-    pending.push(Pending {
-        tmp: tmp.clone(),
-        dest,
-    });
-    if let Err(e) = written {
-        chart::discard(pending);
-        return Err(Error::io(&tmp, e));
-    }
-    chart::commit(pending)
+    let mut staged = Staged::default();
+    let by_workers = chart_workers::SpeedupVsWorkers::new(&data);
+    stage_svg_and_png(&mut staged, &charts_dir, &chart_workers::SPEC, &by_workers)?;
+    let by_size = chart_sizes::SpeedupVsJobSize::new(&data);
+    stage_svg_and_png(&mut staged, &charts_dir, &chart_sizes::SPEC, &by_size)?;
+    staged.bytes(
+        &dir.join(REPORT_MD),
+        super::markdown::markdown(&data).as_bytes(),
+    )?;
+    staged.commit()
 }
 
 /// `concbench report --input DIR` for a sweep folder.
@@ -74,52 +51,4 @@ pub fn run_cli(dir: &Path) -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
-}
-
-fn render(
-    spec: &ChartSpec,
-    data: &SweepData,
-    dir: &Path,
-    pending: &mut Vec<Pending>,
-) -> Result<()> {
-    let failed = |e: Box<dyn std::error::Error>| {
-        Error::Measurement(format!("drawing chart {}: {e}", spec.name))
-    };
-    let svg_dest = dir.join(format!("{}.svg", spec.name));
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, spec.size).into_drawing_area();
-        draw(spec, &root, data).map_err(failed)?;
-        root.present().map_err(|e| failed(e.into()))?;
-    }
-    let svg_tmp = temp_path(&svg_dest);
-    pending.push(Pending {
-        tmp: svg_tmp.clone(),
-        dest: svg_dest,
-    });
-    std::fs::write(&svg_tmp, svg).map_err(|e| Error::io(&svg_tmp, e))?;
-    let png_dest = dir.join(format!("{}.png", spec.name));
-    let png_tmp = temp_path(&png_dest);
-    pending.push(Pending {
-        tmp: png_tmp.clone(),
-        dest: png_dest,
-    });
-    let root = BitMapBackend::new(&png_tmp, spec.size).into_drawing_area();
-    draw(spec, &root, data).map_err(failed)?;
-    root.present().map_err(|e| failed(e.into()))
-}
-
-fn draw<DB: DrawingBackend>(
-    spec: &ChartSpec,
-    root: &DrawingArea<DB, Shift>,
-    data: &SweepData,
-) -> DrawResult<()>
-where
-    DB::ErrorType: 'static,
-{
-    match spec.name {
-        "speedup_vs_workers" => super::chart_workers::draw(root, data, spec),
-        "speedup_vs_job_size" => super::chart_sizes::draw(root, data, spec),
-        other => Err(format!("unknown chart {other}").into()),
-    }
 }
