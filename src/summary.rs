@@ -186,6 +186,15 @@ pub fn sort_like(
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_fixed_header_matches_the_fields() {
+        let summary = summarize(&[row(Variant::Cpu, "threads", 2, 0.1)]);
+        assert_eq!(
+            crate::records::rows_tests::serde_header(&summary[0]),
+            <SummaryRow as crate::records::CsvRecord>::HEADER
+        );
+    }
+
     fn row(variant: Variant, strategy: &str, workers: usize, wall_s: f64) -> RunRow {
         RunRow {
             variant,
