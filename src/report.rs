@@ -8,21 +8,19 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::chart::data::{
-    RunData, baseline_of, ideal_speedup, is_baseline, pretty_date, variant_words,
-};
+use crate::chart::data::{baseline_of, ideal_speedup, is_baseline, variant_words};
 use crate::chart::speedup::baseline_row;
 use crate::chart::wall_time::trim;
 use crate::chart::{self, CHARTS, Pending};
 use crate::console::format_seconds;
 use crate::error::{Error, Result};
 use crate::records::SummaryRow;
+use crate::results::run_folder::{RunData, pretty_date};
 use crate::workload::Variant;
 
 mod tables;
 
-pub const REPORT_MD: &str = "REPORT.md";
-pub const CHARTS_DIR: &str = "charts";
+pub use crate::results::run_folder::{CHARTS_DIR, REPORT_MD};
 
 /// `concbench report` options.
 #[derive(Debug, Clone, Args)]
@@ -55,7 +53,7 @@ pub fn generate(dir: &Path) -> Result<()> {
 }
 
 pub fn run_cli(args: &ReportArgs) -> Result<()> {
-    if crate::sweep::report::is_sweep(&args.input) {
+    if crate::results::run_folder::is_sweep(&args.input) {
         return crate::sweep::report::run_cli(&args.input);
     }
     let started = std::time::Instant::now();

@@ -5,9 +5,9 @@ use std::fmt::Write;
 
 use super::rows::{Key, Row, Verdict};
 use super::{Comparison, Format, RunInfo};
-use crate::chart::data::pretty_date;
 use crate::console::format_seconds;
 use crate::error::{Error, Result};
+use crate::results::run_folder::pretty_date;
 
 pub fn render(c: &Comparison, format: Format) -> Result<String> {
     match format {

@@ -20,10 +20,10 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::chart::data::RunData;
 use crate::error::{Error, Result};
 use crate::export::{self, SUMMARY_JSON, SummaryJson};
 use crate::measure::machine::Machine;
+use crate::results::run_folder::RunData;
 use rows::{ClaimChange, Geomean, Key, Row, Settings, Verdict};
 
 /// `concbench compare` options.

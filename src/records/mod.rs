@@ -13,6 +13,7 @@ use crate::results::atomic;
 
 mod meta;
 mod rows;
+pub mod sweep;
 
 pub use meta::{
     BackgroundLoad, ClaimSettings, Discipline, Machine, Meta, Parameters, SamplerReport,
@@ -161,22 +162,44 @@ fn csv_reason(e: &csv::Error) -> String {
 
 /// Write meta.json atomically, so a reader never sees half a file.
 pub fn write_meta(path: &Path, meta: &Meta) -> Result<()> {
-    let text = serde_json::to_string_pretty(meta)
-        .map_err(|e| Error::Measurement(format!("cannot encode meta.json: {e}")))?;
+    write_json(path, meta)
+}
+
+/// Write any JSON file (meta.json of a run or a sweep) atomically, pretty and ending in a
+/// newline.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Measurement(format!("cannot encode {}: {e}", file_name(path))))?;
     atomic::write_file(path, (text + "\n").as_bytes())
 }
 
 pub fn read_meta(path: &Path) -> Result<Meta> {
+    read_json(path)
+}
+
+/// Read a JSON file, with errors naming the file and the line.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_meta(&bytes, path)
+    parse_json(&bytes, path)
 }
 
 /// Parse meta.json text read from `path` (named in errors, with the line).
 pub fn parse_meta(bytes: &[u8], path: &Path) -> Result<Meta> {
+    parse_json(bytes, path)
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8], path: &Path) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|e| Error::BadInput {
         path: path.to_path_buf(),
         message: format!("line {}: {}", e.line(), one_line(&e.to_string())),
     })
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]

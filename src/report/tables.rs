@@ -2,10 +2,10 @@
 
 use std::fmt::Write;
 
-use crate::chart::RunData;
 use crate::chart::wall_time::trim;
 use crate::console::format_seconds;
 use crate::records::ClaimRow;
+use crate::results::run_folder::RunData;
 
 pub fn summary_table(data: &RunData) -> String {
     let mut s = String::from(

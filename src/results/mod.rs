@@ -3,5 +3,6 @@
 //! final file and exits 1).
 
 pub mod atomic;
+pub mod run_folder;
 
 pub use atomic::{Staged, write_file};

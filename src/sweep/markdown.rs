@@ -6,10 +6,10 @@ use std::fmt::Write;
 use super::breakeven::{Crossing, agreement};
 use super::data::{SweepData, size_words};
 use super::records::ModelRow;
-use super::report::SWEEP_CHARTS;
+use crate::chart::ChartSpec;
 use crate::chart::data::{is_baseline, pretty_date, variant_words};
 use crate::console::format_seconds;
-use crate::report::CHARTS_DIR;
+use crate::results::run_folder::CHARTS_DIR;
 use crate::workload::Variant;
 
 /// "threads pay off above 3 µs per job (between 3 µs and 10 µs)", and so on, for one variant:
@@ -74,8 +74,8 @@ fn join_words(parts: &[String]) -> String {
     }
 }
 
-/// The whole REPORT.md.
-pub fn markdown(data: &SweepData) -> String {
+/// The whole REPORT.md, with a section for each of `charts`.
+pub fn markdown(data: &SweepData, charts: &[ChartSpec]) -> String {
     let m = &data.meta.meta;
     let sw = &data.meta.sweep;
     let mut s = String::new();
@@ -123,7 +123,7 @@ pub fn markdown(data: &SweepData) -> String {
         s.push_str(&fit_table(data, v));
     }
     s.push_str("## Charts\n\n");
-    for c in &SWEEP_CHARTS {
+    for c in charts {
         let _ = writeln!(
             s,
             "### {}\n\n![{}]({CHARTS_DIR}/{}.png)\n\n{} ([SVG]({CHARTS_DIR}/{}.svg))\n",

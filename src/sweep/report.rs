@@ -12,7 +12,7 @@ use super::data::SweepData;
 use super::records::SWEEP_CSV;
 use crate::chart::{self, ChartSpec, DrawResult, Pending, register_fonts, temp_path};
 use crate::error::{Error, Result};
-use crate::report::{CHARTS_DIR, REPORT_MD};
+use crate::results::run_folder::{CHARTS_DIR, REPORT_MD};
 
 /// Every chart of a sweep, in report order.
 pub const SWEEP_CHARTS: [ChartSpec; 2] = [
@@ -50,7 +50,7 @@ pub fn generate(dir: &Path) -> Result<()> {
     }
     let dest = dir.join(REPORT_MD);
     let tmp = temp_path(&dest);
-    let written = std::fs::write(&tmp, super::markdown::markdown(&data));
+    let written = std::fs::write(&tmp, super::markdown::markdown(&data, &SWEEP_CHARTS));
     pending.push(Pending {
         tmp: tmp.clone(),
         dest,
