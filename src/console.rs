@@ -3,7 +3,8 @@
 use std::fmt::Write;
 use std::io::Write as _;
 
-use crate::records::{Meta, SummaryRow};
+use crate::claim::verdict::THRESHOLD;
+use crate::records::{ClaimRow, Meta, SummaryRow};
 
 /// variant x strategy: median wall, CPU, cores busy, speedup, efficiency, correctness.
 pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
@@ -72,6 +73,63 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
     }
     s
 }
+
+/// The verdict table of `concbench claim` and `concbench run`.
+pub fn claims_table(rows: &[ClaimRow], cores: usize) -> String {
+    let mut s = String::new();
+    if rows.is_empty() {
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "\nclaims ({cores} cores; a speed claim is decided by where the confidence interval of its speedup lies against {THRESHOLD:.2})"
+    );
+    let w_subject = rows
+        .iter()
+        .map(|r| r.subject.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        s,
+        "{:<5} {:<w$} {:<13} evidence / reason",
+        "claim",
+        "subject",
+        "verdict",
+        w = w_subject
+    );
+    let mut last = "";
+    for r in rows {
+        if r.claim != last {
+            let _ = writeln!(s, "{}: {}", r.claim, r.statement);
+            last = &r.claim;
+        }
+        let _ = writeln!(
+            s,
+            "{:<5} {:<w$} {:<13} {}",
+            r.claim,
+            r.subject,
+            r.verdict,
+            r.evidence,
+            w = w_subject
+        );
+        let _ = writeln!(
+            s,
+            "{:<5} {:<w$} {:<13} -> {}",
+            "",
+            "",
+            "",
+            r.reason,
+            w = w_subject
+        );
+    }
+    s
+}
+
+/// What `concbench run` prints after its claims table: its verdicts are the speed claims
+/// only.
+pub const RUN_CLAIMS_NOTE: &str =
+    "(C4 and C5 are demonstrations, and undecided intervals get more reps: `concbench claim`)\n";
 
 /// Seconds with a unit that keeps three significant digits readable.
 pub fn format_seconds(s: f64) -> String {

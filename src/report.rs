@@ -15,7 +15,7 @@ use crate::chart::{self, CHARTS, Pending};
 use crate::console::format_seconds;
 use crate::error::{Error, Result};
 use crate::records::SummaryRow;
-use crate::results::run_folder::{RunData, pretty_date};
+use crate::results::run_folder::{Kind, RunData, kind, pretty_date};
 use crate::workload::Variant;
 
 mod tables;
@@ -28,6 +28,10 @@ pub struct ReportArgs {
     /// Folder of a run (runs.csv, summary.csv, samples.csv, meta.json; claims.csv if present)
     #[arg(long, value_name = "DIR", default_value = "results/latest")]
     pub input: PathBuf,
+    /// Print the run's console tables to stdout instead (the summary table, and the claims
+    /// table when DIR has claims.csv, as `concbench run` printed them), writing nothing
+    #[arg(long)]
+    pub table: bool,
 }
 
 /// Regenerate the charts (DIR/charts/*.svg, *.png), DIR/summary.json and DIR/REPORT.md of the
@@ -53,6 +57,10 @@ pub fn generate(dir: &Path) -> Result<()> {
 }
 
 pub fn run_cli(args: &ReportArgs) -> Result<()> {
+    if args.table {
+        crate::console::emit(&console_tables(&args.input)?);
+        return Ok(());
+    }
     if crate::results::run_folder::is_sweep(&args.input) {
         return crate::sweep::report::run_cli(&args.input);
     }
@@ -66,6 +74,28 @@ pub fn run_cli(args: &ReportArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// What `concbench run` printed for the folder `dir`: its summary table and, when the folder
+/// has claims.csv, the claims table (with the pointer to `concbench claim` for a run's own
+/// claims). Read only: nothing is written, not even a rebuilt summary.csv.
+pub fn console_tables(dir: &Path) -> Result<String> {
+    if kind(dir) == Kind::Sweep {
+        return Err(Error::BadInput {
+            path: dir.to_path_buf(),
+            message: "a sweep has no console table; its answer is in REPORT.md".into(),
+        });
+    }
+    let data = RunData::read(dir)?;
+    let mut s = crate::console::summary_table(&data.summary, &data.meta);
+    if let Some(claims) = data.claims.as_ref().filter(|c| !c.is_empty()) {
+        let cores = data.meta.machine.available_parallelism;
+        s.push_str(&crate::console::claims_table(claims, cores));
+        if data.meta.claims.is_none() {
+            s.push_str(crate::console::RUN_CLAIMS_NOTE);
+        }
+    }
+    Ok(s)
 }
 
 /// The whole REPORT.md.

@@ -26,8 +26,19 @@ pub struct RunData {
 }
 
 impl RunData {
-    /// Read and check runs.csv, summary.csv, samples.csv, meta.json (and claims.csv if present).
+    /// Read and check runs.csv, summary.csv, samples.csv, meta.json (and claims.csv if present);
+    /// a missing or stale summary.csv is rebuilt from runs.csv and written.
     pub fn load(dir: &Path) -> Result<RunData> {
+        Self::open(dir, true)
+    }
+
+    /// [`RunData::load`] that writes nothing: a missing or stale summary.csv is rebuilt in
+    /// memory only.
+    pub fn read(dir: &Path) -> Result<RunData> {
+        Self::open(dir, false)
+    }
+
+    fn open(dir: &Path, write_rebuilt: bool) -> Result<RunData> {
         if !dir.is_dir() {
             return Err(Error::BadInput {
                 path: dir.to_path_buf(),
@@ -38,7 +49,7 @@ impl RunData {
         }
         let meta = records::read_meta(&dir.join(META_JSON))?;
         let runs: Vec<RunRow> = records::read_csv(&dir.join(RUNS_CSV))?;
-        let summary = summary_of(dir, &meta, &runs)?;
+        let summary = summary_of(dir, &meta, &runs, write_rebuilt)?;
         // A run killed before its sampler wrote anything may have no samples.csv.
         let samples: Vec<SampleRow> = read_if_present(&dir.join(SAMPLES_CSV))?.unwrap_or_default();
         let claims = read_if_present::<ClaimRow>(&dir.join(CLAIMS_CSV))?;
@@ -193,10 +204,10 @@ fn check_sample(s: &SampleRow) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// summary.csv, or the summary rebuilt from runs.csv (and written) when summary.csv is missing
-/// or does not match runs.csv: a run killed outright never wrote one, and one stopped by a
-/// failure may have written it before its last rows.
-fn summary_of(dir: &Path, meta: &Meta, runs: &[RunRow]) -> Result<Vec<SummaryRow>> {
+/// summary.csv, or the summary rebuilt from runs.csv (and written if `write`) when summary.csv
+/// is missing or does not match runs.csv: a run killed outright never wrote one, and one
+/// stopped by a failure may have written it before its last rows.
+fn summary_of(dir: &Path, meta: &Meta, runs: &[RunRow], write: bool) -> Result<Vec<SummaryRow>> {
     let path = dir.join(SUMMARY_CSV);
     let counts = |rows: &mut dyn Iterator<Item = (Variant, String, usize, usize, usize)>| {
         let mut v: Vec<_> = rows.collect();
@@ -230,7 +241,7 @@ fn summary_of(dir: &Path, meta: &Meta, runs: &[RunRow]) -> Result<Vec<SummaryRow
         &meta.parameters.variants,
         &meta.parameters.strategies,
     );
-    if !rebuilt.is_empty() {
+    if write && !rebuilt.is_empty() {
         records::write_csv(&path, &rebuilt)?;
     }
     Ok(rebuilt)
