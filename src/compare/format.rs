@@ -94,9 +94,10 @@ fn key(k: &Key) -> String {
 }
 
 fn run_line(r: &RunInfo) -> String {
-    let commit = r.git_commit.as_deref().map_or(String::new(), |c| {
-        format!(", commit {}", &c[..c.len().min(7)])
-    });
+    let commit = r
+        .git_commit
+        .as_deref()
+        .map_or(String::new(), |c| format!(", commit {}", short_commit(c)));
     format!(
         "{} (started {}, {}{}; from {})",
         r.dir,
@@ -105,6 +106,15 @@ fn run_line(r: &RunInfo) -> String {
         commit,
         r.source
     )
+}
+
+/// The first seven characters of a commit (characters, not bytes: meta.json is anyone's
+/// file, and a byte slice would panic inside a multi-byte character).
+fn short_commit(commit: &str) -> &str {
+    commit
+        .char_indices()
+        .nth(7)
+        .map_or(commit, |(end, _)| &commit[..end])
 }
 
 fn rule(c: &Comparison) -> String {
@@ -345,4 +355,17 @@ pub fn csv(c: &Comparison) -> Result<String> {
         .into_inner()
         .map_err(|e| Error::Measurement(format!("csv: {e}")))?;
     String::from_utf8(bytes).map_err(|e| Error::Measurement(format!("csv: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_commit;
+
+    #[test]
+    fn a_commit_is_cut_at_seven_characters_even_non_ascii_ones() {
+        assert_eq!(short_commit("d686d85c0ffee"), "d686d85");
+        assert_eq!(short_commit("abc"), "abc");
+        assert_eq!(short_commit("éééééééé"), "ééééééé");
+        assert_eq!(short_commit("日本語のコミット"), "日本語のコミッ");
+    }
 }
