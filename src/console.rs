@@ -43,6 +43,7 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         "correct"
     );
     for r in rows {
+        let [speedup, ci, efficiency, ceiling, of_ceiling] = speedup_figures(r, &CONSOLE_STYLE);
         let _ = writeln!(
             s,
             "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10.2} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
@@ -52,16 +53,11 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
             format_seconds(r.wall_median_s),
             format_seconds(r.cpu_total_median_s),
             r.cores_busy_median,
-            r.speedup.map_or("-".into(), |x| format!("{x:.2}x")),
-            match (r.speedup_ci_low, r.speedup_ci_high) {
-                (Some(lo), Some(hi)) => format!("[{lo:.2}, {hi:.2}]"),
-                _ => "-".into(),
-            },
-            r.efficiency
-                .map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
-            r.ceiling_speedup.map_or("-".into(), |x| format!("{x:.2}x")),
-            r.efficiency_vs_ceiling
-                .map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
+            speedup,
+            ci,
+            efficiency,
+            ceiling,
+            of_ceiling,
             if r.all_correct { "yes" } else { "NO" }
         );
     }
@@ -124,6 +120,38 @@ pub fn claims_table(rows: &[ClaimRow], cores: usize) -> String {
         );
     }
     s
+}
+
+/// How a table writes a summary row's ratios: the times sign, the mark of an empty figure and
+/// the interval.
+pub struct FigureStyle {
+    pub times: &'static str,
+    pub none: &'static str,
+    pub interval: fn(f64, f64) -> String,
+}
+
+/// The console's plain ASCII: "1.98x", "-", "[1.96, 2.00]".
+pub const CONSOLE_STYLE: FigureStyle = FigureStyle {
+    times: "x",
+    none: "-",
+    interval: |lo, hi| format!("[{lo:.2}, {hi:.2}]"),
+};
+
+/// A summary row's speedup, its 95% CI, efficiency, the ceiling and the share of it reached,
+/// as both the console and REPORT.md show them.
+pub fn speedup_figures(r: &SummaryRow, style: &FigureStyle) -> [String; 5] {
+    let ratio = |x: Option<f64>| x.map_or(style.none.into(), |x| format!("{x:.2}{}", style.times));
+    let percent = |x: Option<f64>| x.map_or(style.none.into(), |x| format!("{:.0}%", x * 100.0));
+    [
+        ratio(r.speedup),
+        match (r.speedup_ci_low, r.speedup_ci_high) {
+            (Some(lo), Some(hi)) => (style.interval)(lo, hi),
+            _ => style.none.into(),
+        },
+        percent(r.efficiency),
+        ratio(r.ceiling_speedup),
+        percent(r.efficiency_vs_ceiling),
+    ]
 }
 
 /// What `concbench run` prints after its claims table: its verdicts are the speed claims

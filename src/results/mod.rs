@@ -3,6 +3,7 @@
 //! final file and exits 1).
 
 pub mod atomic;
+pub mod markdown;
 pub mod run_folder;
 
 pub use atomic::{Staged, write_file};
