@@ -15,6 +15,7 @@ use crate::chart::{self, CHARTS, Pending};
 use crate::console::format_seconds;
 use crate::error::{Error, Result};
 use crate::records::SummaryRow;
+use crate::results::markdown;
 use crate::results::run_folder::{Kind, RunData, kind, pretty_date};
 use crate::workload::Variant;
 
@@ -115,36 +116,14 @@ pub fn markdown(data: &RunData) -> String {
     if let Some(note) = status_note(m) {
         let _ = writeln!(s, "{note}\n");
     }
-    if !m.background.trustworthy {
-        let pct = |x: Option<f64>| x.map_or("unknown".into(), |p| format!("{p:.0}%"));
-        let _ = writeln!(
-            s,
-            "> **Warning:** other processes used {} of a core before and {} during the run \
-             (threshold {:.0}%); these figures are not to be trusted.\n",
-            pct(m.background.before_pct_of_core),
-            pct(m.background.during_pct_of_core),
-            m.background.threshold_pct_of_core
-        );
-    }
-    if m.mismatches > 0 {
-        let _ = writeln!(
-            s,
-            "> **Warning:** {} trial(s) returned wrong results (correct=false in runs.csv).\n",
-            m.mismatches
-        );
-    }
+    s.push_str(&markdown::warnings(m, "run"));
     s.push_str("## What was measured\n\n");
     for v in data.variants() {
         let _ = writeln!(s, "{}\n", findings(data, v));
     }
-    s.push_str("## Charts\n\n");
-    for c in &CHARTS {
-        let _ = writeln!(
-            s,
-            "### {}\n\n![{}]({CHARTS_DIR}/{}.png)\n\n{} ([SVG]({CHARTS_DIR}/{}.svg))\n",
-            c.title, c.title, c.name, c.caption, c.name
-        );
-    }
+    s.push_str(&markdown::charts_section(
+        CHARTS.iter().map(|c| (c.name, c.title, c.caption)),
+    ));
     s.push_str("## Summary\n\n");
     s.push_str(&tables::summary_table(data));
     if let Some(claims) = &data.claims {

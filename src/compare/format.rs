@@ -7,6 +7,7 @@ use super::rows::{Key, Row, Verdict};
 use super::{Comparison, Format, RunInfo};
 use crate::console::format_seconds;
 use crate::error::{Error, Result};
+use crate::results::markdown::{self, cell};
 use crate::results::run_folder::pretty_date;
 
 pub fn render(c: &Comparison, format: Format) -> Result<String> {
@@ -236,23 +237,19 @@ pub fn markdown(c: &Comparison) -> String {
     for w in warnings(c) {
         let _ = writeln!(s, "> **Warning:** {}\n", cell(&w));
     }
-    let _ = writeln!(s, "| {} |", HEADER.join(" | "));
-    let align: Vec<&str> = NUMERIC
-        .iter()
-        .map(|&n| if n { "--:" } else { "---" })
-        .collect();
-    let _ = writeln!(s, "|{}|", align.join("|"));
+    let align = NUMERIC.map(|n| if n { "--:" } else { "---" });
+    s.push_str(&markdown::header(&HEADER, &align));
     for r in &c.rows {
-        let mut l = cells(r).map(|x| cell(&x));
+        let mut l = cells(r);
         if r.verdict != Verdict::Same {
             l[8] = format!("**{}**", l[8]);
         }
-        let _ = writeln!(s, "| {} |", l.join(" | "));
+        s.push_str(&markdown::row(&l));
     }
     if let Some(mut l) = geomean_cells(c) {
         l[0] = "**geomean**".into();
         l[5] = format!("**{}**", l[5]);
-        let _ = writeln!(s, "| {} |", l.join(" | "));
+        s.push_str(&markdown::row(&l));
     }
     if c.rows.is_empty() {
         s.push_str("\nNo configuration is in both runs.\n");
@@ -273,11 +270,6 @@ fn code_dir(line: &str) -> String {
         Some((dir, rest)) => format!("`{dir}` ({}", cell(rest)),
         None => format!("`{line}`"),
     }
-}
-
-/// A markdown table cell: pipes escaped, line breaks flattened.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 const CSV_HEADER: [&str; 18] = [

@@ -1,6 +1,11 @@
 //! Markdown tables for every report (REPORT.md of a run or a sweep, `compare --format
 //! markdown`): one header and row writer, with the escaping that keeps a table whole whatever
-//! a cell holds.
+//! a cell holds; and the sections every report opens or ends with.
+
+use std::fmt::Write;
+
+use crate::records::Meta;
+use crate::results::run_folder::CHARTS_DIR;
 
 /// One cell's text made safe inside a table row: a `|` is escaped (a backslash just before
 /// it too, so it cannot escape the escape) and line breaks become spaces, since a row is one
@@ -51,6 +56,45 @@ pub fn key_value_table<K: AsRef<str>>(rows: &[(K, String)]) -> String {
     let mut s = header(&["", ""], &["---", "---"]);
     for (k, v) in rows {
         s.push_str(&row(&[k.as_ref(), v.as_str()]));
+    }
+    s
+}
+
+/// The warnings a report opens with, each a quoted paragraph: other processes kept the
+/// machine too busy to trust the figures, or trials returned wrong results. `what` is "run"
+/// or "sweep".
+pub fn warnings(meta: &Meta, what: &str) -> String {
+    let mut s = String::new();
+    let b = &meta.background;
+    if !b.trustworthy {
+        let pct = |x: Option<f64>| x.map_or("unknown".into(), |p| format!("{p:.0}%"));
+        let _ = writeln!(
+            s,
+            "> **Warning:** other processes used {} of a core before and {} during the {what} \
+             (threshold {:.0}%); these figures are not to be trusted.\n",
+            pct(b.before_pct_of_core),
+            pct(b.during_pct_of_core),
+            b.threshold_pct_of_core
+        );
+    }
+    if meta.mismatches > 0 {
+        let _ = writeln!(
+            s,
+            "> **Warning:** {} trial(s) returned wrong results (correct=false in runs.csv).\n",
+            meta.mismatches
+        );
+    }
+    s
+}
+
+/// "## Charts": for each chart (name, title, caption) its PNG, caption and SVG link.
+pub fn charts_section<'a>(charts: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> String {
+    let mut s = String::from("## Charts\n\n");
+    for (name, title, caption) in charts {
+        let _ = writeln!(
+            s,
+            "### {title}\n\n![{title}]({CHARTS_DIR}/{name}.png)\n\n{caption} ([SVG]({CHARTS_DIR}/{name}.svg))\n",
+        );
     }
     s
 }
