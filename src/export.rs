@@ -87,7 +87,7 @@ pub fn stage(data: &RunData, dir: &Path, mut pending: Vec<Pending>) -> Result<Ve
     let dest = dir.join(SUMMARY_JSON);
     let tmp = temp_path(&dest);
     let written = to_string(&from_run(data))
-        .and_then(|text| std::fs::write(&tmp, text).map_err(|e| Error::write(&tmp, e)));
+        .and_then(|text| std::fs::write(&tmp, text).map_err(|e| Error::write(&dest, e)));
     pending.push(Pending { tmp, dest });
     match written {
         Ok(()) => Ok(pending),

@@ -48,10 +48,10 @@ pub fn generate(dir: &Path) -> Result<()> {
     if let Err(e) = std::fs::write(&tmp, markdown(&data)) {
         pending.push(Pending {
             tmp: tmp.clone(),
-            dest,
+            dest: dest.clone(),
         });
         chart::discard(pending);
-        return Err(Error::write(&tmp, e));
+        return Err(Error::write(&dest, e));
     }
     pending.push(Pending { tmp, dest });
     chart::commit(pending)

@@ -277,7 +277,7 @@ pub fn run_cli(args: &CompareArgs) -> Result<ExitCode> {
     }
     let text = format::render(&comparison, pick_format(args))?;
     match &args.out {
-        Some(path) => write_atomically(path, text.as_bytes())?,
+        Some(path) => crate::results::write_file(path, text.as_bytes())?,
         None => crate::console::emit(&text),
     }
     if let Some(path) = &args.chart {
@@ -287,16 +287,5 @@ pub fn run_cli(args: &CompareArgs) -> Result<ExitCode> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-/// Write then rename, so a reader never sees half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = crate::chart::temp_path(path);
-    // Named by the file asked for: the temporary name would only puzzle.
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(path, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
     })
 }
