@@ -216,6 +216,43 @@ impl CsvRecord for ClaimRow {
 pub(crate) mod tests {
     use super::*;
 
+    /// A runs.csv row of one correct trial on 4 numbers (8 jobs), one core busy.
+    pub(crate) fn run_row(
+        variant: Variant,
+        strategy: &str,
+        workers: usize,
+        unit_ms: f64,
+        wall_s: f64,
+    ) -> RunRow {
+        RunRow {
+            variant,
+            strategy: strategy.into(),
+            workers,
+            items: 4,
+            jobs: 8,
+            unit_ms,
+            rep: 1,
+            wall_s,
+            cpu_user_s: wall_s,
+            cpu_sys_s: 0.0,
+            cpu_total_s: wall_s,
+            cores_busy: 1.0,
+            peak_rss_kib: 1,
+            child_peak_rss_kib: None,
+            correct: true,
+            started_s: 0.0,
+            ended_s: wall_s,
+            round: 0,
+            position: 0,
+            after: String::new(),
+            others_cpu_pct: None,
+            sampler_cpu_s: 0.0,
+            chunk: None,
+            setup_s: None,
+            interpreter: None,
+        }
+    }
+
     /// The header serde would write for one row.
     pub(crate) fn serde_header<T: Serialize>(row: &T) -> Vec<String> {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -231,33 +268,7 @@ pub(crate) mod tests {
 
     #[test]
     fn fixed_headers_match_the_fields() {
-        let run = RunRow {
-            variant: Variant::Cpu,
-            strategy: "threads".into(),
-            workers: 2,
-            items: 4,
-            jobs: 8,
-            unit_ms: 25.0,
-            rep: 1,
-            wall_s: 0.1,
-            cpu_user_s: 0.2,
-            cpu_sys_s: 0.0,
-            cpu_total_s: 0.2,
-            cores_busy: 2.0,
-            peak_rss_kib: 1,
-            child_peak_rss_kib: None,
-            correct: true,
-            started_s: 0.0,
-            ended_s: 0.1,
-            round: 0,
-            position: 0,
-            after: String::new(),
-            others_cpu_pct: None,
-            sampler_cpu_s: 0.0,
-            chunk: None,
-            setup_s: None,
-            interpreter: None,
-        };
+        let run = run_row(Variant::Cpu, "threads", 2, 25.0, 0.1);
         assert_eq!(serde_header(&run), RunRow::HEADER);
         let sample = SampleRow {
             t_s: 0.0,
