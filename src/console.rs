@@ -26,6 +26,7 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         .max()
         .unwrap_or(13)
         .max(13);
+    let [speedup, ci, efficiency, ceiling, of_ceiling] = SPEEDUP_COLUMNS;
     let _ = writeln!(
         s,
         "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
@@ -35,11 +36,11 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         "wall",
         "cpu",
         "cores busy",
-        "speedup",
-        "95% CI",
-        "efficiency",
-        "ceiling",
-        "of ceiling",
+        speedup,
+        ci,
+        efficiency,
+        ceiling,
+        of_ceiling,
         "correct"
     );
     for r in rows {
@@ -136,6 +137,9 @@ pub const CONSOLE_STYLE: FigureStyle = FigureStyle {
     none: "-",
     interval: |lo, hi| format!("[{lo:.2}, {hi:.2}]"),
 };
+
+/// The titles of [`speedup_figures`]' columns.
+pub const SPEEDUP_COLUMNS: [&str; 5] = ["speedup", "95% CI", "efficiency", "ceiling", "of ceiling"];
 
 /// A summary row's speedup, its 95% CI, efficiency, the ceiling and the share of it reached,
 /// as both the console and REPORT.md show them.

@@ -172,7 +172,16 @@ fn status_note(m: &crate::records::Meta) -> Option<String> {
 /// A paragraph in plain words, with the numbers, about one variant.
 pub fn findings(data: &RunData, v: Variant) -> String {
     let rows = data.summary_of(v);
-    let cores = data.cores();
+    let mut s = what_was_run(data, v, &rows);
+    s.push_str(&speedup_words_per_workers(data, v, &rows));
+    s.push_str(&cpu_words(data, &rows));
+    s.push_str(&ceiling_words(&rows));
+    s.push_str(&correctness_words(data, v, &rows));
+    s
+}
+
+/// The work, the repetitions and what each baseline took.
+fn what_was_run(data: &RunData, v: Variant, rows: &[&SummaryRow]) -> String {
     let jobs = data.jobs();
     let reps = rows.iter().map(|r| r.reps).max().unwrap_or(0);
     let unit = rows.first().map_or(0.0, |r| r.unit_ms);
@@ -196,6 +205,13 @@ pub fn findings(data: &RunData, v: Variant) -> String {
             cores_busy(b.cores_busy_median)
         );
     }
+    s
+}
+
+/// For each worker count, the fastest strategy first, then the others, against the ideal.
+fn speedup_words_per_workers(data: &RunData, v: Variant, rows: &[&SummaryRow]) -> String {
+    let (cores, jobs) = (data.cores(), data.jobs());
+    let mut s = String::new();
     let mut workers: Vec<usize> = rows
         .iter()
         .filter(|r| !is_baseline(&r.strategy))
@@ -249,6 +265,12 @@ pub fn findings(data: &RunData, v: Variant) -> String {
             parts.join("; ")
         );
     }
+    s
+}
+
+/// How many cores each strategy kept busy, and where the CPU time went.
+fn cpu_words(data: &RunData, rows: &[&SummaryRow]) -> String {
+    let mut s = String::new();
     let several = |r: &SummaryRow| rows.iter().filter(|x| x.strategy == r.strategy).count() > 1;
     let busy: Vec<String> = rows
         .iter()
@@ -288,14 +310,19 @@ pub fn findings(data: &RunData, v: Variant) -> String {
             );
         }
         s.push('.');
-    } else if let Some((lo, hi)) = cpu_ratio_range(data, &rows) {
+    } else if let Some((lo, hi)) = cpu_ratio_range(data, rows) {
         let _ = write!(
             s,
             " The other strategies used {lo:.2}–{hi:.2}× the CPU time of their sequential baseline, \
              spread over less wall time where they sped up."
         );
     }
-    s.push_str(&ceiling_words(&rows));
+    s
+}
+
+/// Whether every trial returned the sequential results, and the outliers.
+fn correctness_words(data: &RunData, v: Variant, rows: &[&SummaryRow]) -> String {
+    let mut s = String::new();
     let n: usize = rows.iter().map(|r| r.reps).sum();
     let wrong = data
         .runs

@@ -2,7 +2,7 @@
 
 use crate::chart::wall_time::trim;
 use crate::console::format_seconds;
-use crate::console::{FigureStyle, speedup_figures};
+use crate::console::{FigureStyle, SPEEDUP_COLUMNS, speedup_figures};
 use crate::records::{ClaimRow, Machine, Meta};
 use crate::results::markdown;
 use crate::results::run_folder::RunData;
@@ -16,25 +16,23 @@ const REPORT_STYLE: FigureStyle = FigureStyle {
 };
 
 pub fn summary_table(data: &RunData) -> String {
+    let titles = [
+        "variant",
+        "strategy",
+        "workers",
+        "reps",
+        "median wall",
+        "p25–p75 wall",
+        "min–max wall",
+        "CPU (median)",
+        "cores busy",
+    ]
+    .into_iter()
+    .chain(SPEEDUP_COLUMNS)
+    .chain(["outliers", "correct"])
+    .collect::<Vec<_>>();
     let mut s = markdown::header(
-        &[
-            "variant",
-            "strategy",
-            "workers",
-            "reps",
-            "median wall",
-            "p25–p75 wall",
-            "min–max wall",
-            "CPU (median)",
-            "cores busy",
-            "speedup",
-            "95% CI",
-            "efficiency",
-            "ceiling",
-            "of ceiling",
-            "outliers",
-            "correct",
-        ],
+        &titles,
         &[
             "---", "---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:",
             "--:", "--:", "--:", "---",
