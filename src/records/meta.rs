@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::python::PythonInfo;
+use super::work::{Calibration, Variant};
 use crate::stats::BootstrapSettings;
-use crate::strategy::python::PythonInfo;
-use crate::workload::{Calibration, Variant};
 
 /// The parameters of a run, as resolved from the command line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,7 +130,7 @@ pub struct ClaimSettings {
     pub discarded_busy_trials: u32,
     /// The sequential rule: α overall and per interim look (Haybittle–Peto).
     #[serde(default)]
-    pub stopping_rule: Option<crate::claim::stopping::StoppingRule>,
+    pub stopping_rule: Option<StoppingRule>,
 }
 
 /// The machine and build a result set was measured on.
@@ -172,4 +172,13 @@ pub struct SamplerReport {
     pub wall_s: f64,
     /// cpu_s / wall_s in % of one core: the sampler's cost.
     pub overhead_pct_of_core: f64,
+}
+
+/// The sequential decision rule of `concbench claim`: its error rates (see claim::stopping).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StoppingRule {
+    /// Overall two-sided error rate of one claim (0.05).
+    pub alpha: f64,
+    /// Two-sided error rate spent at each interim look (0.001).
+    pub interim_alpha: f64,
 }

@@ -12,15 +12,20 @@ use crate::error::{Error, Result};
 use crate::results::atomic;
 
 mod meta;
+mod python;
 mod rows;
 pub mod sweep;
+mod work;
 
 pub use meta::{
     BackgroundLoad, ClaimSettings, Discipline, Machine, Meta, Parameters, SamplerReport,
+    StoppingRule,
 };
+pub use python::{CalibrationSource, PyCalibration, PyKernel, PythonInfo};
 #[cfg(test)]
 pub(crate) use rows::tests as rows_tests;
 pub use rows::{ClaimRow, CsvRecord, RunRow, SampleRow, SummaryRow};
+pub use work::{Calibration, Variant};
 
 pub const RUNS_CSV: &str = "runs.csv";
 pub const SUMMARY_CSV: &str = "summary.csv";

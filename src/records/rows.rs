@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::workload::Variant;
+use super::work::Variant;
 
 /// One measured repetition of one (variant, strategy, workers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::work::Variant;
 use super::{CsvRecord, Meta};
-use crate::workload::Variant;
 
 pub const SWEEP_CSV: &str = "sweep.csv";
 pub const MODELS_CSV: &str = "models.csv";
