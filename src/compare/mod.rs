@@ -3,7 +3,7 @@
 //! Each run is read from its summary.json when it has one, else from its CSV files (checked as
 //! `concbench report` checks them). Two runs that did different work are refused unless
 //! `--allow-different-work`; different machines are compared with a warning. The rows, the
-//! verdict rule and the output formats are in [`rows`] and [`format`]; the chart in [`chart`].
+//! verdict rule and the output formats are in [`rows`] and [`mod@format`]; the chart in [`chart`].
 
 pub mod chart;
 pub mod format;

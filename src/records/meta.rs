@@ -45,7 +45,7 @@ pub struct BackgroundLoad {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
     pub concbench_version: String,
-    /// "running", "complete", or "failed: <reason>".
+    /// `running`, `complete`, or `failed: <reason>`.
     pub status: String,
     pub command_line: Vec<String>,
     pub started_at: String,
