@@ -3,7 +3,8 @@
 use std::fmt::Write;
 use std::io::Write as _;
 
-use crate::records::{Meta, SummaryRow};
+use crate::claim::verdict::THRESHOLD;
+use crate::records::{ClaimRow, Meta, SummaryRow};
 
 /// variant x strategy: median wall, CPU, cores busy, speedup, efficiency, correctness.
 pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
@@ -25,6 +26,7 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         .max()
         .unwrap_or(13)
         .max(13);
+    let [speedup, ci, efficiency, ceiling, of_ceiling] = SPEEDUP_COLUMNS;
     let _ = writeln!(
         s,
         "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
@@ -34,14 +36,15 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         "wall",
         "cpu",
         "cores busy",
-        "speedup",
-        "95% CI",
-        "efficiency",
-        "ceiling",
-        "of ceiling",
+        speedup,
+        ci,
+        efficiency,
+        ceiling,
+        of_ceiling,
         "correct"
     );
     for r in rows {
+        let [speedup, ci, efficiency, ceiling, of_ceiling] = speedup_figures(r, &CONSOLE_STYLE);
         let _ = writeln!(
             s,
             "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10.2} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
@@ -51,16 +54,11 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
             format_seconds(r.wall_median_s),
             format_seconds(r.cpu_total_median_s),
             r.cores_busy_median,
-            r.speedup.map_or("-".into(), |x| format!("{x:.2}x")),
-            match (r.speedup_ci_low, r.speedup_ci_high) {
-                (Some(lo), Some(hi)) => format!("[{lo:.2}, {hi:.2}]"),
-                _ => "-".into(),
-            },
-            r.efficiency
-                .map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
-            r.ceiling_speedup.map_or("-".into(), |x| format!("{x:.2}x")),
-            r.efficiency_vs_ceiling
-                .map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
+            speedup,
+            ci,
+            efficiency,
+            ceiling,
+            of_ceiling,
             if r.all_correct { "yes" } else { "NO" }
         );
     }
@@ -72,6 +70,98 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
     }
     s
 }
+
+/// The verdict table of `concbench claim` and `concbench run`.
+pub fn claims_table(rows: &[ClaimRow], cores: usize) -> String {
+    let mut s = String::new();
+    if rows.is_empty() {
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "\nclaims ({cores} cores; a speed claim is decided by where the confidence interval of its speedup lies against {THRESHOLD:.2})"
+    );
+    let w_subject = rows
+        .iter()
+        .map(|r| r.subject.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        s,
+        "{:<5} {:<w$} {:<13} evidence / reason",
+        "claim",
+        "subject",
+        "verdict",
+        w = w_subject
+    );
+    let mut last = "";
+    for r in rows {
+        if r.claim != last {
+            let _ = writeln!(s, "{}: {}", r.claim, r.statement);
+            last = &r.claim;
+        }
+        let _ = writeln!(
+            s,
+            "{:<5} {:<w$} {:<13} {}",
+            r.claim,
+            r.subject,
+            r.verdict,
+            r.evidence,
+            w = w_subject
+        );
+        let _ = writeln!(
+            s,
+            "{:<5} {:<w$} {:<13} -> {}",
+            "",
+            "",
+            "",
+            r.reason,
+            w = w_subject
+        );
+    }
+    s
+}
+
+/// How a table writes a summary row's ratios: the times sign, the mark of an empty figure and
+/// the interval.
+pub struct FigureStyle {
+    pub times: &'static str,
+    pub none: &'static str,
+    pub interval: fn(f64, f64) -> String,
+}
+
+/// The console's plain ASCII: "1.98x", "-", "[1.96, 2.00]".
+pub const CONSOLE_STYLE: FigureStyle = FigureStyle {
+    times: "x",
+    none: "-",
+    interval: |lo, hi| format!("[{lo:.2}, {hi:.2}]"),
+};
+
+/// The titles of [`speedup_figures`]' columns.
+pub const SPEEDUP_COLUMNS: [&str; 5] = ["speedup", "95% CI", "efficiency", "ceiling", "of ceiling"];
+
+/// A summary row's speedup, its 95% CI, efficiency, the ceiling and the share of it reached,
+/// as both the console and REPORT.md show them.
+pub fn speedup_figures(r: &SummaryRow, style: &FigureStyle) -> [String; 5] {
+    let ratio = |x: Option<f64>| x.map_or(style.none.into(), |x| format!("{x:.2}{}", style.times));
+    let percent = |x: Option<f64>| x.map_or(style.none.into(), |x| format!("{:.0}%", x * 100.0));
+    [
+        ratio(r.speedup),
+        match (r.speedup_ci_low, r.speedup_ci_high) {
+            (Some(lo), Some(hi)) => (style.interval)(lo, hi),
+            _ => style.none.into(),
+        },
+        percent(r.efficiency),
+        ratio(r.ceiling_speedup),
+        percent(r.efficiency_vs_ceiling),
+    ]
+}
+
+/// What `concbench run` prints after its claims table: its verdicts are the speed claims
+/// only.
+pub const RUN_CLAIMS_NOTE: &str =
+    "(C4 and C5 are demonstrations, and undecided intervals get more reps: `concbench claim`)\n";
 
 /// Seconds with a unit that keeps three significant digits readable.
 pub fn format_seconds(s: f64) -> String {

@@ -37,7 +37,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A stop signal (SIGINT, SIGTERM, SIGHUP) ended the run; what was measured is kept.
-    #[error("interrupted by {}", crate::lifecycle::signal_name(*signal))]
+    #[error("interrupted by {}", crate::lifecycle::signals::signal_name(*signal))]
     Interrupted { signal: Option<i32> },
 }
 
@@ -47,7 +47,9 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Io { .. } | Error::BadInput { .. } => 2,
             Error::Trial { .. } | Error::Measurement(_) | Error::Write { .. } => 1,
-            Error::Interrupted { signal } => i32::from(crate::lifecycle::exit_status(*signal)),
+            Error::Interrupted { signal } => {
+                i32::from(crate::lifecycle::signals::exit_status(*signal))
+            }
         }
     }
 
@@ -62,7 +64,7 @@ impl Error {
     /// The interruption by the signal that arrived.
     pub fn interrupted() -> Self {
         Error::Interrupted {
-            signal: crate::lifecycle::stop_signal(),
+            signal: crate::lifecycle::signals::stop_signal(),
         }
     }
 

@@ -10,10 +10,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::chart::data::RunData;
 use crate::error::{Error, Result};
 use crate::records::{ClaimRow, Meta, SummaryRow};
 use crate::results::Staged;
+use crate::results::run_folder::RunData;
 use crate::workload::Variant;
 
 pub const SUMMARY_JSON: &str = "summary.json";

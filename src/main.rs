@@ -366,9 +366,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, Error> {
             &verdicts,
             outcome.meta.machine.available_parallelism,
         ));
-        console::emit(
-            "(C4 and C5 are demonstrations, and undecided intervals get more reps: `concbench claim`)\n",
-        );
+        console::emit(console::RUN_CLAIMS_NOTE);
     }
     let reported = if outcome.summary.is_empty() {
         Ok(())

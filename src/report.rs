@@ -8,22 +8,18 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::chart::data::{
-    RunData, baseline_of, ideal_speedup, is_baseline, pretty_date, variant_words,
-};
-use crate::chart::speedup::baseline_row;
-use crate::chart::wall_time::trim;
 use crate::chart::{self, CHARTS};
-use crate::console::format_seconds;
 use crate::error::{Error, Result};
-use crate::records::SummaryRow;
 use crate::results::Staged;
-use crate::workload::Variant;
+use crate::results::markdown;
+use crate::results::run_folder::{Kind, RunData, kind, pretty_date};
 
+mod findings;
 mod tables;
 
-pub const REPORT_MD: &str = "REPORT.md";
-pub const CHARTS_DIR: &str = "charts";
+pub use findings::findings;
+
+pub use crate::results::run_folder::{CHARTS_DIR, REPORT_MD};
 
 /// `concbench report` options.
 #[derive(Debug, Clone, Args)]
@@ -31,6 +27,10 @@ pub struct ReportArgs {
     /// Folder of a run (runs.csv, summary.csv, samples.csv, meta.json; claims.csv if present)
     #[arg(long, value_name = "DIR", default_value = "results/latest")]
     pub input: PathBuf,
+    /// Print the run's console tables to stdout instead (the summary table, and the claims
+    /// table when DIR has claims.csv, as `concbench run` printed them), writing nothing
+    #[arg(long)]
+    pub table: bool,
 }
 
 /// Regenerate the charts (DIR/charts/*.svg, *.png), DIR/summary.json and DIR/REPORT.md of the
@@ -47,7 +47,11 @@ pub fn generate(dir: &Path) -> Result<()> {
 }
 
 pub fn run_cli(args: &ReportArgs) -> Result<()> {
-    if crate::sweep::report::is_sweep(&args.input) {
+    if args.table {
+        crate::console::emit(&console_tables(&args.input)?);
+        return Ok(());
+    }
+    if crate::results::run_folder::is_sweep(&args.input) {
         return crate::sweep::report::run_cli(&args.input);
     }
     let started = std::time::Instant::now();
@@ -60,6 +64,28 @@ pub fn run_cli(args: &ReportArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// What `concbench run` printed for the folder `dir`: its summary table and, when the folder
+/// has claims.csv, the claims table (with the pointer to `concbench claim` for a run's own
+/// claims). Read only: nothing is written, not even a rebuilt summary.csv.
+pub fn console_tables(dir: &Path) -> Result<String> {
+    if kind(dir) == Kind::Sweep {
+        return Err(Error::BadInput {
+            path: dir.to_path_buf(),
+            message: "a sweep has no console table; its answer is in REPORT.md".into(),
+        });
+    }
+    let data = RunData::read(dir)?;
+    let mut s = crate::console::summary_table(&data.summary, &data.meta);
+    if let Some(claims) = data.claims.as_ref().filter(|c| !c.is_empty()) {
+        let cores = data.meta.machine.available_parallelism;
+        s.push_str(&crate::console::claims_table(claims, cores));
+        if data.meta.claims.is_none() {
+            s.push_str(crate::console::RUN_CLAIMS_NOTE);
+        }
+    }
+    Ok(s)
 }
 
 /// The whole REPORT.md.
@@ -79,36 +105,14 @@ pub fn markdown(data: &RunData) -> String {
     if let Some(note) = status_note(m) {
         let _ = writeln!(s, "{note}\n");
     }
-    if !m.background.trustworthy {
-        let pct = |x: Option<f64>| x.map_or("unknown".into(), |p| format!("{p:.0}%"));
-        let _ = writeln!(
-            s,
-            "> **Warning:** other processes used {} of a core before and {} during the run \
-             (threshold {:.0}%); these figures are not to be trusted.\n",
-            pct(m.background.before_pct_of_core),
-            pct(m.background.during_pct_of_core),
-            m.background.threshold_pct_of_core
-        );
-    }
-    if m.mismatches > 0 {
-        let _ = writeln!(
-            s,
-            "> **Warning:** {} trial(s) returned wrong results (correct=false in runs.csv).\n",
-            m.mismatches
-        );
-    }
+    s.push_str(&markdown::warnings(m, "run"));
     s.push_str("## What was measured\n\n");
     for v in data.variants() {
         let _ = writeln!(s, "{}\n", findings(data, v));
     }
-    s.push_str("## Charts\n\n");
-    for c in &CHARTS {
-        let _ = writeln!(
-            s,
-            "### {}\n\n![{}]({CHARTS_DIR}/{}.png)\n\n{} ([SVG]({CHARTS_DIR}/{}.svg))\n",
-            c.title, c.title, c.name, c.caption, c.name
-        );
-    }
+    s.push_str(&markdown::charts_section(
+        CHARTS.iter().map(|c| (c.name, c.title, c.caption)),
+    ));
     s.push_str("## Summary\n\n");
     s.push_str(&tables::summary_table(data));
     if let Some(claims) = &data.claims {
@@ -152,283 +156,4 @@ fn status_note(m: &crate::records::Meta) -> Option<String> {
             m.status
         ))
     }
-}
-
-/// A paragraph in plain words, with the numbers, about one variant.
-pub fn findings(data: &RunData, v: Variant) -> String {
-    let rows = data.summary_of(v);
-    let cores = data.cores();
-    let jobs = data.jobs();
-    let reps = rows.iter().map(|r| r.reps).max().unwrap_or(0);
-    let unit = rows.first().map_or(0.0, |r| r.unit_ms);
-    let what = if v == Variant::Sleep {
-        "sleeping"
-    } else {
-        "burning CPU for"
-    };
-    let mut s = format!(
-        "**{}** ({jobs} jobs, each {what} {} ms; {reps} repetitions per configuration; medians).",
-        capitalise(variant_words(v)),
-        trim(unit)
-    );
-    for b in rows.iter().filter(|r| is_baseline(&r.strategy)) {
-        let _ = write!(
-            s,
-            " `{}` took {} ({} of CPU, {} cores busy).",
-            b.strategy,
-            format_seconds(b.wall_median_s),
-            format_seconds(b.cpu_total_median_s),
-            cores_busy(b.cores_busy_median)
-        );
-    }
-    let mut workers: Vec<usize> = rows
-        .iter()
-        .filter(|r| !is_baseline(&r.strategy))
-        .map(|r| r.workers)
-        .collect();
-    workers.sort_unstable();
-    workers.dedup();
-    for w in workers {
-        let mut these: Vec<&&SummaryRow> = rows
-            .iter()
-            .filter(|r| r.workers == w && !is_baseline(&r.strategy) && r.speedup.is_some())
-            .collect();
-        if these.is_empty() {
-            continue;
-        }
-        these.sort_by(|a, b| {
-            b.speedup
-                .unwrap_or(0.0)
-                .total_cmp(&a.speedup.unwrap_or(0.0))
-        });
-        let ideal = ideal_speedup(v, w, jobs, cores);
-        let lead = if pace(these[0]) == Pace::Faster {
-            format!(
-                "{} sped it up {}",
-                name_of(these[0]),
-                speedup_words(these[0])
-            )
-        } else {
-            format!(
-                "no strategy was clearly faster: {} {}",
-                name_of(these[0]),
-                speedup_words(these[0])
-            )
-        };
-        let parts: Vec<String> = these[1..]
-            .iter()
-            .map(|r| format!("{} {}", name_of(r), speedup_words(r)))
-            .collect();
-        let _ = write!(
-            s,
-            " On {cores} core{} with {w} worker{} (ideal {}×{}): {lead}{}{}.",
-            plural(cores),
-            plural(w),
-            trim(ideal),
-            if ideal <= 1.0 {
-                ", so this shows the overhead"
-            } else {
-                ""
-            },
-            if parts.is_empty() { "" } else { "; " },
-            parts.join("; ")
-        );
-    }
-    let several = |r: &SummaryRow| rows.iter().filter(|x| x.strategy == r.strategy).count() > 1;
-    let busy: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let w = if several(r) {
-                format!(" ({})", r.workers)
-            } else {
-                String::new()
-            };
-            format!("`{}`{w} {}", r.strategy, cores_busy(r.cores_busy_median))
-        })
-        .collect();
-    let _ = write!(s, " Cores busy on average: {}.", busy.join(", "));
-    let base_busy = rows
-        .iter()
-        .filter(|r| is_baseline(&r.strategy))
-        .map(|r| r.cores_busy_median)
-        .fold(0.0, f64::max);
-    let hungriest = rows
-        .iter()
-        .filter(|r| !is_baseline(&r.strategy))
-        .max_by(|a, b| a.cpu_total_median_s.total_cmp(&b.cpu_total_median_s));
-    if base_busy < WAITING_BUSY {
-        let _ = write!(
-            s,
-            " The jobs wait rather than compute: the baseline kept {} cores busy",
-            cores_busy(base_busy)
-        );
-        if let Some(h) = hungriest {
-            let _ = write!(
-                s,
-                "; the most CPU went to `{}` with {} worker{}, {} per trial",
-                h.strategy,
-                h.workers,
-                plural(h.workers),
-                format_seconds(h.cpu_total_median_s)
-            );
-        }
-        s.push('.');
-    } else if let Some((lo, hi)) = cpu_ratio_range(data, &rows) {
-        let _ = write!(
-            s,
-            " The other strategies used {lo:.2}–{hi:.2}× the CPU time of their sequential baseline, \
-             spread over less wall time where they sped up."
-        );
-    }
-    s.push_str(&ceiling_words(&rows));
-    let n: usize = rows.iter().map(|r| r.reps).sum();
-    let wrong = data
-        .runs
-        .iter()
-        .filter(|r| r.variant == v && !r.correct)
-        .count();
-    if wrong == 0 && rows.iter().all(|r| r.all_correct) {
-        let _ = write!(
-            s,
-            " All {n} measured trials returned exactly the sequential results."
-        );
-    } else {
-        let _ = write!(s, " {wrong} of {n} measured trials returned wrong results.");
-    }
-    let outliers: usize = rows.iter().map(|r| r.wall_outliers).sum();
-    if outliers > 0 {
-        let _ = write!(
-            s,
-            " {outliers} repetition(s) lay outside Tukey's fences (counted, not removed)."
-        );
-    }
-    s
-}
-
-/// The machine's ceiling in words: per worker count, what the ceiling reached and how much of
-/// it each strategy on the same kernel reached.
-fn ceiling_words(rows: &[&SummaryRow]) -> String {
-    let mut s = String::new();
-    let ceiling = crate::strategy::ceiling::INFO.name;
-    for c in rows.iter().filter(|r| r.strategy == ceiling) {
-        let Some(top) = c.speedup else { continue };
-        let parts: Vec<String> = rows
-            .iter()
-            .filter(|r| r.workers == c.workers && r.strategy != ceiling)
-            .filter_map(|r| {
-                Some(format!(
-                    "`{}` {:.0}%",
-                    r.strategy,
-                    r.efficiency_vs_ceiling? * 100.0
-                ))
-            })
-            .collect();
-        let _ = write!(
-            s,
-            " The machine's ceiling with {} worker{} (threads started before the clock, jobs \
-             assigned in advance) was {top:.2}×{}{}.",
-            c.workers,
-            plural(c.workers),
-            if parts.is_empty() { "" } else { "; of it, " },
-            parts.join(", ")
-        );
-    }
-    s
-}
-
-/// Speedups inside this band are too close to 1 to call faster or slower in words.
-const SAME_SPEED_LO: f64 = 0.98;
-const SAME_SPEED_HI: f64 = 1.02;
-/// A baseline keeping fewer cores busy than this is waiting, not computing.
-const WAITING_BUSY: f64 = 0.25;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Pace {
-    Faster,
-    /// Within the ±2 % band: a difference too small to speak of, even if the CI excludes 1.
-    Same,
-    /// The CI contains 1.
-    Unclear,
-    Slower,
-}
-
-/// In words, a speedup is faster or slower only when it is outside the ±2 % band and, when
-/// summary.csv has a 95 % CI, that CI excludes 1.
-fn pace(r: &SummaryRow) -> Pace {
-    let x = r.speedup.unwrap_or(0.0);
-    let ci = r.speedup_ci_low.zip(r.speedup_ci_high);
-    if ci.is_some_and(|(lo, hi)| lo <= 1.0 && hi >= 1.0) {
-        Pace::Unclear
-    } else if x >= SAME_SPEED_HI {
-        Pace::Faster
-    } else if x <= SAME_SPEED_LO {
-        Pace::Slower
-    } else {
-        Pace::Same
-    }
-}
-
-/// "`threads`", or "`py-threads` over `py-sequential`" for a family with its own baseline.
-fn name_of(r: &SummaryRow) -> String {
-    let base = baseline_of(&r.strategy);
-    if base == crate::strategy::BASELINE {
-        format!("`{}`", r.strategy)
-    } else {
-        format!("`{}` (over `{base}`)", r.strategy)
-    }
-}
-
-/// "1.96× (95% CI 1.93–1.99)", "0.90× (slower)", "1.01× (no clear difference, 95% CI 0.95–1.08)",
-/// "1.00× (within 2%)".
-fn speedup_words(r: &SummaryRow) -> String {
-    let x = r.speedup.unwrap_or(0.0);
-    let mut notes: Vec<String> = Vec::new();
-    match pace(r) {
-        Pace::Faster => {}
-        Pace::Same => notes.push("within 2%".into()),
-        Pace::Unclear => notes.push("no clear difference".into()),
-        Pace::Slower => notes.push("slower".into()),
-    }
-    if let (Some(lo), Some(hi)) = (r.speedup_ci_low, r.speedup_ci_high) {
-        notes.push(format!("95% CI {lo:.2}–{hi:.2}"));
-    }
-    if notes.is_empty() {
-        format!("{x:.2}×")
-    } else {
-        format!("{x:.2}× ({})", notes.join(", "))
-    }
-}
-
-/// Cores busy with enough digits that a waiting strategy does not read as exactly 0.
-fn cores_busy(x: f64) -> String {
-    if x < 0.1 {
-        format!("{x:.3}")
-    } else {
-        format!("{x:.2}")
-    }
-}
-
-/// CPU time of every non-baseline configuration relative to its baseline's: (min, max).
-fn cpu_ratio_range(data: &RunData, rows: &[&SummaryRow]) -> Option<(f64, f64)> {
-    let ratios: Vec<f64> = rows
-        .iter()
-        .filter(|r| !is_baseline(&r.strategy))
-        .filter_map(|r| {
-            let b = baseline_row(data, r)?;
-            (b.cpu_total_median_s > 0.0).then(|| r.cpu_total_median_s / b.cpu_total_median_s)
-        })
-        .collect();
-    let lo = ratios.iter().copied().reduce(f64::min)?;
-    let hi = ratios.iter().copied().reduce(f64::max)?;
-    Some((lo, hi))
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

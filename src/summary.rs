@@ -1,7 +1,11 @@
-//! From runs.csv rows to summary.csv rows: per (variant, strategy, workers) statistics, the
-//! speedup over the strategy's baseline (the sequential run of the same runtime, same variant
-//! and list: `sequential` for Rust and the gil model, `py-sequential` for CPython) and its 95 %
-//! bootstrap confidence interval.
+//! From runs.csv rows to statistics per configuration: the full configuration of a trial
+//! (variant, strategy, workers, list size and unit of work) over its repetitions, the speedup
+//! over the strategy's baseline measured on the same work (the sequential run of the same
+//! runtime: `sequential` for Rust and the gil model, `py-sequential` for CPython) and its 95 %
+//! bootstrap confidence interval. summary.csv's rows and a sweep's points are projections of
+//! these statistics.
+
+use rayon::prelude::*;
 
 use crate::records::{RunRow, SummaryRow};
 use crate::stats::{
@@ -11,96 +15,170 @@ use crate::stats::{
 use crate::strategy::{baseline_of, ceiling};
 use crate::workload::Variant;
 
+/// What makes trials repetitions of one another. Units are compared exactly: every trial of
+/// one arm records the same `unit_ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Configuration {
+    pub variant: Variant,
+    pub strategy: String,
+    pub workers: usize,
+    pub items: usize,
+    pub unit_ms: f64,
+}
+
+impl Configuration {
+    pub fn of(r: &RunRow) -> Configuration {
+        Configuration {
+            variant: r.variant,
+            strategy: r.strategy.clone(),
+            workers: r.workers,
+            items: r.items,
+            unit_ms: r.unit_ms,
+        }
+    }
+
+    fn has(&self, r: &RunRow) -> bool {
+        self.same_work(r) && r.strategy == self.strategy && r.workers == self.workers
+    }
+
+    /// Whether `r` did the same work: variant, list and unit (any strategy, any workers).
+    fn same_work(&self, r: &RunRow) -> bool {
+        r.variant == self.variant && r.items == self.items && r.unit_ms == self.unit_ms
+    }
+
+    /// The name of this configuration's bootstrap stream in a run: `variant/strategy/workers/
+    /// items` (one unit per variant, so the unit need not be named).
+    pub fn run_stream(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.variant, self.strategy, self.workers, self.items
+        )
+    }
+
+    /// The name of its stream in a sweep, where each variant has many units: the run's name
+    /// and the unit.
+    pub fn sweep_stream(&self) -> String {
+        format!("{}/{}", self.run_stream(), self.unit_ms)
+    }
+}
+
+/// One configuration over its repetitions.
+#[derive(Debug, Clone)]
+pub struct ConfigurationStats<'a> {
+    pub config: Configuration,
+    /// Its trials, in runs.csv's order.
+    pub trials: Vec<&'a RunRow>,
+    pub wall: Summary,
+    pub cpu_total_median_s: f64,
+    pub cores_busy_median: f64,
+    /// Whether the configuration is its own baseline (speedup 1, no interval).
+    pub is_baseline: bool,
+    /// Baseline median wall / this median wall, on the same work; none without a baseline.
+    pub speedup: Option<f64>,
+    pub speedup_ci: Option<(f64, f64)>,
+    pub all_correct: bool,
+}
+
+/// Every configuration of `rows` in the order it first appears, with its statistics; the
+/// bootstrap stream of each is named by `stream`, so an interval depends on its own rows only.
+/// Intervals are computed in parallel (a sweep has hundreds).
+pub fn configurations<'a>(
+    rows: &'a [RunRow],
+    bootstrap: &BootstrapSettings,
+    stream: fn(&Configuration) -> String,
+) -> Vec<ConfigurationStats<'a>> {
+    let mut configs: Vec<Configuration> = Vec::new();
+    for r in rows {
+        let c = Configuration::of(r);
+        if !configs.contains(&c) {
+            configs.push(c);
+        }
+    }
+    configs
+        .into_par_iter()
+        .filter_map(|c| stats_of(rows, c, bootstrap, stream))
+        .collect()
+}
+
+fn stats_of<'a>(
+    rows: &'a [RunRow],
+    config: Configuration,
+    bootstrap: &BootstrapSettings,
+    stream: fn(&Configuration) -> String,
+) -> Option<ConfigurationStats<'a>> {
+    let median_of = |trials: &[&RunRow], f: fn(&RunRow) -> f64| {
+        Summary::of(&trials.iter().map(|r| f(r)).collect::<Vec<f64>>())
+    };
+    let trials: Vec<&RunRow> = rows.iter().filter(|r| config.has(r)).collect();
+    let wall = median_of(&trials, |r| r.wall_s)?;
+    let baseline = baseline_of(&config.strategy);
+    let base_trials: Vec<&RunRow> = rows
+        .iter()
+        .filter(|r| config.same_work(r) && r.strategy == baseline)
+        .collect();
+    let speedup =
+        median_of(&base_trials, |r| r.wall_s).and_then(|b| speedup(b.median, wall.median));
+    let is_baseline = config.strategy == baseline;
+    let speedup_ci = if is_baseline || speedup.is_none() {
+        None
+    } else {
+        speedup_interval(&base_trials, &trials, bootstrap, &stream(&config))
+    };
+    Some(ConfigurationStats {
+        cpu_total_median_s: median_of(&trials, |r| r.cpu_total_s)?.median,
+        cores_busy_median: median_of(&trials, |r| r.cores_busy)?.median,
+        all_correct: trials.iter().all(|r| r.correct),
+        config,
+        trials,
+        wall,
+        is_baseline,
+        speedup,
+        speedup_ci,
+    })
+}
+
 /// Summarise measured repetitions with the default (recorded) bootstrap settings.
 pub fn summarize(rows: &[RunRow]) -> Vec<SummaryRow> {
     summarize_with(rows, &BootstrapSettings::default())
 }
 
-/// The stream key of one row's bootstrap: `variant/strategy/workers/items`.
-pub fn bootstrap_key(variant: Variant, strategy: &str, workers: usize, items: usize) -> String {
-    format!("{variant}/{strategy}/{workers}/{items}")
-}
-
-/// Summarise measured repetitions, keeping the order in which configurations first appear.
-/// A baseline's own row has speedup 1 by definition and no interval.
+/// summary.csv's rows, in the order configurations first appear. A baseline's own row has
+/// speedup 1 by definition and no interval.
 pub fn summarize_with(rows: &[RunRow], bootstrap: &BootstrapSettings) -> Vec<SummaryRow> {
-    let mut keys: Vec<(Variant, String, usize, usize)> = Vec::new();
-    for r in rows {
-        let key = (r.variant, r.strategy.clone(), r.workers, r.items);
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    let walls_of = |variant: Variant, strategy: &str, workers: Option<usize>, items: usize| {
-        rows.iter()
-            .filter(|r| {
-                r.variant == variant
-                    && r.strategy == strategy
-                    && workers.is_none_or(|w| r.workers == w)
-                    && r.items == items
-            })
-            .map(|r| r.wall_s)
-            .collect::<Vec<f64>>()
-    };
-    keys.iter()
-        .filter_map(|(variant, strategy, workers, items)| {
-            let group: Vec<&RunRow> = rows
-                .iter()
-                .filter(|r| {
-                    r.variant == *variant
-                        && &r.strategy == strategy
-                        && r.workers == *workers
-                        && r.items == *items
-                })
-                .collect();
-            let walls: Vec<f64> = group.iter().map(|r| r.wall_s).collect();
-            let cpus: Vec<f64> = group.iter().map(|r| r.cpu_total_s).collect();
-            let busy: Vec<f64> = group.iter().map(|r| r.cores_busy).collect();
-            let wall = Summary::of(&walls)?;
-            let baseline = baseline_of(strategy);
-            let base_walls = walls_of(*variant, &baseline, None, *items);
-            let base = Summary::of(&base_walls);
-            let speedup = base.and_then(|b| speedup(b.median, wall.median));
-            let ci = if *strategy == baseline {
-                None
-            } else {
-                let base_rows: Vec<&RunRow> = rows
-                    .iter()
-                    .filter(|r| {
-                        r.variant == *variant && r.strategy == baseline && r.items == *items
-                    })
-                    .collect();
-                let key = bootstrap_key(*variant, strategy, *workers, *items);
-                base.and_then(|_| speedup_interval(&base_rows, &group, bootstrap, &key))
-            };
-            Some(SummaryRow {
-                variant: *variant,
-                strategy: strategy.clone(),
-                workers: *workers,
-                items: *items,
-                unit_ms: group[0].unit_ms,
-                reps: wall.n,
-                wall_median_s: wall.median,
-                wall_min_s: wall.min,
-                wall_max_s: wall.max,
-                wall_p25_s: wall.p25,
-                wall_p75_s: wall.p75,
-                wall_mean_s: wall.mean,
-                wall_stddev_s: wall.stddev,
-                wall_outliers: wall.outliers,
-                cpu_total_median_s: Summary::of(&cpus)?.median,
-                cores_busy_median: Summary::of(&busy)?.median,
-                speedup,
-                efficiency: speedup.map(|x| x / *workers as f64),
-                speedup_ci_low: ci.map(|c| c.0),
-                speedup_ci_high: ci.map(|c| c.1),
-                all_correct: group.iter().all(|r| r.correct),
-                ceiling_speedup: None,
-                efficiency_vs_ceiling: None,
-            })
-        })
+    configurations(rows, bootstrap, Configuration::run_stream)
+        .iter()
+        .map(summary_row)
         .collect::<Vec<SummaryRow>>()
         .with_ceilings()
+}
+
+fn summary_row(s: &ConfigurationStats) -> SummaryRow {
+    let (c, wall) = (&s.config, &s.wall);
+    SummaryRow {
+        variant: c.variant,
+        strategy: c.strategy.clone(),
+        workers: c.workers,
+        items: c.items,
+        unit_ms: c.unit_ms,
+        reps: wall.n,
+        wall_median_s: wall.median,
+        wall_min_s: wall.min,
+        wall_max_s: wall.max,
+        wall_p25_s: wall.p25,
+        wall_p75_s: wall.p75,
+        wall_mean_s: wall.mean,
+        wall_stddev_s: wall.stddev,
+        wall_outliers: wall.outliers,
+        cpu_total_median_s: s.cpu_total_median_s,
+        cores_busy_median: s.cores_busy_median,
+        speedup: s.speedup,
+        efficiency: s.speedup.map(|x| x / c.workers as f64),
+        speedup_ci_low: s.speedup_ci.map(|c| c.0),
+        speedup_ci_high: s.speedup_ci.map(|c| c.1),
+        all_correct: s.all_correct,
+        ceiling_speedup: None,
+        efficiency_vs_ceiling: None,
+    }
 }
 
 /// The bootstrap interval of `median(baseline) / median(candidate)` for two arms' rows:
@@ -186,34 +264,17 @@ pub fn sort_like(
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_fixed_header_matches_the_fields() {
+        let summary = summarize(&[row(Variant::Cpu, "threads", 2, 0.1)]);
+        assert_eq!(
+            crate::records::rows_tests::serde_header(&summary[0]),
+            <SummaryRow as crate::records::CsvRecord>::HEADER
+        );
+    }
+
     fn row(variant: Variant, strategy: &str, workers: usize, wall_s: f64) -> RunRow {
-        RunRow {
-            variant,
-            strategy: strategy.into(),
-            workers,
-            items: 4,
-            jobs: 8,
-            unit_ms: 25.0,
-            rep: 1,
-            wall_s,
-            cpu_user_s: wall_s,
-            cpu_sys_s: 0.0,
-            cpu_total_s: wall_s,
-            cores_busy: 1.0,
-            peak_rss_kib: 1,
-            child_peak_rss_kib: None,
-            correct: true,
-            started_s: 0.0,
-            ended_s: wall_s,
-            round: 0,
-            position: 0,
-            after: String::new(),
-            others_cpu_pct: None,
-            sampler_cpu_s: 0.0,
-            chunk: None,
-            setup_s: None,
-            interpreter: None,
-        }
+        crate::records::rows_tests::run_row(variant, strategy, workers, 25.0, wall_s)
     }
 
     #[test]

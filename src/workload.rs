@@ -56,15 +56,8 @@ pub struct Job {
     pub number: i64,
 }
 
-/// Whether the unit of work waits or computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Variant {
-    /// Every job sleeps: waiting work, like I/O.
-    Sleep,
-    /// Every job burns CPU in a kernel the compiler cannot remove.
-    Cpu,
-}
+/// Defined with the file schemas it is recorded in.
+pub use crate::records::Variant;
 
 impl Variant {
     pub const ALL: [Variant; 2] = [Variant::Sleep, Variant::Cpu];
@@ -178,18 +171,8 @@ pub fn burn(iters: u64) -> u64 {
     black_box(x)
 }
 
-/// Result of calibrating the CPU kernel on this machine.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Calibration {
-    /// Kernel iterations per millisecond of one core (the fastest of several probes).
-    pub iters_per_ms: f64,
-    /// The iteration count chosen for one unit of CPU work.
-    pub iters: u64,
-    /// The milliseconds asked for (`--cpu-ms`), or the equivalent of `--cpu-iters`.
-    pub target_ms: f64,
-    /// Wall time the calibration itself took.
-    pub took_s: f64,
-}
+/// Defined with the file schemas it is recorded in.
+pub use crate::records::Calibration;
 
 /// Measure the kernel's speed: run probes of about 20 ms and keep the fastest (least disturbed).
 pub fn measure_kernel_rate() -> (f64, f64) {

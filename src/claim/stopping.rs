@@ -15,14 +15,8 @@
 //! wrongly (the true speedup at or below the threshold) at most 2.5 % of the time, and so is
 //! "no real speedup". A claim still undecided at its final look is INCONCLUSIVE.
 
-/// The rule's constants.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StoppingRule {
-    /// Overall two-sided error rate of one claim (0.05).
-    pub alpha: f64,
-    /// Two-sided error rate spent at each interim look (0.001).
-    pub interim_alpha: f64,
-}
+/// Defined with the file schemas it is recorded in.
+pub use crate::records::StoppingRule;
 
 impl Default for StoppingRule {
     fn default() -> Self {

@@ -5,9 +5,10 @@ use std::fmt::Write;
 
 use super::rows::{Key, Row, Verdict};
 use super::{Comparison, Format, RunInfo};
-use crate::chart::data::pretty_date;
 use crate::console::format_seconds;
 use crate::error::{Error, Result};
+use crate::results::markdown::{self, cell};
+use crate::results::run_folder::pretty_date;
 
 pub fn render(c: &Comparison, format: Format) -> Result<String> {
     match format {
@@ -94,9 +95,10 @@ fn key(k: &Key) -> String {
 }
 
 fn run_line(r: &RunInfo) -> String {
-    let commit = r.git_commit.as_deref().map_or(String::new(), |c| {
-        format!(", commit {}", &c[..c.len().min(7)])
-    });
+    let commit = r
+        .git_commit
+        .as_deref()
+        .map_or(String::new(), |c| format!(", commit {}", short_commit(c)));
     format!(
         "{} (started {}, {}{}; from {})",
         r.dir,
@@ -105,6 +107,15 @@ fn run_line(r: &RunInfo) -> String {
         commit,
         r.source
     )
+}
+
+/// The first seven characters of a commit (characters, not bytes: meta.json is anyone's
+/// file, and a byte slice would panic inside a multi-byte character).
+fn short_commit(commit: &str) -> &str {
+    commit
+        .char_indices()
+        .nth(7)
+        .map_or(commit, |(end, _)| &commit[..end])
 }
 
 fn rule(c: &Comparison) -> String {
@@ -226,23 +237,19 @@ pub fn markdown(c: &Comparison) -> String {
     for w in warnings(c) {
         let _ = writeln!(s, "> **Warning:** {}\n", cell(&w));
     }
-    let _ = writeln!(s, "| {} |", HEADER.join(" | "));
-    let align: Vec<&str> = NUMERIC
-        .iter()
-        .map(|&n| if n { "--:" } else { "---" })
-        .collect();
-    let _ = writeln!(s, "|{}|", align.join("|"));
+    let align = NUMERIC.map(|n| if n { "--:" } else { "---" });
+    s.push_str(&markdown::header(&HEADER, &align));
     for r in &c.rows {
-        let mut l = cells(r).map(|x| cell(&x));
+        let mut l = cells(r);
         if r.verdict != Verdict::Same {
             l[8] = format!("**{}**", l[8]);
         }
-        let _ = writeln!(s, "| {} |", l.join(" | "));
+        s.push_str(&markdown::row(&l));
     }
     if let Some(mut l) = geomean_cells(c) {
         l[0] = "**geomean**".into();
         l[5] = format!("**{}**", l[5]);
-        let _ = writeln!(s, "| {} |", l.join(" | "));
+        s.push_str(&markdown::row(&l));
     }
     if c.rows.is_empty() {
         s.push_str("\nNo configuration is in both runs.\n");
@@ -263,11 +270,6 @@ fn code_dir(line: &str) -> String {
         Some((dir, rest)) => format!("`{dir}` ({}", cell(rest)),
         None => format!("`{line}`"),
     }
-}
-
-/// A markdown table cell: pipes escaped, line breaks flattened.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 const CSV_HEADER: [&str; 18] = [
@@ -345,4 +347,17 @@ pub fn csv(c: &Comparison) -> Result<String> {
         .into_inner()
         .map_err(|e| Error::Measurement(format!("csv: {e}")))?;
     String::from_utf8(bytes).map_err(|e| Error::Measurement(format!("csv: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_commit;
+
+    #[test]
+    fn a_commit_is_cut_at_seven_characters_even_non_ascii_ones() {
+        assert_eq!(short_commit("d686d85c0ffee"), "d686d85");
+        assert_eq!(short_commit("abc"), "abc");
+        assert_eq!(short_commit("éééééééé"), "ééééééé");
+        assert_eq!(short_commit("日本語のコミット"), "日本語のコミッ");
+    }
 }

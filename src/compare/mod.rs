@@ -3,7 +3,7 @@
 //! Each run is read from its summary.json when it has one, else from its CSV files (checked as
 //! `concbench report` checks them). Two runs that did different work are refused unless
 //! `--allow-different-work`; different machines are compared with a warning. The rows, the
-//! verdict rule and the output formats are in [`rows`] and [`format`]; the chart in [`chart`].
+//! verdict rule and the output formats are in [`rows`] and [`mod@format`]; the chart in [`chart`].
 
 pub mod chart;
 pub mod format;
@@ -20,10 +20,10 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::chart::data::RunData;
 use crate::error::{Error, Result};
 use crate::export::{self, SUMMARY_JSON, SummaryJson};
 use crate::measure::machine::Machine;
+use crate::results::run_folder::RunData;
 use rows::{ClaimChange, Geomean, Key, Row, Settings, Verdict};
 
 /// `concbench compare` options.
@@ -277,7 +277,7 @@ pub fn run_cli(args: &CompareArgs) -> Result<ExitCode> {
     }
     let text = format::render(&comparison, pick_format(args))?;
     match &args.out {
-        Some(path) => write_atomically(path, text.as_bytes())?,
+        Some(path) => crate::results::write_file(path, text.as_bytes())?,
         None => crate::console::emit(&text),
     }
     if let Some(path) = &args.chart {
@@ -287,16 +287,5 @@ pub fn run_cli(args: &CompareArgs) -> Result<ExitCode> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-/// Write then rename, so a reader never sees half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = crate::results::atomic::temp_path(path);
-    // Named by the file asked for: the temporary name would only puzzle.
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(path, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
     })
 }

@@ -1,37 +1,10 @@
 //! A description of the machine and build, recorded with every result set.
 
-use std::collections::BTreeMap;
 use std::process::Command;
 
-use serde::{Deserialize, Serialize};
 use sysinfo::{CpuRefreshKind, RefreshKind, System};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Machine {
-    pub hostname: String,
-    pub os: String,
-    pub kernel: String,
-    pub arch: String,
-    pub cpu_model: String,
-    pub logical_cores: usize,
-    pub physical_cores: Option<usize>,
-    /// std::thread::available_parallelism: what `--workers auto` means (cgroup quotas count).
-    pub available_parallelism: usize,
-    pub total_memory_gib: f64,
-    pub rustc: String,
-    pub crate_versions: BTreeMap<String, String>,
-    /// The commit of the working tree concbench ran in, if it is a git checkout.
-    pub git_commit: Option<String>,
-    /// Whether that working tree had uncommitted changes.
-    pub git_dirty: Option<bool>,
-}
-
-impl Machine {
-    /// One line for chart footers and tables: "2 logical cores, AMD EPYC ...".
-    pub fn short(&self) -> String {
-        format!("{} logical cores, {}", self.logical_cores, self.cpu_model)
-    }
-}
+pub use crate::records::Machine;
 
 pub fn available_parallelism() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

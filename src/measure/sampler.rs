@@ -19,6 +19,7 @@ use sysinfo::{
 
 use super::usage::thread_cpu_s;
 use crate::error::{Error, Result};
+pub use crate::records::SamplerReport;
 use crate::records::{SampleRow, SampleWriter};
 
 /// Default period between samples: comfortably above sysinfo's 200 ms minimum.
@@ -41,19 +42,6 @@ impl TrialTag {
     fn get(&self) -> String {
         self.0.lock().map(|t| t.clone()).unwrap_or_default()
     }
-}
-
-/// What the sampler did and what it cost.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SamplerReport {
-    pub interval_ms: f64,
-    pub samples: u64,
-    /// CPU time of the sampler thread itself.
-    pub cpu_s: f64,
-    /// How long the sampler ran.
-    pub wall_s: f64,
-    /// cpu_s / wall_s in % of one core: the sampler's cost.
-    pub overhead_pct_of_core: f64,
 }
 
 /// The sampler thread's own CPU time so far, published after every sample, so a trial can

@@ -1,66 +1,98 @@
 //! The tables of REPORT.md: summary.csv, claims.csv and meta.json (the setup).
 
-use std::fmt::Write;
-
-use crate::chart::RunData;
 use crate::chart::wall_time::trim;
 use crate::console::format_seconds;
-use crate::records::ClaimRow;
+use crate::console::{FigureStyle, SPEEDUP_COLUMNS, speedup_figures};
+use crate::records::{ClaimRow, Machine, Meta};
+use crate::results::markdown;
+use crate::results::run_folder::RunData;
+use crate::strategy::python::PythonInfo;
+
+/// REPORT.md's figures: "1.98×", "–", "1.96–2.00".
+const REPORT_STYLE: FigureStyle = FigureStyle {
+    times: "×",
+    none: "–",
+    interval: |lo, hi| format!("{lo:.2}–{hi:.2}"),
+};
 
 pub fn summary_table(data: &RunData) -> String {
-    let mut s = String::from(
-        "| variant | strategy | workers | reps | median wall | p25–p75 wall | min–max wall | CPU (median) | cores busy | speedup | 95% CI | efficiency | ceiling | of ceiling | outliers | correct |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
+    let titles = [
+        "variant",
+        "strategy",
+        "workers",
+        "reps",
+        "median wall",
+        "p25–p75 wall",
+        "min–max wall",
+        "CPU (median)",
+        "cores busy",
+    ]
+    .into_iter()
+    .chain(SPEEDUP_COLUMNS)
+    .chain(["outliers", "correct"])
+    .collect::<Vec<_>>();
+    let mut s = markdown::header(
+        &titles,
+        &[
+            "---", "---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:",
+            "--:", "--:", "--:", "---",
+        ],
     );
     for v in data.variants() {
         for r in data.summary_of(v) {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {}–{} | {}–{} | {} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
-                r.variant.name(),
-                cell(&r.strategy),
-                r.workers,
-                r.reps,
+            let [speedup, ci, efficiency, ceiling, of_ceiling] = speedup_figures(r, &REPORT_STYLE);
+            s.push_str(&markdown::row(&[
+                r.variant.name().to_string(),
+                r.strategy.clone(),
+                r.workers.to_string(),
+                r.reps.to_string(),
                 format_seconds(r.wall_median_s),
-                format_seconds(r.wall_p25_s),
-                format_seconds(r.wall_p75_s),
-                format_seconds(r.wall_min_s),
-                format_seconds(r.wall_max_s),
+                format!(
+                    "{}–{}",
+                    format_seconds(r.wall_p25_s),
+                    format_seconds(r.wall_p75_s)
+                ),
+                format!(
+                    "{}–{}",
+                    format_seconds(r.wall_min_s),
+                    format_seconds(r.wall_max_s)
+                ),
                 format_seconds(r.cpu_total_median_s),
-                r.cores_busy_median,
-                r.speedup.map_or("–".into(), |x| format!("{x:.2}×")),
-                match (r.speedup_ci_low, r.speedup_ci_high) {
-                    (Some(lo), Some(hi)) => format!("{lo:.2}–{hi:.2}"),
-                    _ => "–".into(),
-                },
-                r.efficiency
-                    .map_or("–".into(), |x| format!("{:.0}%", x * 100.0)),
-                r.ceiling_speedup.map_or("–".into(), |x| format!("{x:.2}×")),
-                r.efficiency_vs_ceiling
-                    .map_or("–".into(), |x| format!("{:.0}%", x * 100.0)),
-                r.wall_outliers,
-                if r.all_correct { "yes" } else { "**NO**" }
-            );
+                format!("{:.2}", r.cores_busy_median),
+                speedup,
+                ci,
+                efficiency,
+                ceiling,
+                of_ceiling,
+                r.wall_outliers.to_string(),
+                if r.all_correct { "yes" } else { "**NO**" }.to_string(),
+            ]));
         }
     }
     s
 }
 
 pub fn claims_table(claims: &[ClaimRow]) -> String {
-    let mut s = String::from(
-        "| claim | subject | statement | verdict | evidence | reason |\n|---|---|---|---|---|---|\n",
+    let mut s = markdown::header(
+        &[
+            "claim",
+            "subject",
+            "statement",
+            "verdict",
+            "evidence",
+            "reason",
+        ],
+        &["---"; 6],
     );
     for c in claims {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | **{}** | {} | {} |",
-            cell(&c.claim),
-            cell(&c.subject),
-            cell(&c.statement),
-            cell(&c.verdict),
-            cell(&c.evidence),
-            cell(&c.reason)
-        );
+        s.push_str(&markdown::row(&[
+            c.claim.as_str(),
+            &c.subject,
+            &c.statement,
+            &format!("**{}**", c.verdict),
+            &c.evidence,
+            &c.reason,
+        ]));
     }
     if claims.is_empty() {
         s.push_str("| – | – | claims.csv has no rows | – | – | – |\n");
@@ -70,11 +102,27 @@ pub fn claims_table(claims: &[ClaimRow]) -> String {
 
 pub fn setup_table(data: &RunData) -> String {
     let m = &data.meta;
-    let mc = &m.machine;
-    let p = &m.parameters;
-    let opt = |x: Option<f64>, unit: &str| x.map_or("–".into(), |v| format!("{v:.1}{unit}"));
-    let list = |xs: Vec<String>| xs.join(", ");
-    let mut rows: Vec<(&str, String)> = vec![
+    let mut rows = machine_rows(&m.machine);
+    rows.extend(work_rows(m));
+    rows.extend(condition_rows(m));
+    rows.extend(build_rows(m));
+    // Written only by runs that had them (older files lack them).
+    if let Some(py) = &m.python {
+        rows.extend(python_rows(py));
+    }
+    rows.extend(method_rows(m));
+    markdown::key_value_table(&rows)
+}
+
+type Rows = Vec<(&'static str, String)>;
+
+fn list(xs: Vec<String>) -> String {
+    xs.join(", ")
+}
+
+/// The host: name, CPU, memory, OS.
+fn machine_rows(mc: &Machine) -> Rows {
+    vec![
         ("host", mc.hostname.clone()),
         (
             "CPU",
@@ -91,6 +139,13 @@ pub fn setup_table(data: &RunData) -> String {
             "OS",
             format!("{}, kernel {}, {}", mc.os, mc.kernel, mc.arch),
         ),
+    ]
+}
+
+/// What was measured and how often: the work, the unit, the repetitions, the limits.
+fn work_rows(m: &Meta) -> Rows {
+    let p = &m.parameters;
+    vec![
         (
             "variants",
             list(p.variants.iter().map(|v| v.to_string()).collect()),
@@ -147,6 +202,13 @@ pub fn setup_table(data: &RunData) -> String {
             "sample interval",
             format!("{} ms", trim(p.sample_interval_ms)),
         ),
+    ]
+}
+
+/// How quiet the machine was, and what the sampler cost.
+fn condition_rows(m: &Meta) -> Rows {
+    let opt = |x: Option<f64>, unit: &str| x.map_or("–".into(), |v| format!("{v:.1}{unit}"));
+    vec![
         (
             "background load",
             format!(
@@ -173,6 +235,13 @@ pub fn setup_table(data: &RunData) -> String {
                 )
             }),
         ),
+    ]
+}
+
+/// The build and the command: versions, command line, timing, status.
+fn build_rows(m: &Meta) -> Rows {
+    let mc = &m.machine;
+    vec![
         (
             "concbench",
             format!(
@@ -215,50 +284,58 @@ pub fn setup_table(data: &RunData) -> String {
             m.total_wall_s.map_or("–".into(), format_seconds),
         ),
         ("status", m.status.clone()),
-    ];
-    rows.push(("mismatched trials", m.mismatches.to_string()));
-    // Written only by runs that had them (older files lack them).
-    if let Some(py) = &m.python {
+        ("mismatched trials", m.mismatches.to_string()),
+    ]
+}
+
+/// The interpreter behind the py-* strategies.
+fn python_rows(py: &PythonInfo) -> Rows {
+    let mut rows = Rows::new();
+    rows.push((
+        "Python",
+        format!(
+            "{} {} ({}); GIL: {}; start method {}; interpreter start-up {} (not timed)",
+            py.implementation,
+            py.version,
+            py.executable,
+            py.gil,
+            py.start_method,
+            format_seconds(py.startup_s)
+        ),
+    ));
+    if let Some(c) = &py.cpu_calibration {
+        let how = match (c.processes, c.source) {
+            // Written before runs kept their rate.
+            (0, _) => "calibrated in this run".to_string(),
+            (n, source) => format!(
+                "the median of {n} fresh interpreters, which ranged {:.0}–{:.0}; {}",
+                c.rate_spread.0,
+                c.rate_spread.1,
+                match source {
+                    crate::strategy::python::CalibrationSource::Measured =>
+                        "measured in this run and kept for the next ones",
+                    crate::strategy::python::CalibrationSource::Kept =>
+                        "kept from an earlier run on this machine, so runs do the same work; CONCBENCH_RECALIBRATE=1 measures again",
+                }
+            ),
+        };
         rows.push((
-            "Python",
+            "Python CPU per job",
             format!(
-                "{} {} ({}); GIL: {}; start method {}; interpreter start-up {} (not timed)",
-                py.implementation,
-                py.version,
-                py.executable,
-                py.gil,
-                py.start_method,
-                format_seconds(py.startup_s)
+                "{} ms = {} iterations ({:.0} iterations/ms, {how})",
+                trim(c.target_ms),
+                c.iters,
+                c.iters_per_ms
             ),
         ));
-        if let Some(c) = &py.cpu_calibration {
-            let how = match (c.processes, c.source) {
-                // Written before runs kept their rate.
-                (0, _) => "calibrated in this run".to_string(),
-                (n, source) => format!(
-                    "the median of {n} fresh interpreters, which ranged {:.0}–{:.0}; {}",
-                    c.rate_spread.0,
-                    c.rate_spread.1,
-                    match source {
-                        crate::strategy::python::CalibrationSource::Measured =>
-                            "measured in this run and kept for the next ones",
-                        crate::strategy::python::CalibrationSource::Kept =>
-                            "kept from an earlier run on this machine, so runs do the same work; CONCBENCH_RECALIBRATE=1 measures again",
-                    }
-                ),
-            };
-            rows.push((
-                "Python CPU per job",
-                format!(
-                    "{} ms = {} iterations ({:.0} iterations/ms, {how})",
-                    trim(c.target_ms),
-                    c.iters,
-                    c.iters_per_ms
-                ),
-            ));
-        }
-        rows.push(("py-* timing", py.timing.clone()));
     }
+    rows.push(("py-* timing", py.timing.clone()));
+    rows
+}
+
+/// The gil model's interval, the bootstrap and the claim rule, where the run had them.
+fn method_rows(m: &Meta) -> Rows {
+    let mut rows = Rows::new();
     if let Some(ms) = m.gil_switch_interval_ms {
         rows.push(("gil model switch interval", format!("{} ms", trim(ms))));
     }
@@ -287,14 +364,5 @@ pub fn setup_table(data: &RunData) -> String {
             ),
         ));
     }
-    let mut s = String::from("| | |\n|---|---|\n");
-    for (k, v) in rows {
-        let _ = writeln!(s, "| {k} | {} |", cell(&v));
-    }
-    s
-}
-
-/// A Markdown table cell: no line breaks, pipes escaped.
-fn cell(s: &str) -> String {
-    s.replace(['\r', '\n'], " ").replace('|', "\\|")
+    rows
 }

@@ -1,7 +1,7 @@
 //! Whole files or none: everything concbench writes goes to a temporary file beside its
 //! destination and is renamed into place once complete, so a reader (or a later `report`)
 //! never sees half a chart, half a CSV or half a report. A failure is one
-//! [`Error::Write`](crate::error::Error::Write) naming the final file, never the temporary
+//! [`crate::error::Error::Write`] naming the final file, never the temporary
 //! one (exit status 1), and the temporary file is removed.
 //!
 //! [`Staged`] holds several files that must appear together (a report and its charts): each

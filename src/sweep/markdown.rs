@@ -6,10 +6,10 @@ use std::fmt::Write;
 use super::breakeven::{Crossing, agreement};
 use super::data::{SweepData, size_words};
 use super::records::ModelRow;
-use super::report::SWEEP_CHARTS;
+use crate::chart::ChartSpec;
 use crate::chart::data::{is_baseline, pretty_date, variant_words};
 use crate::console::format_seconds;
-use crate::report::CHARTS_DIR;
+use crate::results::markdown;
 use crate::workload::Variant;
 
 /// "threads pay off above 3 µs per job (between 3 µs and 10 µs)", and so on, for one variant:
@@ -74,8 +74,8 @@ fn join_words(parts: &[String]) -> String {
     }
 }
 
-/// The whole REPORT.md.
-pub fn markdown(data: &SweepData) -> String {
+/// The whole REPORT.md, with a section for each of `charts`.
+pub fn markdown(data: &SweepData, charts: &[ChartSpec]) -> String {
     let m = &data.meta.meta;
     let sw = &data.meta.sweep;
     let mut s = String::new();
@@ -92,23 +92,7 @@ pub fn markdown(data: &SweepData) -> String {
         sw.stopped_by,
         sw.stop_reason
     );
-    if !m.background.trustworthy {
-        let pct = |x: Option<f64>| x.map_or("unknown".into(), |p| format!("{p:.0}%"));
-        let _ = writeln!(
-            s,
-            "> **Warning:** other processes used {} of a core before and {} during the sweep (threshold {:.0}%); these figures are not to be trusted.\n",
-            pct(m.background.before_pct_of_core),
-            pct(m.background.during_pct_of_core),
-            m.background.threshold_pct_of_core
-        );
-    }
-    if m.mismatches > 0 {
-        let _ = writeln!(
-            s,
-            "> **Warning:** {} trial(s) returned wrong results (correct=false in runs.csv).\n",
-            m.mismatches
-        );
-    }
+    s.push_str(&markdown::warnings(m, "sweep"));
     s.push_str("## The answer\n\n");
     for v in data.variants() {
         if let Some(a) = answer(data, v) {
@@ -122,14 +106,9 @@ pub fn markdown(data: &SweepData) -> String {
         s.push_str(&pay_table(data, v));
         s.push_str(&fit_table(data, v));
     }
-    s.push_str("## Charts\n\n");
-    for c in &SWEEP_CHARTS {
-        let _ = writeln!(
-            s,
-            "### {}\n\n![{}]({CHARTS_DIR}/{}.png)\n\n{} ([SVG]({CHARTS_DIR}/{}.svg))\n",
-            c.title, c.title, c.name, c.caption, c.name
-        );
-    }
+    s.push_str(&markdown::charts_section(
+        charts.iter().map(|c| (c.name, c.title, c.caption)),
+    ));
     s.push_str(&setup(data));
     s.push_str(
         "\n## Files\n\n[sweep.csv](sweep.csv) (one row per point), [models.csv](models.csv) (fits and break-even sizes per strategy), [runs.csv](runs.csv) (every measured trial), [samples.csv](samples.csv) (per-core CPU samples), [meta.json](meta.json) (machine, parameters, the sweep's plan and why it stopped).\n",
@@ -142,28 +121,34 @@ fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
 }
 
 fn pay_table(data: &SweepData, v: Variant) -> String {
-    let mut s = format!(
-        "## Where parallelism pays ({})\n\n| strategy | workers | fixed cost F | predicted break-even | measured break-even | 90% efficiency from |\n|---|---:|---:|---|---|---|\n",
-        variant_words(v)
-    );
+    let mut s = format!("## Where parallelism pays ({})\n\n", variant_words(v));
+    s.push_str(&markdown::header(
+        &[
+            "strategy",
+            "workers",
+            "fixed cost F",
+            "predicted break-even",
+            "measured break-even",
+            "90% efficiency from",
+        ],
+        &["---", "---:", "---:", "---", "---", "---"],
+    ));
     for m in data.models_of(v) {
         let measured = Crossing::from_columns(m.break_even_ms, m.break_even_below_ms);
         let predicted = m.predicted_break_even_ms.map_or("–".into(), |p| {
             format!("{} ({})", size_words(p), agreement(p, measured))
         });
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} |",
-            m.strategy,
+        s.push_str(&markdown::row(&[
+            m.strategy.clone(),
             m.break_even_workers.map_or("–".into(), |n| n.to_string()),
             opt(m.fixed_cost_ms, |f| format_seconds(f / 1e3)),
             predicted,
             bracket(measured),
             bracket(Crossing::from_columns(
                 m.efficiency90_ms,
-                m.efficiency90_below_ms
-            ))
-        );
+                m.efficiency90_below_ms,
+            )),
+        ]));
     }
     let _ = writeln!(
         s,
@@ -195,10 +180,23 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
         return String::new();
     };
     let mut s = format!(
-        "### Scaling with workers ({}, {} per job)\n\n| strategy | worker counts | Amdahl s | USL σ | USL κ | USL λ | USL R² / max residual | peak N* |\n|---|---:|---|---:|---:|---:|---|---:|\n",
+        "### Scaling with workers ({}, {} per job)\n\n",
         variant_words(v),
         size_words(fit_unit)
     );
+    s.push_str(&markdown::header(
+        &[
+            "strategy",
+            "worker counts",
+            "Amdahl s",
+            "USL σ",
+            "USL κ",
+            "USL λ",
+            "USL R² / max residual",
+            "peak N*",
+        ],
+        &["---", "---:", "---", "---:", "---:", "---:", "---", "---:"],
+    ));
     let f3 = |x: f64| format!("{x:.3}");
     // A fit that was refused shows "–" and its reason once, below the table.
     let mut refused: Vec<String> = Vec::new();
@@ -225,18 +223,16 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
         } else if !m.usl_note.is_empty() {
             caveats.push(format!("{} ({})", m.strategy, m.usl_note));
         }
-        let _ = writeln!(
-            s,
-            "| {} | {} | {amdahl} | {} | {} | {} | {} / {} | {} |",
-            m.strategy,
-            m.fit_points,
+        s.push_str(&markdown::row(&[
+            m.strategy.clone(),
+            m.fit_points.to_string(),
+            amdahl,
             opt(m.usl_sigma, f3),
             opt(m.usl_kappa, |k| format!("{k:.5}")),
             opt(m.usl_lambda, f3),
-            opt(m.usl_r2, f3),
-            opt(m.usl_max_residual, f3),
-            opt(m.usl_peak_workers, |p| format!("{p:.1}"))
-        );
+            format!("{} / {}", opt(m.usl_r2, f3), opt(m.usl_max_residual, f3)),
+            opt(m.usl_peak_workers, |p| format!("{p:.1}")),
+        ]));
     }
     if !refused.is_empty() {
         let _ = writeln!(s, "\nNot fitted: {}.", refused.join("; "));
@@ -247,7 +243,18 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
     s.push_str(
         "\nSpeedups are over sequential (T1 = the best sequential run, not the strategy's own one-worker run), so λ below 1 is what one worker costs over sequential. USL needs at least 6 worker counts and Amdahl at least 2 above one; with fewer, no number is given. Amdahl's law counts processors, so its fit sees only worker counts up to the cores: past them a flat speedup is the machine's limit, not serial code. USL sees every count and reads that limit as contention (σ) or crosstalk (κ); compare with the ceiling's own fit.\n\n",
     );
-    s.push_str("Measured beside predicted, at this size:\n\n| strategy | workers | measured speedup [95% CI] | Karp–Flatt e | Amdahl | USL |\n|---|---:|---|---:|---:|---:|\n");
+    s.push_str("Measured beside predicted, at this size:\n\n");
+    s.push_str(&markdown::header(
+        &[
+            "strategy",
+            "workers",
+            "measured speedup [95% CI]",
+            "Karp–Flatt e",
+            "Amdahl",
+            "USL",
+        ],
+        &["---", "---:", "---", "---:", "---:", "---:"],
+    ));
     let f2 = |x: f64| format!("{x:.2}");
     for m in &models {
         for p in data
@@ -255,18 +262,19 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
             .into_iter()
             .filter(|p| p.unit_ms == fit_unit)
         {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} [{}, {}] | {} | {} | {} |",
-                p.strategy,
-                p.workers,
-                opt(p.speedup, f2),
-                opt(p.speedup_ci_low, f2),
-                opt(p.speedup_ci_high, f2),
+            s.push_str(&markdown::row(&[
+                p.strategy.clone(),
+                p.workers.to_string(),
+                format!(
+                    "{} [{}, {}]",
+                    opt(p.speedup, f2),
+                    opt(p.speedup_ci_low, f2),
+                    opt(p.speedup_ci_high, f2)
+                ),
                 opt(p.karp_flatt, f3),
                 opt(p.amdahl_speedup, f2),
-                opt(p.usl_speedup, f2)
-            );
+                opt(p.usl_speedup, f2),
+            ]));
         }
     }
     s.push('\n');
@@ -276,7 +284,7 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
 fn setup(data: &SweepData) -> String {
     let m = &data.meta.meta;
     let sw = &data.meta.sweep;
-    let mut s = String::from("## Setup\n\n| | |\n|---|---|\n");
+    let mut s = String::from("## Setup\n\n");
     let sizes: Vec<String> = sw
         .sizes
         .iter()
@@ -347,9 +355,7 @@ fn setup(data: &SweepData) -> String {
         ),
         ("took", m.total_wall_s.map_or("?".into(), format_seconds)),
     ];
-    for (k, v) in rows {
-        let _ = writeln!(s, "| {k} | {v} |");
-    }
+    s.push_str(&markdown::key_value_table(&rows));
     let fixed: Vec<String> = data
         .points
         .iter()

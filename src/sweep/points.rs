@@ -3,53 +3,28 @@
 //! schedule keep the two seconds apart), its bootstrap interval, efficiency and Karp–Flatt's
 //! serial fraction. Pure: the same rows always give the same points.
 
-use rayon::prelude::*;
-
 use super::records::SweepRow;
 use crate::records::RunRow;
+use crate::stats::BootstrapSettings;
 use crate::stats::scaling::karp_flatt;
-use crate::stats::{BootstrapSettings, Summary, speedup};
-use crate::strategy::{self, baseline_of};
-use crate::summary::{bootstrap_key, speedup_interval};
-use crate::workload::Variant;
+use crate::strategy;
+use crate::summary::{Configuration, ConfigurationStats, configurations};
 
-/// The identity of a point. Sizes are compared exactly: every trial of one arm records the
-/// same `unit_ms`.
-#[derive(Debug, Clone, PartialEq)]
-struct Key {
-    variant: Variant,
-    unit_ms: f64,
-    strategy: String,
-    workers: usize,
-}
-
-/// Every point of `rows`, sorted by variant, size, strategy (registry order) and workers. The
-/// bootstrap stream of each point is keyed by its variant, strategy, workers, list size and job
-/// size, so a point's interval depends on its own rows only. Intervals are computed in
-/// parallel: the sweep is over, and there are hundreds of them.
+/// Every point of `rows`, sorted by variant, size, strategy (registry order) and workers: the
+/// summary's configurations projected onto sweep.csv's columns. The bootstrap stream of each
+/// point is keyed by its variant, strategy, workers, list size and job size, so a point's
+/// interval depends on its own rows only.
 pub fn sweep_points(rows: &[RunRow], bootstrap: &BootstrapSettings) -> Vec<SweepRow> {
-    let mut keys: Vec<Key> = Vec::new();
-    for r in rows {
-        let k = Key {
-            variant: r.variant,
-            unit_ms: r.unit_ms,
-            strategy: r.strategy.clone(),
-            workers: r.workers,
-        };
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    keys.sort_by(|a, b| {
+    let mut stats = configurations(rows, bootstrap, Configuration::sweep_stream);
+    stats.sort_by(|a, b| {
+        let (a, b) = (&a.config, &b.config);
         a.variant
             .cmp(&b.variant)
             .then(a.unit_ms.total_cmp(&b.unit_ms))
             .then(rank(&a.strategy).cmp(&rank(&b.strategy)))
             .then(a.workers.cmp(&b.workers))
     });
-    keys.par_iter()
-        .filter_map(|k| point(rows, k, bootstrap))
-        .collect()
+    stats.iter().map(point).collect()
 }
 
 /// Place in the registry (unknown names last, by name).
@@ -61,63 +36,37 @@ fn rank(strategy: &str) -> (usize, String) {
     (i, strategy.to_string())
 }
 
-fn point(rows: &[RunRow], k: &Key, bootstrap: &BootstrapSettings) -> Option<SweepRow> {
-    let same_size = |r: &&RunRow| r.variant == k.variant && r.unit_ms == k.unit_ms;
-    let group: Vec<&RunRow> = rows
-        .iter()
-        .filter(same_size)
-        .filter(|r| r.strategy == k.strategy && r.workers == k.workers)
-        .collect();
-    let walls: Vec<f64> = group.iter().map(|r| r.wall_s).collect();
-    let wall = Summary::of(&walls)?;
-    let busy: Vec<f64> = group.iter().map(|r| r.cores_busy).collect();
-    let baseline = baseline_of(&k.strategy);
-    let base_rows: Vec<&RunRow> = rows
-        .iter()
-        .filter(same_size)
-        .filter(|r| r.strategy == baseline)
-        .collect();
-    let base_walls: Vec<f64> = base_rows.iter().map(|r| r.wall_s).collect();
-    let point = Summary::of(&base_walls).and_then(|b| speedup(b.median, wall.median));
-    let ci = if k.strategy == baseline || point.is_none() {
-        None
-    } else {
-        let items = group[0].items;
-        let key = format!(
-            "{}/{}",
-            bootstrap_key(k.variant, &k.strategy, k.workers, items),
-            k.unit_ms
-        );
-        speedup_interval(&base_rows, &group, bootstrap, &key)
-    };
-    let is_baseline = k.strategy == baseline;
-    Some(SweepRow {
-        variant: k.variant,
-        strategy: k.strategy.clone(),
-        workers: k.workers,
-        unit_ms: k.unit_ms,
-        chunk: group[0].chunk,
-        reps: wall.n,
-        wall_median_s: wall.median,
-        wall_p25_s: wall.p25,
-        wall_p75_s: wall.p75,
-        cores_busy_median: Summary::of(&busy).map_or(0.0, |s| s.median),
-        speedup: point,
-        speedup_ci_low: ci.map(|c| c.0),
-        speedup_ci_high: ci.map(|c| c.1),
-        efficiency: point.map(|s| s / k.workers as f64),
-        karp_flatt: point
-            .filter(|_| !is_baseline)
-            .and_then(|s| karp_flatt(s, k.workers)),
+fn point(s: &ConfigurationStats) -> SweepRow {
+    let c = &s.config;
+    SweepRow {
+        variant: c.variant,
+        strategy: c.strategy.clone(),
+        workers: c.workers,
+        unit_ms: c.unit_ms,
+        chunk: s.trials[0].chunk,
+        reps: s.wall.n,
+        wall_median_s: s.wall.median,
+        wall_p25_s: s.wall.p25,
+        wall_p75_s: s.wall.p75,
+        cores_busy_median: s.cores_busy_median,
+        speedup: s.speedup,
+        speedup_ci_low: s.speedup_ci.map(|c| c.0),
+        speedup_ci_high: s.speedup_ci.map(|c| c.1),
+        efficiency: s.speedup.map(|x| x / c.workers as f64),
+        karp_flatt: s
+            .speedup
+            .filter(|_| !s.is_baseline)
+            .and_then(|x| karp_flatt(x, c.workers)),
         amdahl_speedup: None,
         usl_speedup: None,
-        all_correct: group.iter().all(|r| r.correct),
-    })
+        all_correct: s.all_correct,
+    }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::workload::Variant;
 
     /// A runs.csv row of one trial.
     pub fn run(
@@ -127,33 +76,7 @@ pub(crate) mod tests {
         workers: usize,
         wall: f64,
     ) -> RunRow {
-        RunRow {
-            variant,
-            strategy: strategy.into(),
-            workers,
-            items: 4,
-            jobs: 8,
-            unit_ms,
-            rep: 1,
-            wall_s: wall,
-            cpu_user_s: wall,
-            cpu_sys_s: 0.0,
-            cpu_total_s: wall,
-            cores_busy: 1.0,
-            peak_rss_kib: 1,
-            child_peak_rss_kib: None,
-            correct: true,
-            started_s: 0.0,
-            ended_s: wall,
-            round: 0,
-            position: 0,
-            after: String::new(),
-            others_cpu_pct: None,
-            sampler_cpu_s: 0.0,
-            chunk: None,
-            setup_s: None,
-            interpreter: None,
-        }
+        crate::records::rows_tests::run_row(variant, strategy, workers, unit_ms, wall)
     }
 
     #[test]

@@ -6,20 +6,14 @@
 use std::path::Path;
 
 use super::data::SweepData;
-use super::records::SWEEP_CSV;
 use super::{chart_sizes, chart_workers};
 use crate::chart::{ChartSpec, register_fonts, stage_svg_and_png};
 use crate::error::{Error, Result};
-use crate::report::{CHARTS_DIR, REPORT_MD};
 use crate::results::Staged;
+use crate::results::run_folder::{CHARTS_DIR, REPORT_MD};
 
 /// Every chart of a sweep, in report order.
 pub const SWEEP_CHARTS: [ChartSpec; 2] = [chart_workers::SPEC, chart_sizes::SPEC];
-
-/// Whether `dir` holds a sweep (rather than a run).
-pub fn is_sweep(dir: &Path) -> bool {
-    dir.join(SWEEP_CSV).is_file()
-}
 
 /// Regenerate DIR/charts/{speedup_vs_workers,speedup_vs_job_size}.{svg,png} and DIR/REPORT.md.
 pub fn generate(dir: &Path) -> Result<()> {
@@ -34,7 +28,7 @@ pub fn generate(dir: &Path) -> Result<()> {
     stage_svg_and_png(&mut staged, &charts_dir, &chart_sizes::SPEC, &by_size)?;
     staged.bytes(
         &dir.join(REPORT_MD),
-        super::markdown::markdown(&data).as_bytes(),
+        super::markdown::markdown(&data, &SWEEP_CHARTS).as_bytes(),
     )?;
     staged.commit()
 }

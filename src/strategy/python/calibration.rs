@@ -6,45 +6,16 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::script::run_script;
 use super::{Interpreter, PyKernel};
 use crate::error::{Error, Result};
 use crate::workload;
 
-/// The Python kernel's calibration to a number of milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PyCalibration {
-    #[serde(default)]
-    pub kernel: PyKernel,
-    pub target_ms: f64,
-    /// Python kernel iterations per ms of one core: the median over several fresh
-    /// interpreters of each one's median probe.
-    pub iters_per_ms: f64,
-    /// Iterations of one Python CPU unit.
-    pub iters: u64,
-    pub took_s: f64,
-    /// Interpreters probed (the rate is their median), and the slowest and fastest rate.
-    #[serde(default)]
-    pub processes: u32,
-    #[serde(default)]
-    pub rate_spread: (f64, f64),
-    /// Measured in this run, or kept from an earlier one (see `rate_store`): when and where.
-    #[serde(default)]
-    pub source: CalibrationSource,
-}
+/// Defined with the file schemas it is recorded in.
+pub use crate::records::PyCalibration;
 
-/// Where a run's CPython kernel rate came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CalibrationSource {
-    /// Measured in this run (and kept for the next ones).
-    #[default]
-    Measured,
-    /// Kept from an earlier run on this machine (`python-rates.json` in the cache folder).
-    Kept,
-}
+/// Defined with the file schemas it is recorded in.
+pub use crate::records::CalibrationSource;
 
 /// The Python kernel calibrated to `target_ms`, cached per interpreter, Rust unit and kernel.
 pub fn calibrate(

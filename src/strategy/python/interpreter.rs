@@ -5,48 +5,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::calibration::{PyCalibration, calibrate};
+use super::calibration::calibrate;
 use super::script::{ScriptError, run_script};
 use super::{PyKernel, SCRIPT};
 use crate::workload::Calibration;
 
-/// What meta.json records about the interpreter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PythonInfo {
-    /// What was asked for: `python3` (from PATH) or the `--python` path.
-    pub requested: String,
-    /// The interpreter's own `sys.executable`, used for every run.
-    pub executable: String,
-    pub version: String,
-    pub implementation: String,
-    /// `sys._is_gil_enabled()`; `None` where it does not exist (before 3.13), see `gil`.
-    pub gil_enabled: Option<bool>,
-    /// The GIL status in words, with where it comes from.
-    pub gil: String,
-    /// `sys.getswitchinterval()` in ms.
-    pub switch_interval_ms: f64,
-    /// The start method every multiprocessing arm uses, set explicitly: fork where the
-    /// platform has it.
-    pub start_method: String,
-    /// The interpreter's own default (3.14 changed it to forkserver on Linux).
-    #[serde(default)]
-    pub default_start_method: String,
-    /// Wall time of one `python -I -S script info` launch: interpreter start-up and imports, which
-    /// the timed work excludes.
-    pub startup_s: f64,
-    /// The script that ran (a temporary copy of the embedded one) and its FNV-1a hash.
-    pub script: String,
-    pub script_fnv1a: String,
-    /// The CPU kernel of the py-* strategies.
-    #[serde(default)]
-    pub kernel: PyKernel,
-    /// The Python kernel's calibration to the run's CPU unit, when the cpu variant ran.
-    pub cpu_calibration: Option<PyCalibration>,
-    /// What the py-* figures time.
-    pub timing: String,
-}
+/// Defined with the file schemas it is recorded in.
+pub use crate::records::PythonInfo;
 
 impl PythonInfo {
     /// Whether threads share one GIL: `sys._is_gil_enabled()` where it exists, otherwise true

@@ -41,7 +41,7 @@ mod script;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{Role, SelfMeasured, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
@@ -122,16 +122,8 @@ impl Kind {
     }
 }
 
-/// The CPU kernel of the CPython strategies (`--py-kernel`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PyKernel {
-    /// The multiply-xorshift chain in pure Python: holds the GIL.
-    #[default]
-    Bytecode,
-    /// hashlib.sha256().update() on 64 KiB: releases the GIL inside.
-    Native,
-}
+/// Defined with the file schemas it is recorded in.
+pub use crate::records::PyKernel;
 
 impl PyKernel {
     pub fn name(self) -> &'static str {

@@ -13,20 +13,18 @@
 //! Signals are process-wide, so the flag and the child registry are too: they are the one
 //! piece of global state concbench keeps, and only this module touches it.
 
+pub mod signals;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-
 use crate::error::{Error, Result};
 
-/// The signals that stop a run.
-pub const STOP_SIGNALS: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
+pub use signals::{STOP_SIGNALS, exit_status, signal_name, stop_signal};
 
 struct State {
     stop: Arc<AtomicBool>,
-    signal: Arc<AtomicUsize>,
     children: Mutex<Vec<Registered>>,
     next_id: AtomicUsize,
     /// Sleeping jobs wait on this, so a stop can wake them.
@@ -52,7 +50,6 @@ fn state() -> &'static State {
     static STATE: OnceLock<State> = OnceLock::new();
     STATE.get_or_init(|| State {
         stop: Arc::new(AtomicBool::new(false)),
-        signal: Arc::new(AtomicUsize::new(0)),
         children: Mutex::new(Vec::new()),
         next_id: AtomicUsize::new(1),
         sleepers: (Mutex::new(()), Condvar::new()),
@@ -74,7 +71,7 @@ fn install_once() -> std::io::Result<()> {
         // Registered first, so it sees the flag as it was before this signal: the first
         // signal only sets the flag, a second one exits at once.
         signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&s.stop))?;
-        signal_hook::flag::register_usize(sig, Arc::clone(&s.signal), sig as usize)?;
+        signal_hook::flag::register_usize(sig, Arc::clone(signals::arrived()), sig as usize)?;
         signal_hook::flag::register(sig, Arc::clone(&s.stop))?;
     }
     let mut signals = signal_hook::iterator::Signals::new(STOP_SIGNALS)?;
@@ -94,34 +91,11 @@ pub fn stop_requested() -> bool {
     state().stop.load(Ordering::Relaxed)
 }
 
-/// The signal that stopped the run, if one did.
-pub fn stop_signal() -> Option<i32> {
-    match state().signal.load(Ordering::Relaxed) {
-        0 => None,
-        s => Some(s as i32),
-    }
-}
-
 /// Stop as a signal would (tests, and a front end that must abandon the run).
 pub fn request_stop() {
     state().stop.store(true, Ordering::SeqCst);
     kill_children();
     wake_sleepers();
-}
-
-/// The exit status for a stop by `signal`: 128 + its number (130 for SIGINT, 143 for SIGTERM).
-pub fn exit_status(signal: Option<i32>) -> u8 {
-    signal.map_or(130, |s| (128 + s).clamp(0, 255) as u8)
-}
-
-/// "SIGINT", "SIGTERM", "SIGHUP".
-pub fn signal_name(signal: Option<i32>) -> &'static str {
-    match signal {
-        Some(SIGINT) | None => "SIGINT",
-        Some(SIGTERM) => "SIGTERM",
-        Some(SIGHUP) => "SIGHUP",
-        Some(_) => "a signal",
-    }
 }
 
 /// A child registered to be killed on a stop. Dropping it unregisters the child: do that
@@ -217,14 +191,6 @@ pub fn die_with_parent(expected_parent: Option<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses_follow_the_signal() {
-        assert_eq!(exit_status(Some(SIGINT)), 130);
-        assert_eq!(exit_status(Some(SIGTERM)), 143);
-        assert_eq!(exit_status(Some(SIGHUP)), 129);
-        assert_eq!(signal_name(Some(SIGTERM)), "SIGTERM");
-    }
 
     #[test]
     fn registrations_come_and_go() {

@@ -1,0 +1,84 @@
+//! The CPython interpreter as meta.json describes it: the interpreter, its CPU kernel and
+//! that kernel's calibration (the probing lives in `strategy::python`).
+
+use serde::{Deserialize, Serialize};
+
+/// The CPU kernel of the CPython strategies (`--py-kernel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PyKernel {
+    /// The multiply-xorshift chain in pure Python: holds the GIL.
+    #[default]
+    Bytecode,
+    /// hashlib.sha256().update() on 64 KiB: releases the GIL inside.
+    Native,
+}
+
+/// The Python kernel's calibration to a number of milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PyCalibration {
+    #[serde(default)]
+    pub kernel: PyKernel,
+    pub target_ms: f64,
+    /// Python kernel iterations per ms of one core: the median over several fresh
+    /// interpreters of each one's median probe.
+    pub iters_per_ms: f64,
+    /// Iterations of one Python CPU unit.
+    pub iters: u64,
+    pub took_s: f64,
+    /// Interpreters probed (the rate is their median), and the slowest and fastest rate.
+    #[serde(default)]
+    pub processes: u32,
+    #[serde(default)]
+    pub rate_spread: (f64, f64),
+    /// Measured in this run, or kept from an earlier one (see `rate_store`): when and where.
+    #[serde(default)]
+    pub source: CalibrationSource,
+}
+
+/// Where a run's CPython kernel rate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CalibrationSource {
+    /// Measured in this run (and kept for the next ones).
+    #[default]
+    Measured,
+    /// Kept from an earlier run on this machine (`python-rates.json` in the cache folder).
+    Kept,
+}
+
+/// What meta.json records about the interpreter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonInfo {
+    /// What was asked for: `python3` (from PATH) or the `--python` path.
+    pub requested: String,
+    /// The interpreter's own `sys.executable`, used for every run.
+    pub executable: String,
+    pub version: String,
+    pub implementation: String,
+    /// `sys._is_gil_enabled()`; `None` where it does not exist (before 3.13), see `gil`.
+    pub gil_enabled: Option<bool>,
+    /// The GIL status in words, with where it comes from.
+    pub gil: String,
+    /// `sys.getswitchinterval()` in ms.
+    pub switch_interval_ms: f64,
+    /// The start method every multiprocessing arm uses, set explicitly: fork where the
+    /// platform has it.
+    pub start_method: String,
+    /// The interpreter's own default (3.14 changed it to forkserver on Linux).
+    #[serde(default)]
+    pub default_start_method: String,
+    /// Wall time of one `python -I -S script info` launch: interpreter start-up and imports, which
+    /// the timed work excludes.
+    pub startup_s: f64,
+    /// The script that ran (a temporary copy of the embedded one) and its FNV-1a hash.
+    pub script: String,
+    pub script_fnv1a: String,
+    /// The CPU kernel of the py-* strategies.
+    #[serde(default)]
+    pub kernel: PyKernel,
+    /// The Python kernel's calibration to the run's CPU unit, when the cpu variant ran.
+    pub cpu_calibration: Option<PyCalibration>,
+    /// What the py-* figures time.
+    pub timing: String,
+}
