@@ -14,6 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+mod python3;
+
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -35,10 +37,6 @@ fn start(args: &[&str]) -> Child {
         .process_group(0)
         .spawn()
         .unwrap()
-}
-
-fn python_available() -> bool {
-    concbench::strategy::python::interpreter(None).is_ok()
 }
 
 /// (pid, ppid, state, command name) of every process.
@@ -214,8 +212,7 @@ fn sigterm_during_cpu_work_exits_143() {
 
 #[test]
 fn ctrl_c_during_a_cpython_trial_kills_the_interpreter_tree() {
-    if !python_available() {
-        eprintln!("note: no python3 on PATH: skipped");
+    if !python3::usable("ctrl_c_during_a_cpython_trial_kills_the_interpreter_tree") {
         return;
     }
     let _s = serial();
@@ -408,8 +405,7 @@ fn sigkill_during_processes_leaves_no_worker() {
 
 #[test]
 fn sigkill_during_py_processes_leaves_no_interpreter() {
-    if !python_available() {
-        eprintln!("note: no python3 on PATH: skipped");
+    if !python3::usable("sigkill_during_py_processes_leaves_no_interpreter") {
         return;
     }
     killed_leaves_no_orphans("py-processes");

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use concbench::strategy::{self, REGISTRY, StrategyContext, StrategyInfo};
 use concbench::workload::{Job, WorkUnit, jobs_for, reference_results};
 
+mod python3;
+
 /// Tests that start child processes run one at a time, so each can check that none of its
 /// children is left behind.
 static CHILDREN: Mutex<()> = Mutex::new(());
@@ -48,16 +50,9 @@ fn our_children() -> Vec<(u32, char)> {
     out
 }
 
-fn python_available() -> bool {
-    strategy::python::interpreter(None).is_ok()
-}
-
 /// The registry entries this machine can build: py-* only with a Python 3, said once.
 fn buildable() -> Vec<&'static StrategyInfo> {
-    let python = python_available();
-    if !python {
-        eprintln!("note: no python3 on PATH: the py-* strategies are skipped here");
-    }
+    let python = python3::usable("the py-* strategies");
     REGISTRY
         .iter()
         .filter(|s| python || !strategy::python::is_python(s))
