@@ -297,7 +297,13 @@ pub fn c5_python(interp: &Interpreter) -> Result<Vec<ClaimRow>> {
         "demo-isolation",
         serde_json::json!({ "jobs": jobs_json(&jobs), "workers": 3, "unit": unit, "leak_mib": LEAK_MIB }),
     )?;
-    let p = &d.processes;
+    let processes_row = multiprocessing_row(&d.processes);
+    let threads_row = threading_row(interp, &jobs, &d.threads)?;
+    Ok(vec![processes_row, threads_row])
+}
+
+/// C5's row for multiprocessing, from what the isolation demo saw.
+fn multiprocessing_row(p: &IsolationProcesses) -> ClaimRow {
     let leak_kib = LEAK_MIB * 1024;
     let aborted = p.exitcodes.get(1) == Some(&Some(-libc::SIGABRT));
     let others_ok = p
@@ -316,7 +322,7 @@ pub fn c5_python(interp: &Interpreter) -> Result<Vec<ClaimRow>> {
         && p.sibling_results_ok == p.sibling_results_expected
         && leak_held
         && parent_unharmed;
-    let processes_row = row(
+    row(
         "C5",
         "cpython-multiprocessing",
         format!(
@@ -342,25 +348,28 @@ pub fn c5_python(interp: &Interpreter) -> Result<Vec<ClaimRow>> {
         } else {
             "a crash or leak in one child reached its siblings or the parent"
         },
-    );
+    )
+}
 
+/// C5's row for threading: a separate interpreter whose thread calls os.abort(), and what the
+/// isolation demo's threads saw.
+fn threading_row(interp: &Interpreter, jobs: &[Job], t: &IsolationThreads) -> Result<ClaimRow> {
     let abort = run_script(
         &interp.exe,
         &interp.script,
         "demo-thread-abort",
-        &serde_json::json!({ "jobs": jobs_json(&jobs), "workers": 3, "unit": { "sleep_s": 0.02 } })
+        &serde_json::json!({ "jobs": jobs_json(jobs), "workers": 3, "unit": { "sleep_s": 0.02 } })
             .to_string(),
         Duration::from_secs(60),
     )
     .map_err(|e| Error::Measurement(format!("python demo-thread-abort: {e}")))?;
-    let t = &d.threads;
     let abort_killed_all = !abort.reaped.success() && !abort.stdout.contains("results");
     let (tb, ta) = (
         t.rss_before_leak_kib.unwrap_or(0),
         t.rss_after_leak_kib.unwrap_or(0),
     );
-    let leak_stayed = ta >= tb + leak_kib * 9 / 10;
-    let threads_row = row(
+    let leak_stayed = ta >= tb + LEAK_MIB * 1024 * 9 / 10;
+    Ok(row(
         "C5",
         "cpython-threads",
         format!(
@@ -383,6 +392,5 @@ pub fn c5_python(interp: &Interpreter) -> Result<Vec<ClaimRow>> {
         } else {
             "the abort and the leak stayed within their thread (unexpected for threads)"
         },
-    );
-    Ok(vec![processes_row, threads_row])
+    ))
 }
