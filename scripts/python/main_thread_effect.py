@@ -15,8 +15,10 @@ import sys
 import threading
 import time
 
-# The concbench kernel, from the script beside this one (-I leaves its folder off sys.path).
+# The concbench kernel, from the script beside this one (-I leaves its folder off sys.path),
+# imported without leaving a __pycache__ folder in the checkout.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
 from concbench_workload import burn  # noqa: E402
 
 N = 70000

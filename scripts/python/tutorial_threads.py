@@ -17,8 +17,10 @@ import sys
 import threading
 import time
 
-# The CPU kernel concbench's CPython strategies run (the script beside this one).
-from concbench_workload import burn
+# The CPU kernel concbench's CPython strategies run (the script beside this one), imported
+# without leaving a __pycache__ folder in the checkout.
+sys.dont_write_bytecode = True
+from concbench_workload import burn  # noqa: E402
 
 ITERS = 0  # CPU iterations per unit, calibrated below
 SLEEP = 0.025
