@@ -248,6 +248,26 @@ pub fn median_ci(xs: &[f64], confidence: f64) -> Option<(f64, f64, f64)> {
     Some((sorted[k - 1], sorted[n - k], coverage(k)))
 }
 
+/// `median(b) / median(c)` of one resample (each sorted in place); `None` when a median is not
+/// positive, which ends the bootstrap.
+fn median_ratio(b: &mut [f64], c: &mut [f64]) -> Option<f64> {
+    let (mb, mc) = (median_in_place(b), median_in_place(c));
+    if mc <= 0.0 || mb <= 0.0 {
+        return None;
+    }
+    Some(mb / mc)
+}
+
+/// The percentile interval at `confidence` of the resampled ratios.
+fn percentile_interval(mut ratios: Vec<f64>, confidence: f64) -> (f64, f64) {
+    ratios.sort_unstable_by(f64::total_cmp);
+    let tail = (1.0 - confidence.clamp(0.0, 1.0)) / 2.0 * 100.0;
+    (
+        percentile_sorted(&ratios, tail),
+        percentile_sorted(&ratios, 100.0 - tail),
+    )
+}
+
 /// Percentile-bootstrap interval of `median(baseline) / median(candidate)` when trials come
 /// in clusters that both arms share (the interpreter process that ran them: `(cluster,
 /// value)`). Each resample draws whole clusters with replacement, with every trial of both
@@ -296,18 +316,9 @@ pub fn bootstrap_clustered_speedup_ci(
         if b.is_empty() || c.is_empty() {
             continue;
         }
-        let (mb, mc) = (median_in_place(&mut b), median_in_place(&mut c));
-        if mc <= 0.0 || mb <= 0.0 {
-            return None;
-        }
-        ratios.push(mb / mc);
+        ratios.push(median_ratio(&mut b, &mut c)?);
     }
-    ratios.sort_unstable_by(f64::total_cmp);
-    let tail = (1.0 - settings.confidence.clamp(0.0, 1.0)) / 2.0 * 100.0;
-    Some((
-        percentile_sorted(&ratios, tail),
-        percentile_sorted(&ratios, 100.0 - tail),
-    ))
+    Some(percentile_interval(ratios, settings.confidence))
 }
 
 /// Percentile-bootstrap confidence interval of the speedup `median(baseline) /
@@ -339,18 +350,9 @@ pub fn bootstrap_speedup_ci(
         for x in c.iter_mut() {
             *x = cand[rng.random_range(0..cand.len())];
         }
-        let (mb, mc) = (median_in_place(&mut b), median_in_place(&mut c));
-        if mc <= 0.0 || mb <= 0.0 {
-            return None;
-        }
-        ratios.push(mb / mc);
+        ratios.push(median_ratio(&mut b, &mut c)?);
     }
-    ratios.sort_unstable_by(f64::total_cmp);
-    let tail = (1.0 - settings.confidence.clamp(0.0, 1.0)) / 2.0 * 100.0;
-    Some((
-        percentile_sorted(&ratios, tail),
-        percentile_sorted(&ratios, 100.0 - tail),
-    ))
+    Some(percentile_interval(ratios, settings.confidence))
 }
 
 #[cfg(test)]

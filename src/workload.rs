@@ -347,14 +347,42 @@ mod tests {
         assert_eq!(c.iters, (c.iters_per_ms * 2.0).round() as u64);
     }
 
-    #[test]
-    fn the_kernel_stops_early_on_a_stop_request_only() {
-        // Chunked for the stop flag, the chain is still the same chain.
+    /// The kernel's chain, unchunked: what `burn` must compute when nothing stops it.
+    fn chain(iters: u64) -> u64 {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for i in 0..200_000u64 {
+        for i in 0..iters {
             x = x.wrapping_mul(0x5851_F42D_4C95_7F2D).wrapping_add(i);
             x ^= x >> 29;
         }
-        assert_eq!(burn(200_000), x);
+        x
+    }
+
+    /// Set in the child process that `the_kernel_stops_early_on_a_stop_request_only` starts.
+    const STOP_CHILD: &str = "CONCBENCH_TEST_STOPPED_KERNEL";
+
+    #[test]
+    fn the_kernel_stops_early_on_a_stop_request_only() {
+        if std::env::var_os(STOP_CHILD).is_some() {
+            // In the child: a stop request, then a long burn ends after its first chunk.
+            crate::lifecycle::request_stop();
+            assert!(crate::lifecycle::stop_requested());
+            assert_eq!(burn(40 * STOP_CHECK_ITERS), chain(STOP_CHECK_ITERS));
+            return;
+        }
+        // Chunked for the stop flag, the chain is still the same chain.
+        assert_eq!(burn(200_000), chain(200_000));
+        // The stop flag is process-wide and cannot be cleared, so the stop is requested in a
+        // child: this test binary again, running only this test.
+        let name = "workload::tests::the_kernel_stops_early_on_a_stop_request_only";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--nocapture", "--test-threads", "1"])
+            .env(STOP_CHILD, "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{text}");
+        // Filtered to nothing, the child would pass without running the check.
+        assert!(text.contains("1 passed"), "{text}");
     }
 }

@@ -14,6 +14,8 @@ use concbench::stats::{BootstrapSettings, bootstrap_speedup_ci};
 use concbench::strategy::gil::{Gil, SLICE_ITERS};
 use concbench::workload::{Variant, burn};
 
+mod python3;
+
 fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_concbench")
 }
@@ -41,13 +43,6 @@ fn tmp(name: &str) -> PathBuf {
 
 fn claims(dir: &Path) -> Vec<ClaimRow> {
     concbench::records::read_csv(&dir.join("claims.csv")).unwrap()
-}
-
-fn python_available() -> bool {
-    Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 const VERDICTS: [&str; 3] = ["HOLDS", "DOES NOT HOLD", "INCONCLUSIVE"];
@@ -307,7 +302,8 @@ fn the_claim_table_covers_every_claim_and_subject() {
     assert_eq!(verdict("C4", "rust-processes"), "HOLDS");
     assert_eq!(verdict("C5", "rust-processes"), "HOLDS");
     assert_eq!(verdict("C5", "rust-threads"), "DOES NOT HOLD");
-    if python_available() {
+    let python = python3::usable("the CPython verdicts and meta.json's python section");
+    if python {
         assert_eq!(verdict("C4", "cpython-multiprocessing"), "HOLDS");
         assert_eq!(verdict("C5", "cpython-multiprocessing"), "HOLDS");
         assert_eq!(verdict("C5", "cpython-threads"), "DOES NOT HOLD");
@@ -329,7 +325,7 @@ fn the_claim_table_covers_every_claim_and_subject() {
     assert!(meta.bootstrap.is_some());
     let c = meta.claims.unwrap();
     assert_eq!((c.threshold, c.min_reps, c.max_reps), (1.10, 6, 6));
-    if python_available() {
+    if python {
         let p = meta.python.unwrap();
         assert!(p.version.starts_with('3'));
         assert!(p.gil_on() || p.gil_enabled == Some(false));

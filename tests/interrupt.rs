@@ -14,6 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+mod python3;
+
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -35,10 +37,6 @@ fn start(args: &[&str]) -> Child {
         .process_group(0)
         .spawn()
         .unwrap()
-}
-
-fn python_available() -> bool {
-    concbench::strategy::python::interpreter(None).is_ok()
 }
 
 /// (pid, ppid, state, command name) of every process.
@@ -214,8 +212,7 @@ fn sigterm_during_cpu_work_exits_143() {
 
 #[test]
 fn ctrl_c_during_a_cpython_trial_kills_the_interpreter_tree() {
-    if !python_available() {
-        eprintln!("note: no python3 on PATH: skipped");
+    if !python3::usable("ctrl_c_during_a_cpython_trial_kills_the_interpreter_tree") {
         return;
     }
     let _s = serial();
@@ -297,6 +294,22 @@ fn ctrl_c_during_claim_keeps_the_runs_and_the_verdicts_so_far() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// Whether `sig` was sent to `pid` and not yet taken by it (its handler has not started).
+fn pending(pid: u32, sig: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    let bit = 1u64 << (sig - 1);
+    status
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("ShdPnd:")
+                .or_else(|| l.strip_prefix("SigPnd:"))
+        })
+        .filter_map(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .any(|mask| mask & bit != 0)
+}
+
 #[test]
 fn a_second_ctrl_c_exits_at_once() {
     let _s = serial();
@@ -318,10 +331,30 @@ fn a_second_ctrl_c_exits_at_once() {
         rows(&runs) >= 3
     });
     signal_group(&child, libc::SIGINT);
-    std::thread::sleep(Duration::from_millis(30));
+    // Two SIGINTs pending at once are one: send the second as soon as the first is taken,
+    // while the orderly stop (summary, charts, REPORT.md) is still under way.
+    let taken = Instant::now();
+    while pending(child.id(), libc::SIGINT) {
+        assert!(
+            taken.elapsed() < Duration::from_secs(10),
+            "SIGINT never taken"
+        );
+        std::thread::sleep(Duration::from_micros(100));
+    }
     signal_group(&child, libc::SIGINT);
     let (status, _took, err) = exit_of(&mut child, Duration::from_secs(30));
     assert_eq!(status.code(), Some(130), "{err}");
+    // The orderly stop ends with this line and a finished meta.json; the second signal must
+    // have cut it short (with one SIGINT only, both would be there).
+    assert!(
+        !err.contains("interrupted by"),
+        "the second SIGINT let the orderly stop finish: {err}"
+    );
+    let meta = concbench::records::read_meta(&out.join("meta.json"));
+    assert!(
+        meta.is_err() || meta.as_ref().is_ok_and(|m| m.status != "interrupted"),
+        "the second SIGINT let the orderly stop finish: {meta:?}"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -372,8 +405,7 @@ fn sigkill_during_processes_leaves_no_worker() {
 
 #[test]
 fn sigkill_during_py_processes_leaves_no_interpreter() {
-    if !python_available() {
-        eprintln!("note: no python3 on PATH: skipped");
+    if !python3::usable("sigkill_during_py_processes_leaves_no_interpreter") {
         return;
     }
     killed_leaves_no_orphans("py-processes");

@@ -4,6 +4,8 @@
 //! Inputs are the checked-in fixture's real files, corrupted (cut short, bytes flipped, bytes
 //! inserted, lines dropped or repeated, fields replaced by hostile values), and arbitrary
 //! bytes. 10,000 cases per reader; the readers work on bytes, so no case touches the disk.
+//! The whole-folder check gets only files that parse but hold wrong values, and counts that
+//! its cases reached the check and were refused.
 
 use std::path::{Path, PathBuf};
 
@@ -189,31 +191,131 @@ proptest! {
         let text = String::from_utf8_lossy(&bytes);
         check_error(concbench::export::parse(&text, &path("summary.json")), "summary.json")?;
     }
+}
 
-    /// The checks `report` makes on what parsed (finite, not negative, a plausible core, ...).
-    #[test]
-    fn a_whole_folder(
-        runs in corrupted(fixture("runs.csv")),
-        summary in corrupted(fixture("summary.csv")),
-        samples in corrupted(fixture("samples.csv")),
-    ) {
-        let meta = records::parse_meta(&fixture("meta.json"), &path("meta.json")).unwrap();
-        let (Ok(runs), Ok(summary), Ok(samples)) = (
-            records::parse_csv::<RunRow>(&runs, &path("runs.csv")),
-            records::parse_csv::<SummaryRow>(&summary, &path("summary.csv")),
-            records::parse_csv::<SampleRow>(&samples, &path("samples.csv")),
-        ) else {
-            return Ok(());
-        };
-        let data = RunData { dir: PathBuf::from("/run-folder"), meta, runs, summary, samples, claims: None };
-        if let Err(e) = data.check() {
-            let text = e.to_string();
-            prop_assert!(
-                ["runs.csv", "summary.csv", "samples.csv", "meta.json"].iter().any(|f| text.contains(f)),
-                "{}", text
-            );
-        }
+/// Values that no measurement gives, yet parse as a field's own type: for a float (or text)
+/// field and for an integer field.
+const WRONG_FLOAT: [&str; 6] = ["NaN", "inf", "-inf", "-1", "-0.5", "1e308"];
+const WRONG_INT: [&str; 3] = ["0", "4096", "18446744073709551615"];
+
+/// Damage that the CSV readers accept but `RunData::check` may have to refuse: a field given a
+/// wrong value of its own type, a data line dropped or repeated.
+#[derive(Debug, Clone)]
+enum Damage {
+    Field(usize, usize, usize),
+    DropLine(usize),
+    RepeatLine(usize),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        4 => (any::<usize>(), any::<usize>(), any::<usize>())
+            .prop_map(|(l, f, k)| Damage::Field(l, f, k)),
+        1 => any::<usize>().prop_map(Damage::DropLine),
+        1 => any::<usize>().prop_map(Damage::RepeatLine),
+    ]
+}
+
+/// A file and what its reader made of it.
+type Parsed<T> = (Vec<u8>, Vec<T>);
+
+/// `d` done to the file where its reader still parses the result (else the file as it was);
+/// the header line is never touched.
+fn damage_to<T: serde::de::DeserializeOwned>(file: Parsed<T>, d: &Damage, name: &str) -> Parsed<T> {
+    let text = String::from_utf8_lossy(&file.0).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() < 2 {
+        return file;
     }
+    let data_line = |l: usize| 1 + l % (lines.len() - 1);
+    let bytes = file.0.clone();
+    let damaged = match *d {
+        Damage::Field(l, f, k) => {
+            // A wrong value of the field's type: an integer field refuses "NaN".
+            let fields: Vec<&str> = lines[data_line(l)].split(',').collect();
+            let wrong: &[&str] = match fields[f % fields.len()].parse::<u64>() {
+                Ok(_) => &WRONG_INT,
+                Err(_) => &WRONG_FLOAT,
+            };
+            let value = wrong[k % wrong.len()].to_string();
+            apply(bytes, Corruption::ReplaceField(data_line(l), f, value))
+        }
+        Damage::DropLine(l) => apply(bytes, Corruption::DropLine(data_line(l))),
+        Damage::RepeatLine(l) => apply(bytes, Corruption::RepeatLine(data_line(l))),
+    };
+    match records::parse_csv::<T>(&damaged, &path(name)) {
+        Ok(rows) => (damaged, rows),
+        Err(_) => file,
+    }
+}
+
+/// The rows of the fixture's `name` with up to three damages that its reader accepts: every
+/// value reaches `check`.
+fn damaged<T>(name: &'static str) -> impl Strategy<Value = Vec<T>>
+where
+    T: serde::de::DeserializeOwned + Clone + std::fmt::Debug,
+{
+    let base = fixture(name);
+    let rows: Vec<T> = records::parse_csv(&base, &path(name)).unwrap();
+    prop::collection::vec(damage(), 0..4).prop_map(move |ds| {
+        let file = (base.clone(), rows.clone());
+        ds.iter().fold(file, |f, d| damage_to(f, d, name)).1
+    })
+}
+
+/// The checks `report` makes on what parsed (finite, not negative, a plausible core, ...): every
+/// case reaches them, and a good share of the cases must be refused, each with one line that
+/// names its file.
+#[test]
+fn a_whole_folder() {
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    let (checked, refused) = (AtomicU32::new(0), AtomicU32::new(0));
+    let folder = (
+        damaged::<RunRow>("runs.csv"),
+        damaged::<SummaryRow>("summary.csv"),
+        damaged::<SampleRow>("samples.csv"),
+    );
+    let config = ProptestConfig {
+        cases: CASES,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let meta = records::parse_meta(&fixture("meta.json"), &path("meta.json")).unwrap();
+    let result = runner.run(&folder, |(runs, summary, samples)| {
+        let data = RunData {
+            dir: PathBuf::from("/run-folder"),
+            meta: meta.clone(),
+            runs,
+            summary,
+            samples,
+            claims: None,
+        };
+        checked.fetch_add(1, Relaxed);
+        if let Err(e) = data.check() {
+            refused.fetch_add(1, Relaxed);
+            let text = e.to_string();
+            let files = ["runs.csv", "summary.csv", "samples.csv"];
+            prop_assert!(files.iter().any(|f| text.contains(f)), "{}", text);
+            prop_assert!(!text.contains('\n'), "not one line: {}", text);
+            prop_assert_eq!(e.exit_code(), 2, "{}", text);
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let (checked, refused) = (checked.into_inner(), refused.into_inner());
+    // A generator whose folders stopped parsing, or stopped being wrong, would pass the loop
+    // above without testing anything.
+    assert!(
+        checked >= CASES,
+        "only {checked} of {CASES} folders reached check"
+    );
+    assert!(
+        refused >= checked / 4 && refused < checked,
+        "check refused {refused} of {checked} damaged folders"
+    );
 }
 
 #[test]

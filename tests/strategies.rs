@@ -6,8 +6,11 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use concbench::strategy::python::rate_store;
 use concbench::strategy::{self, REGISTRY, StrategyContext, StrategyInfo};
 use concbench::workload::{Job, WorkUnit, jobs_for, reference_results};
+
+mod python3;
 
 /// Tests that start child processes run one at a time, so each can check that none of its
 /// children is left behind.
@@ -17,7 +20,10 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     CHILDREN.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The context every test here builds its strategies with. The py-* strategies calibrate with
+/// it, so it first points the CPython rate store at target/tmp: never the user's cache.
 fn ctx() -> StrategyContext {
+    rate_store::use_dir(env!("CARGO_TARGET_TMPDIR"));
     StrategyContext::with_worker_near(
         Path::new(env!("CARGO_BIN_EXE_concbench")),
         Duration::from_secs(60),
@@ -48,16 +54,9 @@ fn our_children() -> Vec<(u32, char)> {
     out
 }
 
-fn python_available() -> bool {
-    strategy::python::interpreter(None).is_ok()
-}
-
 /// The registry entries this machine can build: py-* only with a Python 3, said once.
 fn buildable() -> Vec<&'static StrategyInfo> {
-    let python = python_available();
-    if !python {
-        eprintln!("note: no python3 on PATH: the py-* strategies are skipped here");
-    }
+    let python = python3::usable("the py-* strategies");
     REGISTRY
         .iter()
         .filter(|s| python || !strategy::python::is_python(s))
@@ -106,6 +105,19 @@ fn every_strategy_returns_the_sequential_results() {
         }
     }
     assert_eq!(our_children(), vec![], "children left behind");
+}
+
+/// Where a calibration here keeps its CPython rate: under target/, not in ~/.cache/concbench
+/// (nor wherever the environment of `cargo test` points).
+#[test]
+fn calibrations_here_keep_their_rates_under_target() {
+    let _ = ctx();
+    let kept = rate_store::path().unwrap();
+    assert!(
+        kept.starts_with(env!("CARGO_TARGET_TMPDIR")),
+        "the py-* calibrations here would write {}",
+        kept.display()
+    );
 }
 
 #[test]

@@ -9,21 +9,17 @@ py-sequential runs its jobs in one started thread (see concbench_workload.py).
     python3 -I -S scripts/python/main_thread_effect.py [pairs]
 """
 
+import os
 import statistics
 import sys
 import threading
 import time
 
-MASK = (1 << 64) - 1
-
-
-def burn(n):
-    x = 0x9E3779B97F4A7C15
-    for i in range(n):
-        x = (x * 0x5851F42D4C957F2D + i) & MASK
-        x ^= x >> 29
-    return x
-
+# The concbench kernel, from the script beside this one (-I leaves its folder off sys.path),
+# imported without leaving a __pycache__ folder in the checkout.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from concbench_workload import burn  # noqa: E402
 
 N = 70000
 

@@ -17,19 +17,15 @@ import sys
 import threading
 import time
 
-MASK = (1 << 64) - 1
+# The CPU kernel concbench's CPython strategies run (the script beside this one), imported
+# without leaving a __pycache__ folder in the checkout.
+sys.dont_write_bytecode = True
+from concbench_workload import burn  # noqa: E402
+
 ITERS = 0  # CPU iterations per unit, calibrated below
 SLEEP = 0.025
 CPU = True
 result = []
-
-
-def burn(iters):
-    x = 0x9E3779B97F4A7C15
-    for i in range(iters):
-        x = (x * 0x5851F42D4C957F2D + i) & MASK
-        x ^= x >> 29
-    return x
 
 
 def unit():
@@ -60,22 +56,22 @@ def sequential():
     calc_cube(arr)
 
 
+def side_by_side(kind):
+    """The tutorial's two workers of `kind` (Thread or Process): squares in one, cubes in the
+    other, both started, then both joined."""
+    workers = [kind(target=calc_square, args=(arr,)), kind(target=calc_cube, args=(arr,))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
 def with_threads():
-    t1 = threading.Thread(target=calc_square, args=(arr,))
-    t2 = threading.Thread(target=calc_cube, args=(arr,))
-    t1.start()
-    t2.start()
-    t1.join()
-    t2.join()
+    side_by_side(threading.Thread)
 
 
 def with_processes():
-    p1 = multiprocessing.Process(target=calc_square, args=(arr,))
-    p2 = multiprocessing.Process(target=calc_cube, args=(arr,))
-    p1.start()
-    p2.start()
-    p1.join()
-    p2.join()
+    side_by_side(multiprocessing.Process)
 
 
 def timed(fn):

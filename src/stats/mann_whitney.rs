@@ -210,110 +210,66 @@ mod tests {
         (a - b).abs() <= 1e-12 + 1e-9 * b.abs()
     }
 
-    /// Every reference value is scipy 1.17.1's
-    /// `scipy.stats.mannwhitneyu(x, y, alternative='two-sided', method='auto')`.
+    /// The test on `x` and `y` gives scipy 1.17.1's statistic `u1` and p-value `p` of
+    /// `scipy.stats.mannwhitneyu(x, y, alternative='two-sided', method='auto')`, by the method
+    /// scipy's 'auto' picks.
+    fn scipy(x: &[f64], y: &[f64], u1: f64, p: f64, method: Method) {
+        let r = mann_whitney_u(x, y).unwrap();
+        assert_eq!(r.u1, u1, "{x:?} vs {y:?}");
+        assert!(close(r.p_value, p), "{x:?} vs {y:?}: {} vs {p}", r.p_value);
+        assert_eq!(r.method, method, "{x:?} vs {y:?}");
+        // Two-sided: swapping the samples changes U1 into n1 n2 - U1, not p.
+        let swapped = mann_whitney_u(y, x).unwrap();
+        assert!(close(swapped.p_value, p));
+        assert_eq!(swapped.u1, (x.len() * y.len()) as f64 - u1);
+    }
+
+    fn range(n: usize, offset: f64) -> Vec<f64> {
+        (0..n).map(|i| i as f64 + offset).collect()
+    }
+
     #[test]
-    fn p_values_equal_scipy() {
-        let range = |n: usize, offset: f64| (0..n).map(|i| i as f64 + offset).collect::<Vec<_>>();
-        /// x, y, scipy's statistic, its p-value, the method its 'auto' picks.
-        type Case = (Vec<f64>, Vec<f64>, f64, f64, Method);
-        let cases: Vec<Case> = vec![
-            (
-                vec![1., 2., 3., 4., 5.],
-                vec![6., 7., 8., 9., 10.],
-                0.0,
-                0.007936507936507936,
-                Method::Exact,
-            ),
-            (
-                vec![0.8, 1.3, 2.2, 3.1],
-                vec![1.1, 1.9, 2.5, 4.0, 5.2],
-                6.0,
-                0.4126984126984127,
-                Method::Exact,
-            ),
-            // One sample of 5 against 20: still exact (only one needs to be small).
-            (
-                vec![0.5, 2.5, 4.5, 6.5, 8.5],
-                range(20, 0.0),
-                25.0,
-                0.09696969696969696,
-                Method::Exact,
-            ),
-            // 3 against 3 can never reach p < 0.05; 4 against 4 can.
-            (vec![1., 2., 3.], vec![4., 5., 6.], 0.0, 0.1, Method::Exact),
-            (
-                vec![1., 2., 3., 4.],
-                vec![5., 6., 7., 8.],
-                0.0,
-                0.02857142857142857,
-                Method::Exact,
-            ),
-            // Ties: the normal approximation with the tie-corrected variance, small or not.
-            (
-                vec![1., 2., 2., 3., 3., 3., 4., 5., 5., 6.],
-                vec![3., 4., 4., 5., 6., 6., 7., 7., 8., 9.],
-                15.5,
-                0.00949585610483713,
-                Method::Asymptotic,
-            ),
-            (
-                vec![1., 1., 2., 3.],
-                vec![2., 3., 4., 4., 5.],
-                2.0,
-                0.06168916598092455,
-                Method::Asymptotic,
-            ),
-            (
-                vec![2., 2., 2.],
-                vec![2., 2., 2., 2.],
-                6.0,
-                1.0,
-                Method::Asymptotic,
-            ),
-            // Both above 8, no ties: normal approximation.
-            (
-                vec![
-                    0.101, 0.103, 0.099, 0.108, 0.102, 0.1005, 0.097, 0.111, 0.104, 0.1001,
-                ],
-                vec![
-                    0.1012, 0.1023, 0.1051, 0.1062, 0.1071, 0.1093, 0.1101, 0.1122, 0.1039, 0.1088,
-                    0.1131, 0.1065,
-                ],
-                23.0,
-                0.016095680379275525,
-                Method::Asymptotic,
-            ),
-            (
-                range(10, 0.0),
-                range(10, 10.5),
-                0.0,
-                0.00018267179110955002,
-                Method::Asymptotic,
-            ),
-            // A sample against itself: every value tied once, U at its mean, p = 1.
-            (
-                vec![
-                    0.2, 0.21, 0.205, 0.199, 0.201, 0.22, 0.203, 0.207, 0.198, 0.202,
-                ],
-                vec![
-                    0.2, 0.21, 0.205, 0.199, 0.201, 0.22, 0.203, 0.207, 0.198, 0.202,
-                ],
-                50.0,
-                1.0,
-                Method::Asymptotic,
-            ),
+    fn small_samples_without_ties_get_scipys_exact_p_values() {
+        use Method::Exact;
+        let (x, y) = ([1., 2., 3., 4., 5.], [6., 7., 8., 9., 10.]);
+        scipy(&x, &y, 0.0, 0.007936507936507936, Exact);
+        let (x, y) = ([0.8, 1.3, 2.2, 3.1], [1.1, 1.9, 2.5, 4.0, 5.2]);
+        scipy(&x, &y, 6.0, 0.4126984126984127, Exact);
+        // One sample of 5 against 20: still exact (only one needs to be small).
+        let x = [0.5, 2.5, 4.5, 6.5, 8.5];
+        scipy(&x, &range(20, 0.0), 25.0, 0.09696969696969696, Exact);
+        // 3 against 3 can never reach p < 0.05; 4 against 4 can.
+        scipy(&[1., 2., 3.], &[4., 5., 6.], 0.0, 0.1, Exact);
+        let (x, y) = ([1., 2., 3., 4.], [5., 6., 7., 8.]);
+        scipy(&x, &y, 0.0, 0.02857142857142857, Exact);
+    }
+
+    #[test]
+    fn ties_and_large_samples_get_scipys_asymptotic_p_values() {
+        use Method::Asymptotic;
+        // Ties: the normal approximation with the tie-corrected variance, small or not.
+        let x = [1., 2., 2., 3., 3., 3., 4., 5., 5., 6.];
+        let y = [3., 4., 4., 5., 6., 6., 7., 7., 8., 9.];
+        scipy(&x, &y, 15.5, 0.00949585610483713, Asymptotic);
+        let (x, y) = ([1., 1., 2., 3.], [2., 3., 4., 4., 5.]);
+        scipy(&x, &y, 2.0, 0.06168916598092455, Asymptotic);
+        scipy(&[2., 2., 2.], &[2., 2., 2., 2.], 6.0, 1.0, Asymptotic);
+        // Both above 8, no ties: normal approximation.
+        let x = [
+            0.101, 0.103, 0.099, 0.108, 0.102, 0.1005, 0.097, 0.111, 0.104, 0.1001,
         ];
-        for (x, y, u1, p, method) in cases {
-            let r = mann_whitney_u(&x, &y).unwrap();
-            assert_eq!(r.u1, u1, "{x:?} vs {y:?}");
-            assert!(close(r.p_value, p), "{x:?} vs {y:?}: {} vs {p}", r.p_value);
-            assert_eq!(r.method, method, "{x:?} vs {y:?}");
-            // Two-sided: swapping the samples changes U1 into n1 n2 - U1, not p.
-            let swapped = mann_whitney_u(&y, &x).unwrap();
-            assert!(close(swapped.p_value, p));
-            assert_eq!(swapped.u1, (x.len() * y.len()) as f64 - u1);
-        }
+        let y = [
+            0.1012, 0.1023, 0.1051, 0.1062, 0.1071, 0.1093, 0.1101, 0.1122, 0.1039, 0.1088, 0.1131,
+            0.1065,
+        ];
+        scipy(&x, &y, 23.0, 0.016095680379275525, Asymptotic);
+        let (x, y) = (range(10, 0.0), range(10, 10.5));
+        scipy(&x, &y, 0.0, 0.00018267179110955002, Asymptotic);
+        // A sample against itself: every value tied once, U at its mean, p = 1.
+        let x = [
+            0.2, 0.21, 0.205, 0.199, 0.201, 0.22, 0.203, 0.207, 0.198, 0.202,
+        ];
+        scipy(&x, &x, 50.0, 1.0, Asymptotic);
     }
 
     #[test]

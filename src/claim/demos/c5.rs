@@ -59,12 +59,23 @@ fn drive(child: &mut std::process::Child, jobs: &[Job], share: &[usize], unit: W
     out
 }
 
-/// C5 with Rust processes: one of three workers aborts at its first job while its siblings
-/// finish; a child that leaks 64 MiB gives it all back when it exits.
-pub fn c5_rust_processes(ctx: &StrategyContext) -> Result<ClaimRow> {
-    let jobs = tutorial_jobs();
-    let reference = reference_results(&jobs);
+/// What became of three workers, one of which aborts at its first job.
+struct Crash {
+    /// How the worker that aborted ended.
+    status: String,
+    crashed: bool,
+    /// Its siblings' correct results, of how many they were given.
+    sibling_ok: usize,
+    sibling_expected: usize,
+    siblings_fine: bool,
+}
+
+/// Three workers through the worker protocol, each with its share of the jobs; worker 1 has
+/// `--fault crash@1` and aborts at its first job.
+fn crash_beside_siblings(ctx: &StrategyContext, jobs: &[Job]) -> Result<Crash> {
+    let reference = reference_results(jobs);
     let workers = 3;
+    let share = |w: usize| -> Vec<usize> { (w..jobs.len()).step_by(workers).collect() };
     let mut children = Vec::new();
     for w in 0..workers {
         let index = w.to_string();
@@ -79,46 +90,55 @@ pub fn c5_rust_processes(ctx: &StrategyContext) -> Result<ClaimRow> {
         let handles: Vec<_> = children
             .iter_mut()
             .enumerate()
-            .map(|(w, child)| {
-                let jobs = &jobs;
-                s.spawn(move || {
-                    let share: Vec<usize> = (w..jobs.len()).step_by(workers).collect();
-                    drive(child, jobs, &share, unit)
-                })
-            })
+            .map(|(w, child)| s.spawn(move || drive(child, jobs, &share(w), unit)))
             .collect();
+        let lost = || Driven {
+            results: Vec::new(),
+            finished: false,
+        };
         handles
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or(Driven {
-                    results: Vec::new(),
-                    finished: false,
-                })
-            })
+            .map(|h| h.join().unwrap_or_else(|_| lost()))
             .collect()
     });
     let reaped = pids.iter().map(|&p| reap(p)).collect::<Result<Vec<_>>>()?;
-    let crashed =
-        libc::WIFSIGNALED(reaped[1].status) && libc::WTERMSIG(reaped[1].status) == libc::SIGABRT;
-    let sibling_expected: usize = (0..workers)
-        .filter(|&w| w != 1)
-        .map(|w| (w..jobs.len()).step_by(workers).count())
-        .sum();
-    let sibling_ok: usize = (0..workers)
-        .filter(|&w| w != 1)
-        .map(|w| {
-            driven[w]
-                .results
-                .iter()
-                .filter(|(i, v)| reference.get(*i) == Some(v))
-                .count()
-        })
-        .sum();
-    let siblings_fine = (0..workers)
-        .filter(|&w| w != 1)
-        .all(|w| driven[w].finished && reaped[w].success());
+    // Worker 1 is the one `crash@1` aborts.
+    let siblings = [0, 2];
+    let correct = |w: usize| {
+        let results = &driven[w].results;
+        results
+            .iter()
+            .filter(|(i, v)| reference.get(*i) == Some(v))
+            .count()
+    };
+    Ok(Crash {
+        status: reaped[1].status_text(),
+        crashed: libc::WIFSIGNALED(reaped[1].status)
+            && libc::WTERMSIG(reaped[1].status) == libc::SIGABRT,
+        sibling_ok: siblings.iter().map(|&w| correct(w)).sum(),
+        sibling_expected: siblings.iter().map(|&w| share(w).len()).sum(),
+        siblings_fine: siblings
+            .iter()
+            .all(|&w| driven[w].finished && reaped[w].success()),
+    })
+}
 
-    // The leak: a child holds 64 MiB while a sibling pair of workers does a trial.
+/// What became of a child that leaked, of a trial beside it, and of concbench.
+struct Leak {
+    leaker_rss: u64,
+    leaker_status: String,
+    /// The leaker's exit was a success, and it held the leak until then.
+    leaker_fine: bool,
+    gone: bool,
+    sibling_ok: bool,
+    rss_before: u64,
+    rss_after: u64,
+    parent_unharmed: bool,
+}
+
+/// A child holds [`LEAK_MIB`] while a pair of `processes` workers does a trial beside it, then
+/// exits with its leak.
+fn leak_beside_a_trial(ctx: &StrategyContext, jobs: &[Job]) -> Result<Leak> {
     let rss_before = vm_rss_kib(None).unwrap_or(0);
     let mut leaker = spawn_self(ctx, &["claim-probe", "leak", &LEAK_MIB.to_string()])?;
     let leaker_pid = leaker.id();
@@ -127,62 +147,73 @@ pub fn c5_rust_processes(ctx: &StrategyContext) -> Result<ClaimRow> {
     let _ = leaker_out.read_line(&mut line);
     let leaker_rss = vm_rss_kib(Some(leaker_pid)).unwrap_or(0);
     let mut sibling = (strategy::find("processes")?.build)(2, ctx)?;
-    let sibling_out = sibling.run(&jobs, WorkUnit::Sleep(Duration::from_millis(2)));
+    let sibling_out = sibling.run(jobs, WorkUnit::Sleep(Duration::from_millis(2)));
     drop(leaker.stdin.take()); // EOF: the leaker exits with its leak
     let mut rest = String::new();
     let _ = leaker_out.read_to_string(&mut rest);
     let leaker_reaped = reap(leaker_pid)?;
     let gone = !std::path::Path::new(&format!("/proc/{leaker_pid}")).exists();
     let rss_after = vm_rss_kib(None).unwrap_or(0);
-    let sibling_ok_leak = sibling_out.is_ok_and(|o| o.results == reference);
     let leak_kib = LEAK_MIB * 1024;
-    let leak_held =
-        leaker_rss >= leak_kib * 9 / 10 && leaker_reaped.max_rss_kib >= leak_kib * 9 / 10;
-    let parent_unharmed = rss_after < rss_before + leak_kib / 4;
+    Ok(Leak {
+        leaker_rss,
+        leaker_status: leaker_reaped.status_text(),
+        leaker_fine: leaker_rss >= leak_kib * 9 / 10
+            && leaker_reaped.max_rss_kib >= leak_kib * 9 / 10
+            && leaker_reaped.success(),
+        gone,
+        sibling_ok: sibling_out.is_ok_and(|o| o.results == reference_results(jobs)),
+        rss_before,
+        rss_after,
+        parent_unharmed: rss_after < rss_before + leak_kib / 4,
+    })
+}
 
+/// C5 with Rust processes: one of three workers aborts at its first job while its siblings
+/// finish; a child that leaks 64 MiB gives it all back when it exits.
+pub fn c5_rust_processes(ctx: &StrategyContext) -> Result<ClaimRow> {
+    let jobs = tutorial_jobs();
+    let crash = crash_beside_siblings(ctx, &jobs)?;
+    let leak = leak_beside_a_trial(ctx, &jobs)?;
     let evidence = format!(
-        "worker 1 of 3 {} at its first job; workers 0 and 2 finished and {sibling_ok}/{sibling_expected} of their results arrived correct. \
+        "worker 1 of 3 {} at its first job; workers 0 and 2 finished and {}/{} of their results arrived correct. \
          A child leaked {LEAK_MIB} MiB (its RSS {}); a 2-process trial beside it {}; after it exited (status: {}) {}, and concbench's RSS went {} -> {}",
-        reaped[1].status_text(),
-        mib(leaker_rss),
-        if sibling_ok_leak {
+        crash.status,
+        crash.sibling_ok,
+        crash.sibling_expected,
+        mib(leak.leaker_rss),
+        if leak.sibling_ok {
             "returned correct results"
         } else {
             "FAILED"
         },
-        leaker_reaped.status_text(),
-        if gone {
+        leak.leaker_status,
+        if leak.gone {
             "the process and its memory were gone"
         } else {
             "the process was still listed"
         },
-        mib(rss_before),
-        mib(rss_after)
+        mib(leak.rss_before),
+        mib(leak.rss_after)
     );
-    let holds = crashed
-        && siblings_fine
-        && sibling_ok == sibling_expected
-        && leak_held
-        && sibling_ok_leak
-        && leaker_reaped.success()
-        && parent_unharmed;
-    Ok(if holds {
-        row(
-            "C5",
-            "rust-processes",
-            evidence,
+    let holds = crash.crashed
+        && crash.siblings_fine
+        && crash.sibling_ok == crash.sibling_expected
+        && leak.leaker_fine
+        && leak.sibling_ok
+        && leak.parent_unharmed;
+    let (verdict, reason) = if holds {
+        (
             Verdict::Holds,
             "the abort killed only its own process and the leak ended with its process: separate address spaces",
         )
     } else {
-        row(
-            "C5",
-            "rust-processes",
-            evidence,
+        (
             Verdict::DoesNotHold,
             "a crash or leak in one process reached its siblings or the parent",
         )
-    })
+    };
+    Ok(row("C5", "rust-processes", evidence, verdict, reason))
 }
 
 /// C5's contrast in Rust: an abort, a panic and a leak in one thread of a process (a child
@@ -266,7 +297,13 @@ pub fn c5_python(interp: &Interpreter) -> Result<Vec<ClaimRow>> {
         "demo-isolation",
         serde_json::json!({ "jobs": jobs_json(&jobs), "workers": 3, "unit": unit, "leak_mib": LEAK_MIB }),
     )?;
-    let p = &d.processes;
+    let processes_row = multiprocessing_row(&d.processes);
+    let threads_row = threading_row(interp, &jobs, &d.threads)?;
+    Ok(vec![processes_row, threads_row])
+}
+
+/// C5's row for multiprocessing, from what the isolation demo saw.
+fn multiprocessing_row(p: &IsolationProcesses) -> ClaimRow {
     let leak_kib = LEAK_MIB * 1024;
     let aborted = p.exitcodes.get(1) == Some(&Some(-libc::SIGABRT));
     let others_ok = p
@@ -285,7 +322,7 @@ pub fn c5_python(interp: &Interpreter) -> Result<Vec<ClaimRow>> {
         && p.sibling_results_ok == p.sibling_results_expected
         && leak_held
         && parent_unharmed;
-    let processes_row = row(
+    row(
         "C5",
         "cpython-multiprocessing",
         format!(
@@ -311,25 +348,28 @@ pub fn c5_python(interp: &Interpreter) -> Result<Vec<ClaimRow>> {
         } else {
             "a crash or leak in one child reached its siblings or the parent"
         },
-    );
+    )
+}
 
+/// C5's row for threading: a separate interpreter whose thread calls os.abort(), and what the
+/// isolation demo's threads saw.
+fn threading_row(interp: &Interpreter, jobs: &[Job], t: &IsolationThreads) -> Result<ClaimRow> {
     let abort = run_script(
         &interp.exe,
         &interp.script,
         "demo-thread-abort",
-        &serde_json::json!({ "jobs": jobs_json(&jobs), "workers": 3, "unit": { "sleep_s": 0.02 } })
+        &serde_json::json!({ "jobs": jobs_json(jobs), "workers": 3, "unit": { "sleep_s": 0.02 } })
             .to_string(),
         Duration::from_secs(60),
     )
     .map_err(|e| Error::Measurement(format!("python demo-thread-abort: {e}")))?;
-    let t = &d.threads;
     let abort_killed_all = !abort.reaped.success() && !abort.stdout.contains("results");
     let (tb, ta) = (
         t.rss_before_leak_kib.unwrap_or(0),
         t.rss_after_leak_kib.unwrap_or(0),
     );
-    let leak_stayed = ta >= tb + leak_kib * 9 / 10;
-    let threads_row = row(
+    let leak_stayed = ta >= tb + LEAK_MIB * 1024 * 9 / 10;
+    Ok(row(
         "C5",
         "cpython-threads",
         format!(
@@ -352,6 +392,5 @@ pub fn c5_python(interp: &Interpreter) -> Result<Vec<ClaimRow>> {
         } else {
             "the abort and the leak stayed within their thread (unexpected for threads)"
         },
-    );
-    Ok(vec![processes_row, threads_row])
+    ))
 }

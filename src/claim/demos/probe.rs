@@ -39,105 +39,13 @@ pub(super) fn field(text: &str, key: &str) -> Option<u64> {
 /// The hidden `claim-probe` subcommand: misbehave in a controlled way inside this (child)
 /// process. Returns the exit code.
 pub fn probe_main(args: &[String]) -> i32 {
-    let jobs = tutorial_jobs();
-    let workers = 3;
-    let share = |w: usize| -> Vec<Job> { jobs.iter().skip(w).step_by(workers).copied().collect() };
     let leak_mib = |i: usize| -> Option<u64> { args.get(i)?.parse().ok() };
-    match args.first().map(String::as_str) {
-        Some("leak") => {
-            let Some(mib) = leak_mib(1) else { return 2 };
-            // Touched (non-zero) so every page is resident, then leaked.
-            let leaked: &'static mut [u8] = Vec::leak(vec![1u8; (mib as usize) << 20]);
-            std::hint::black_box(&leaked);
-            println!(
-                "leaked_kib={} rss_kib={}",
-                mib * 1024,
-                vm_rss_kib(None).unwrap_or(0)
-            );
-            let _ = std::io::stdout().flush();
-            let mut sink = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut sink);
-            0
-        }
-        Some("threads-abort") => {
-            let unit = WorkUnit::Sleep(Duration::from_millis(20));
-            let results: Vec<i128> = std::thread::scope(|s| {
-                let handles: Vec<_> = (0..workers)
-                    .map(|w| {
-                        let mine = share(w);
-                        s.spawn(move || {
-                            if w == 1 {
-                                std::process::abort();
-                            }
-                            mine.iter().map(|&j| run_job(j, unit)).collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .filter_map(|h| h.join().ok())
-                    .flatten()
-                    .collect()
-            });
-            println!("results={}", results.len());
-            0
-        }
-        Some("threads-panic") => {
-            std::panic::set_hook(Box::new(|_| {}));
-            let unit = WorkUnit::Sleep(Duration::from_millis(5));
-            let shared = Mutex::new(Vec::<i128>::new());
-            let outcomes: Vec<std::thread::Result<Vec<i128>>> = std::thread::scope(|s| {
-                let handles: Vec<_> = (0..workers)
-                    .map(|w| {
-                        let (mine, shared) = (share(w), &shared);
-                        s.spawn(move || {
-                            if w == 1 {
-                                let _held = shared.lock();
-                                panic!("an error in one thread");
-                            }
-                            mine.iter().map(|&j| run_job(j, unit)).collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles.into_iter().map(|h| h.join()).collect()
-            });
-            let expected: usize = (0..workers)
-                .filter(|&w| w != 1)
-                .map(|w| share(w).len())
-                .sum();
-            let ok: usize = outcomes
-                .iter()
-                .enumerate()
-                .filter(|(w, _)| *w != 1)
-                .filter_map(|(w, r)| r.as_ref().ok().map(|v| (w, v)))
-                .map(|(w, v)| {
-                    let want: Vec<i128> = share(w)
-                        .iter()
-                        .map(|j| run_job(*j, WorkUnit::Sleep(Duration::ZERO)))
-                        .collect();
-                    v.iter().zip(&want).filter(|(a, b)| a == b).count()
-                })
-                .sum();
-            println!(
-                "survived siblings_ok={ok} expected={expected} panicked={} poisoned={}",
-                outcomes.iter().filter(|r| r.is_err()).count(),
-                shared.is_poisoned()
-            );
-            0
-        }
-        Some("threads-leak") => {
-            let Some(mib) = leak_mib(1) else { return 2 };
-            let before = vm_rss_kib(None).unwrap_or(0);
-            std::thread::spawn(move || {
-                let leaked: &'static mut [u8] = Vec::leak(vec![1u8; (mib as usize) << 20]);
-                std::hint::black_box(&leaked);
-            })
-            .join()
-            .ok();
-            let after = vm_rss_kib(None).unwrap_or(0);
-            println!("rss_before_kib={before} rss_after_kib={after}");
-            0
-        }
+    match (args.first().map(String::as_str), leak_mib(1)) {
+        (Some("leak"), Some(mib)) => leak(mib),
+        (Some("threads-abort"), _) => threads_abort(),
+        (Some("threads-panic"), _) => threads_panic(),
+        (Some("threads-leak"), Some(mib)) => threads_leak(mib),
+        (Some("leak" | "threads-leak"), None) => 2,
         _ => {
             eprintln!(
                 "concbench claim-probe: expected leak MIB, threads-abort, threads-panic or threads-leak MIB"
@@ -145,6 +53,115 @@ pub fn probe_main(args: &[String]) -> i32 {
             2
         }
     }
+}
+
+/// The threads of the probes, and the tutorial's jobs of each.
+const WORKERS: usize = 3;
+
+fn share(jobs: &[Job], w: usize) -> Vec<Job> {
+    jobs.iter().skip(w).step_by(WORKERS).copied().collect()
+}
+
+/// Leak `mib` MiB, say so, and hold it until stdin closes.
+fn leak(mib: u64) -> i32 {
+    // Touched (non-zero) so every page is resident, then leaked.
+    let leaked: &'static mut [u8] = Vec::leak(vec![1u8; (mib as usize) << 20]);
+    std::hint::black_box(&leaked);
+    println!(
+        "leaked_kib={} rss_kib={}",
+        mib * 1024,
+        vm_rss_kib(None).unwrap_or(0)
+    );
+    let _ = std::io::stdout().flush();
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    0
+}
+
+/// One of three threads aborts: the process dies before any result is printed.
+fn threads_abort() -> i32 {
+    let jobs = tutorial_jobs();
+    let unit = WorkUnit::Sleep(Duration::from_millis(20));
+    let results: Vec<i128> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let mine = share(&jobs, w);
+                s.spawn(move || {
+                    if w == 1 {
+                        std::process::abort();
+                    }
+                    mine.iter().map(|&j| run_job(j, unit)).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .flatten()
+            .collect()
+    });
+    println!("results={}", results.len());
+    0
+}
+
+/// One of three threads panics holding a Mutex: the others' results, and the poisoning.
+fn threads_panic() -> i32 {
+    let jobs = tutorial_jobs();
+    std::panic::set_hook(Box::new(|_| {}));
+    let unit = WorkUnit::Sleep(Duration::from_millis(5));
+    let shared = Mutex::new(Vec::<i128>::new());
+    let outcomes: Vec<std::thread::Result<Vec<i128>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let (mine, shared) = (share(&jobs, w), &shared);
+                s.spawn(move || {
+                    if w == 1 {
+                        let _held = shared.lock();
+                        panic!("an error in one thread");
+                    }
+                    mine.iter().map(|&j| run_job(j, unit)).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    let expected: usize = (0..WORKERS)
+        .filter(|&w| w != 1)
+        .map(|w| share(&jobs, w).len())
+        .sum();
+    let ok: usize = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(w, _)| *w != 1)
+        .filter_map(|(w, r)| r.as_ref().ok().map(|v| (w, v)))
+        .map(|(w, v)| {
+            let want: Vec<i128> = share(&jobs, w)
+                .iter()
+                .map(|j| run_job(*j, WorkUnit::Sleep(Duration::ZERO)))
+                .collect();
+            v.iter().zip(&want).filter(|(a, b)| a == b).count()
+        })
+        .sum();
+    println!(
+        "survived siblings_ok={ok} expected={expected} panicked={} poisoned={}",
+        outcomes.iter().filter(|r| r.is_err()).count(),
+        shared.is_poisoned()
+    );
+    0
+}
+
+/// A thread leaks `mib` MiB and ends: the process's RSS before and after.
+fn threads_leak(mib: u64) -> i32 {
+    let before = vm_rss_kib(None).unwrap_or(0);
+    std::thread::spawn(move || {
+        let leaked: &'static mut [u8] = Vec::leak(vec![1u8; (mib as usize) << 20]);
+        std::hint::black_box(&leaked);
+    })
+    .join()
+    .ok();
+    let after = vm_rss_kib(None).unwrap_or(0);
+    println!("rss_before_kib={before} rss_after_kib={after}");
+    0
 }
 
 #[cfg(test)]

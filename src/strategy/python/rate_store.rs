@@ -9,8 +9,11 @@
 //! (`$CONCBENCH_CACHE_DIR`, else `$XDG_CACHE_HOME/concbench`, else `~/.cache/concbench`), and
 //! reused; meta.json says where a run's rate came from. `CONCBENCH_RECALIBRATE=1` measures
 //! again (and keeps the new rate). Without a writable cache folder, every run measures.
+//! A program can name the folder itself ([`use_dir`]; the tests keep theirs under target/).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,13 +35,31 @@ pub struct StoredRate {
     pub measured_at: String,
 }
 
+/// The folder named by [`use_dir`], which wins over the environment.
+static DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// Keep the rates in `dir` for the rest of this process, whatever the environment says: how a
+/// test binary keeps the user's cache out of its calibrations (setting the environment from a
+/// test would race with the threads that read it). The first call decides; returns the folder
+/// in use.
+pub fn use_dir(dir: impl Into<PathBuf>) -> &'static Path {
+    DIR.get_or_init(|| dir.into())
+}
+
 /// Where the rates are kept, if anywhere.
 pub fn path() -> Option<PathBuf> {
-    let dir = std::env::var_os("CONCBENCH_CACHE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("concbench")))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/concbench")))?;
-    Some(dir.join(FILE))
+    cache_dir(DIR.get().map(PathBuf::as_path), |name| {
+        std::env::var_os(name)
+    })
+    .map(|dir| dir.join(FILE))
+}
+
+/// The cache folder: the one set by the program, else from the environment (`var`).
+fn cache_dir(set: Option<&Path>, var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    set.map(Path::to_path_buf)
+        .or_else(|| var("CONCBENCH_CACHE_DIR").map(PathBuf::from))
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("concbench")))
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache/concbench")))
 }
 
 /// Whether a kept rate may be used (`CONCBENCH_RECALIBRATE=1` says no).
@@ -190,6 +211,32 @@ mod tests {
         assert_eq!(read(&path).len(), 2);
         assert_eq!(find_in(&path, &bytecode).unwrap().iters_per_ms, 7100.0);
         let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+
+    #[test]
+    fn the_folder_set_by_the_program_wins_then_the_environment_in_order() {
+        let env = |vars: &'static [(&str, &str)]| {
+            move |name: &str| {
+                let found = vars.iter().find(|(k, _)| *k == name);
+                found.map(|(_, v)| OsString::from(v))
+            }
+        };
+        let all = env(&[
+            ("CONCBENCH_CACHE_DIR", "/c"),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ]);
+        let set = Path::new("/set");
+        assert_eq!(cache_dir(Some(set), all), Some(PathBuf::from("/set")));
+        assert_eq!(cache_dir(None, all), Some(PathBuf::from("/c")));
+        let xdg = env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")]);
+        assert_eq!(cache_dir(None, xdg), Some(PathBuf::from("/x/concbench")));
+        let home = env(&[("HOME", "/h")]);
+        assert_eq!(
+            cache_dir(None, home),
+            Some(PathBuf::from("/h/.cache/concbench"))
+        );
+        assert_eq!(cache_dir(None, env(&[])), None);
     }
 
     #[test]
