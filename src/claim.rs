@@ -293,8 +293,10 @@ fn config(args: &ClaimArgs, pythons: usize) -> campaign::Config {
             seed,
             ..BootstrapSettings::default()
         },
-        threshold: THRESHOLD,
-        rule: stopping::StoppingRule::default(),
+        judging: campaign::Judging {
+            threshold: THRESHOLD,
+            rule: stopping::StoppingRule::default(),
+        },
         cores: machine::available_parallelism(),
         quiet: args.quiet,
         budget: Duration::from_secs_f64(

@@ -11,9 +11,9 @@
 
 use std::time::{Duration, Instant};
 
-pub use super::decide::{Decision, decide};
+pub use super::decide::{Decision, Judging, decide};
 use super::decide::{one_core, unfinished};
-use super::stopping::{Sequence, StoppingRule};
+use super::stopping::Sequence;
 use super::subject::Subject;
 use crate::engine::{
     Arm, Engine, Executor, OnWrongResults, Order, Preparation, RerunRule, Schedule, Session,
@@ -39,8 +39,7 @@ pub struct Config {
     pub step: u32,
     pub order_seed: u64,
     pub bootstrap: BootstrapSettings,
-    pub threshold: f64,
-    pub rule: StoppingRule,
+    pub judging: Judging,
     /// Available parallelism: with one core the CPU-bound claims cannot be decided.
     pub cores: usize,
     pub quiet: bool,
@@ -372,7 +371,7 @@ fn needed_arms(engine: &Engine, states: &[ClaimState]) -> Vec<bool> {
 fn look(cfg: &Config, engine: &Engine, states: &mut [ClaimState], is_final: bool) {
     for s in states.iter_mut().filter(|s| s.decision.is_none()) {
         let look = s.sequence.next(is_final);
-        let d = decide(cfg, &s.subject, &engine.session.rows, look);
+        let d = decide(&cfg.judging, &s.subject, &engine.session.rows, look);
         if s.sequence.settle(look, d.verdict) {
             s.decision = Some(d);
         }

@@ -92,7 +92,7 @@ pub(super) fn finish_meta(
     }
     p.reps = reps_reached.iter().map(|r| r.1).max().unwrap_or(0);
     meta.claims = Some(ClaimSettings {
-        threshold: cfg.threshold,
+        threshold: cfg.judging.threshold,
         min_reps: cfg.min_reps,
         max_reps: cfg.max_reps,
         step: cfg.step,
@@ -105,7 +105,7 @@ pub(super) fn finish_meta(
         budget_s: cfg.budget.as_secs_f64(),
         busy_trial_pct: campaign::BUSY_TRIAL_PCT,
         discarded_busy_trials: measured.map_or(0, |m| m.discarded_busy),
-        stopping_rule: Some(cfg.rule),
+        stopping_rule: Some(cfg.judging.rule),
     });
     meta
 }
