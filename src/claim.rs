@@ -199,7 +199,9 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
         .filter(|c| selected.contains(&c.claim))
         .collect();
     let subjects = subject::subjects(&specs, &pythons, args.switch_interval_ms);
-    let meta = claim_meta(args, &cfg, started);
+    let fallback = strategy::python::interpreter(args.python.first().map(|p| p.as_path()))
+        .ok()
+        .map(|i| i.info.clone());
     let measured = if subjects.is_empty() {
         None
     } else {
@@ -208,9 +210,10 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
             &subjects,
             &ctx,
             &args.out,
-            meta.clone(),
+            fallback.clone(),
         )?)
     };
+    let meta = claim_meta(&cfg, None, None, Vec::new(), fallback);
     let error = measured.as_ref().and_then(|m| m.error.as_ref());
     let stopped = crate::lifecycle::stop_requested() || error.is_some();
     let mut rows: Vec<ClaimRow> = Vec::new();
@@ -307,6 +310,10 @@ fn config(args: &ClaimArgs, pythons: usize) -> campaign::Config {
             prime: Duration::from_millis(args.prime_ms),
             ..Default::default()
         },
+        order: crate::engine::Order::Counterbalanced,
+        timeout: None,
+        sample_interval: crate::measure::sampler::DEFAULT_INTERVAL,
+        switch_interval_ms: args.switch_interval_ms,
     }
 }
 

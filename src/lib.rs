@@ -25,6 +25,7 @@ pub mod report;
 pub mod results;
 pub mod stats;
 pub mod strategy;
+pub mod study;
 pub mod summary;
 pub mod sweep;
 pub mod worker;

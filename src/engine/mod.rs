@@ -24,7 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 pub use executor::{Arm, DEFAULT_PRIME_MS, Executor, Preparation, Trial};
 pub use schedule::{Order, Schedule};
-pub use session::{Session, Status};
+pub use session::{MetaSection, Session, Status};
 
 use crate::error::{Error, Result};
 use crate::records::{Discipline, RunRow};
@@ -167,26 +167,26 @@ impl Engine {
         }
     }
 
-    /// How the trials were run, for meta.json.
-    pub fn discipline(&self, order: Order, seed: u64, balance_period: usize) -> Discipline {
-        let p = self.executor.preparation();
-        let source = crate::measure::load::best_source();
-        Discipline {
-            order: order.name().into(),
-            seed,
-            balance_period,
-            fresh_thread: p.fresh_thread,
-            settle_max_ms: p.settle_max.as_secs_f64() * 1e3,
-            prime_ms: p.prime.as_secs_f64() * 1e3,
-            load_source: source.map_or_else(|| "unavailable".into(), |s| s.describe()),
-            load_resolution_s: source.map_or(0.0, |s| s.resolution_s()),
-        }
-    }
-
     /// Finish: clear the progress bar and close the session with `status`.
     pub fn close(self, status: &Status) -> (crate::records::Meta, Vec<RunRow>, Result<()>) {
         self.progress.finish_and_clear();
         self.session.close(status)
+    }
+}
+
+/// How the trials are run, for meta.json: known before the first trial, so the first write of
+/// meta.json already has it.
+pub fn discipline(p: &Preparation, order: Order, seed: u64, balance_period: usize) -> Discipline {
+    let source = crate::measure::load::best_source();
+    Discipline {
+        order: order.name().into(),
+        seed,
+        balance_period,
+        fresh_thread: p.fresh_thread,
+        settle_max_ms: p.settle_max.as_secs_f64() * 1e3,
+        prime_ms: p.prime.as_secs_f64() * 1e3,
+        load_source: source.map_or_else(|| "unavailable".into(), |s| s.describe()),
+        load_resolution_s: source.map_or(0.0, |s| s.resolution_s()),
     }
 }
 

@@ -39,7 +39,7 @@ use crate::error::{Error, Result};
 use crate::records::{CsvRecord, write_csv};
 use crate::stats::BootstrapSettings;
 use crate::strategy::{self, RuntimeSettings, StrategyContext};
-use records::{MODELS_CSV, ModelRow, SWEEP_CSV, SweepMeta, SweepRow};
+use records::{MODELS_CSV, ModelRow, SWEEP_CSV, SweepRow};
 
 /// `concbench sweep`.
 pub fn run_cli(args: &SweepArgs) -> Result<ExitCode> {
@@ -58,6 +58,7 @@ pub fn run_cli(args: &SweepArgs) -> Result<ExitCode> {
     {
         let requested: Vec<std::path::PathBuf> = args.python.iter().cloned().collect();
         let (pythons, skipped) = strategy::python::usable(&requested);
+        plan.python = pythons.first().cloned();
         if pythons.is_empty() {
             let names: Vec<&str> = plan
                 .strategies
@@ -124,7 +125,7 @@ pub fn run_cli(args: &SweepArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Points, models and meta.json from what was measured (whatever stopped it), written to
+/// Points and models from what was measured (whatever stopped it), written to
 /// `out`. Returns the points.
 pub fn analyse(out: &Path, measured: &measure::Measured) -> Result<Vec<SweepRow>> {
     let bootstrap = measured.meta.bootstrap.clone().unwrap_or_default();
@@ -136,13 +137,6 @@ pub fn analyse(out: &Path, measured: &measure::Measured) -> Result<Vec<SweepRow>
     );
     write_csv(&out.join(SWEEP_CSV), &points)?;
     write_csv(&out.join(MODELS_CSV), &models)?;
-    records::write_meta(
-        out,
-        &SweepMeta {
-            meta: measured.meta.clone(),
-            sweep: measured.settings.clone(),
-        },
-    )?;
     Ok(points)
 }
 

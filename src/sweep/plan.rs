@@ -12,11 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::records::JobSize;
-use crate::engine::{Arm, Order, default_timeout};
+use crate::engine::{Order, Preparation, default_timeout};
 use crate::error::Result;
 use crate::experiment;
 use crate::strategy::processes::Chunk;
-use crate::strategy::{self, StrategyContext, StrategyInfo};
+use crate::strategy::python::{Interpreter, PyKernel};
+use crate::strategy::{self, StrategyInfo};
+use crate::study::{ArmSpec, PythonArm};
 use crate::workload::{Variant, WorkUnit};
 
 /// Job sizes, log-spaced from 1 µs to 30 ms of work per job: from far below any strategy's
@@ -60,6 +62,13 @@ pub struct SweepPlan {
     pub seed: u64,
     pub ceiling: bool,
     pub chunk: Chunk,
+    /// The interpreter of the py-* strategies (none when none is measured) and its kernel.
+    pub python: Option<Arc<Interpreter>>,
+    pub py_kernel: PyKernel,
+    pub preparation: Preparation,
+    /// Per-trial timeout; `None` derives one from the size of the work.
+    pub timeout: Option<Duration>,
+    pub sample_interval: Duration,
     pub out_dir: PathBuf,
     pub show_progress: bool,
     pub command_line: Vec<String>,
@@ -181,34 +190,36 @@ fn sized(variant: Variant, unit_ms: f64, iters: Option<u64>) -> JobSize {
     }
 }
 
-/// The arms of every size, grouped in blocks (one per size), in the order of `sizes`.
-pub fn build_arms(
-    plan: &SweepPlan,
-    ctx: &StrategyContext,
-    sizes: &[(JobSize, WorkUnit)],
-) -> Result<(Vec<Arm>, Vec<Vec<usize>>)> {
-    let mut arms: Vec<Arm> = Vec::new();
-    let mut blocks: Vec<Vec<usize>> = Vec::new();
-    for (size, unit) in sizes {
-        let mut ctx = ctx.clone();
-        // The py-* arms of one block share an interpreter per round (see PyHost).
-        ctx.py_host = Some(Arc::new(strategy::python::PyHost::default()));
-        let mut block = Vec::new();
+/// The arms of every size, one block per size, in the order of `sizes`; the py-* arms run on
+/// the plan's interpreter.
+pub fn arm_specs(plan: &SweepPlan, sizes: &[(JobSize, WorkUnit)]) -> Vec<ArmSpec> {
+    let mut specs = Vec::new();
+    for (block, (size, unit)) in sizes.iter().enumerate() {
         for (info, workers) in plan.configurations(size.variant) {
-            block.push(arms.len());
-            arms.push(Arm {
+            let python = plan
+                .python
+                .as_ref()
+                .filter(|_| strategy::python::is_python(info))
+                .map(|p| PythonArm {
+                    interpreter: Arc::clone(p),
+                    kernel: plan.py_kernel,
+                    label: String::new(),
+                });
+            specs.push(ArmSpec {
                 variant: size.variant,
                 unit: *unit,
                 unit_ms: size.unit_ms,
-                timeout: default_timeout(plan.jobs(), size.unit_ms),
-                strategy: (info.build)(workers, &ctx)?,
-                measured: 0,
-                last_cost: Duration::ZERO,
+                timeout: plan
+                    .timeout
+                    .unwrap_or_else(|| default_timeout(plan.jobs(), size.unit_ms)),
+                strategy: info,
+                workers,
+                python,
+                block,
             });
         }
-        blocks.push(block);
     }
-    Ok((arms, blocks))
+    specs
 }
 
 #[cfg(test)]
