@@ -12,6 +12,8 @@
 
 pub mod chart;
 pub mod claim;
+pub mod cli;
+pub mod cmd;
 pub mod compare;
 pub mod console;
 pub mod engine;

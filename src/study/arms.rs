@@ -110,3 +110,29 @@ pub fn timeouts(arms: &[Arm]) -> Vec<(Variant, f64)> {
     }
     out
 }
+
+/// The interpreters for the py-* strategies among `strategies` (none when none is listed).
+/// When no requested interpreter is usable, the py-* strategies are dropped from
+/// `strategies`, with one line saying which and why.
+pub fn pythons_for(
+    strategies: &mut Vec<&'static StrategyInfo>,
+    requested: &[PathBuf],
+) -> Vec<Arc<Interpreter>> {
+    let is_python = |s: &StrategyInfo| crate::strategy::python::is_python(s);
+    if !strategies.iter().any(|s| is_python(s)) {
+        return Vec::new();
+    }
+    match usable_pythons(requested) {
+        Ok(pythons) => pythons,
+        Err(reasons) => {
+            let listed = strategies.iter().filter(|s| is_python(s));
+            let names: Vec<&str> = listed.map(|s| s.name).collect();
+            eprintln!(
+                "concbench: skipping {}: {reasons} (install Python 3 or pass --python PATH)",
+                names.join(", ")
+            );
+            strategies.retain(|s| !is_python(s));
+            Vec::new()
+        }
+    }
+}
