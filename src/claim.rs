@@ -164,7 +164,10 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
     let measured = if subjects.is_empty() {
         None
     } else {
-        Some(campaign::run(&cfg, &subjects, &ctx, out, fallback.clone())?)
+        let meta_of = |p: &crate::study::Prepared, pythons| {
+            claim_meta(&cfg, p.calibration, p.before, pythons, fallback.clone())
+        };
+        Some(campaign::run(&cfg, &subjects, &ctx, out, meta_of)?)
     };
     let stopped =
         crate::lifecycle::stop_requested() || measured.as_ref().is_some_and(|m| m.error.is_some());

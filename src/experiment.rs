@@ -23,28 +23,24 @@ pub struct Plan {
     /// In display order (the command line's); trials run in the schedule's order.
     pub strategies: Vec<&'static StrategyInfo>,
     pub workers: Vec<usize>,
-    pub numbers: Vec<i64>,
     pub sleep: Duration,
     pub cpu: CpuUnit,
     pub reps: u32,
     pub warmup: u32,
-    pub order: Order,
-    pub seed: u64,
     /// Per-trial timeout; `None` derives one from the size of the work.
     pub timeout: Option<Duration>,
-    pub sample_interval: Duration,
     /// Watch the machine for this long before starting, to catch a busy machine.
     pub idle_check: Duration,
-    pub preparation: Preparation,
     /// Measure the machine's parallel ceiling beside CPU-bound strategies.
     pub ceiling: bool,
     /// The interpreters of the py-* strategies (each gets its own, labelled with its version
     /// when there are several), and their CPU kernel.
     pub pythons: Vec<std::sync::Arc<strategy::python::Interpreter>>,
     pub py_kernel: strategy::python::PyKernel,
-    pub out_dir: PathBuf,
     pub show_progress: bool,
     pub command_line: Vec<String>,
+    /// Where the files go, the numbers, the trial order and each trial's preparation.
+    pub study: StudyConfig,
 }
 
 impl Plan {
@@ -54,21 +50,23 @@ impl Plan {
             variants: Variant::ALL.to_vec(),
             strategies: strategy::default_strategies(),
             workers: vec![2],
-            numbers: vec![2, 3, 8, 9],
             sleep: Duration::from_millis(25),
             cpu: CpuUnit::Millis(25.0),
             reps: 10,
             warmup: 1,
-            order: Order::Counterbalanced,
-            seed: 0,
             timeout: None,
-            sample_interval: crate::measure::sampler::DEFAULT_INTERVAL,
             idle_check: Duration::from_millis(300),
-            preparation: Preparation::default(),
             ceiling: true,
             pythons: Vec::new(),
             py_kernel: strategy::python::PyKernel::default(),
-            out_dir: out_dir.into(),
+            study: StudyConfig {
+                out_dir: out_dir.into(),
+                numbers: vec![2, 3, 8, 9],
+                order: Order::Counterbalanced,
+                seed: 0,
+                preparation: Preparation::default(),
+                sample_interval: crate::measure::sampler::DEFAULT_INTERVAL,
+            },
             show_progress: true,
             command_line: std::env::args().collect(),
         }
@@ -149,15 +147,7 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
             command_line: plan.command_line.clone(),
         },
     );
-    let config = StudyConfig {
-        out_dir: plan.out_dir.clone(),
-        numbers: plan.numbers.clone(),
-        order: plan.order,
-        seed: plan.seed,
-        preparation: plan.preparation,
-        sample_interval: plan.sample_interval,
-    };
-    let study = Study::open(&config, prepared.epoch, (arms, blocks), meta, None)?;
+    let study = Study::open(&plan.study, prepared.epoch, (arms, blocks), meta, None)?;
     study.warn_if_busy("before the run", prepared.before);
     let closed = study.run(&mut FixedReps {
         warmup: plan.warmup,
@@ -166,11 +156,11 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
     });
     study::warn_if_busy_during(&closed.meta, "during the run");
     let summary = summary_of(&closed.rows, plan);
-    let summary_written = records::write_csv(&plan.out_dir.join(SUMMARY_CSV), &summary);
+    let summary_written = records::write_csv(&plan.study.out_dir.join(SUMMARY_CSV), &summary);
     Ok(Outcome {
         summary,
         meta: closed.meta,
-        out_dir: plan.out_dir.clone(),
+        out_dir: plan.study.out_dir.clone(),
         error: closed.error.or(summary_written.err()),
     })
 }
@@ -178,7 +168,7 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
 /// One arm per configuration (a CPython strategy once per interpreter), in one block per
 /// variant; the py-* arms of one interpreter and variant share an interpreter per round.
 fn arm_specs(plan: &Plan, calibration: Option<&Calibration>) -> Vec<ArmSpec> {
-    let jobs = plan.numbers.len() * 2;
+    let jobs = plan.study.numbers.len() * 2;
     let tags = strategy::python::version_tags(&plan.pythons);
     let kernel_tag = match plan.py_kernel {
         strategy::python::PyKernel::Bytecode => String::new(),
@@ -260,9 +250,9 @@ fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
         variants: plan.variants.clone(),
         strategies: plan.display_strategies(),
         workers: plan.workers.clone(),
-        numbers: plan.numbers.clone(),
-        items: plan.numbers.len(),
-        jobs: plan.numbers.len() * 2,
+        numbers: plan.study.numbers.clone(),
+        items: plan.study.numbers.len(),
+        jobs: plan.study.numbers.len() * 2,
         sleep_ms: plan.sleep.as_secs_f64() * 1e3,
         cpu_ms: match plan.cpu {
             CpuUnit::Millis(ms) => Some(ms),
@@ -274,10 +264,10 @@ fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
         },
         reps: plan.reps,
         warmup: plan.warmup,
-        order: plan.order.name().into(),
-        seed: Some(plan.seed),
+        order: plan.study.order.name().into(),
+        seed: Some(plan.study.seed),
         timeout_s: crate::study::arms::timeouts(arms),
-        sample_interval_ms: plan.sample_interval.as_secs_f64() * 1e3,
+        sample_interval_ms: plan.study.sample_interval.as_secs_f64() * 1e3,
     }
 }
 

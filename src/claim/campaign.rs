@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::records::{Meta, RunRow, SummaryRow};
 use crate::stats::BootstrapSettings;
 use crate::strategy::{self, StrategyContext};
-use crate::study::{self, ArmSpec, CpuUnit, Policy, PythonArm, Study, StudyConfig};
+use crate::study::{self, ArmSpec, CpuUnit, Policy, Prepared, PythonArm, Study, StudyConfig};
 use crate::summary::summarize_with;
 use crate::workload::{Calibration, Variant, WorkUnit};
 
@@ -79,14 +79,14 @@ struct ClaimState {
     decision: Option<Decision>,
 }
 
-/// Run the measurements the subjects need, into the run folder `dir`. `python` is the
-/// interpreter meta.json names when no subject runs on one.
+/// Run the measurements the subjects need, into the run folder `dir`, with the meta.json
+/// `meta_of` makes of the machine as prepared and the subjects' interpreters, described.
 pub fn run(
     cfg: &Config,
     subjects: &[Subject],
     ctx: &StrategyContext,
     dir: &std::path::Path,
-    python: Option<strategy::python::PythonInfo>,
+    meta_of: impl FnOnce(&Prepared, Vec<strategy::python::PythonInfo>) -> Meta,
 ) -> Result<Outcome> {
     let needs_cpu = subjects.iter().any(|c| c.variant() == Variant::Cpu);
     let prepared = study::prepare(
@@ -97,7 +97,7 @@ pub fn run(
     let specs = arm_specs(cfg, subjects, calibration.as_ref())?;
     let arms = study::build_arms(&specs, ctx)?;
     let pythons = describe_pythons(subjects, calibration.as_ref());
-    let meta = super::meta::claim_meta(cfg, calibration, prepared.before, pythons, python);
+    let meta = meta_of(&prepared, pythons);
     let config = StudyConfig {
         out_dir: dir.to_path_buf(),
         numbers: cfg.numbers.clone(),

@@ -122,7 +122,7 @@ impl RunArgs {
                 .collect::<Result<_>>()?;
         }
         plan.workers = dedup(self.workers.clone());
-        plan.numbers = match self.items {
+        plan.study.numbers = match self.items {
             Some(n) => (1..=n as i64).collect(),
             None => self.numbers.0.clone(),
         };
@@ -133,17 +133,17 @@ impl RunArgs {
         };
         plan.reps = self.reps;
         plan.warmup = self.warmup;
-        plan.order = if self.shuffle {
+        plan.study.order = if self.shuffle {
             Order::Shuffled
         } else {
             e.order
         };
-        plan.seed = e.seed_or(random_seed);
-        plan.preparation = e.preparation();
-        plan.preparation.fresh_thread = !self.same_thread;
+        plan.study.seed = e.seed_or(random_seed);
+        plan.study.preparation = e.preparation();
+        plan.study.preparation.fresh_thread = !self.same_thread;
         plan.ceiling = !self.no_ceiling;
         plan.timeout = e.timeout();
-        plan.sample_interval = e.sample_interval();
+        plan.study.sample_interval = e.sample_interval();
         plan.show_progress = !e.quiet;
         plan.py_kernel = self.py_kernel;
         Ok(plan)
@@ -178,7 +178,7 @@ fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
 pub fn execute(args: &RunArgs) -> Result<Outcome> {
     let mut plan = args.plan()?;
     // Bad input first: an unwritable --out gets its one line before any interpreter is probed.
-    experiment::check_writable(&plan.out_dir)?;
+    experiment::check_writable(&plan.study.out_dir)?;
     plan.pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
     if plan.strategies.is_empty() {
         return Err(Error::Usage("no strategy left to run".into()));

@@ -14,7 +14,7 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     let started = Instant::now();
     let mut plan = args.plan()?;
     // Bad input first: an unwritable --out gets its one line before any interpreter is probed.
-    crate::experiment::check_writable(&plan.out_dir)?;
+    crate::experiment::check_writable(&plan.study.out_dir)?;
     let pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
     plan.python = pythons.first().cloned();
     if plan.strategies.iter().all(|s| s.baseline() == s.name) {
@@ -30,7 +30,7 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     };
     ctx.chunk = plan.chunk;
     let measured = measure::run(&plan, &ctx, started)?;
-    let out = &plan.out_dir;
+    let out = &plan.study.out_dir;
     let analysed = sweep::analyse(out, &measured);
     let reported = match &analysed {
         Ok(points) if !points.is_empty() => report::generate(out),

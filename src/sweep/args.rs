@@ -13,6 +13,7 @@ use crate::cli::{EngineArgs, random_seed};
 use crate::error::{Error, Result};
 use crate::measure::machine::available_parallelism;
 use crate::strategy::{self, processes::Chunk, python::PyKernel};
+use crate::study::StudyConfig;
 use crate::workload::Variant;
 
 /// `concbench sweep` options.
@@ -205,28 +206,30 @@ impl SweepArgs {
             variants,
             strategies,
             workers,
-            numbers: match self.items {
-                Some(n) => (1..=n as i64).collect(),
-                None => self.numbers.0.clone(),
-            },
             cpu,
             sleep_ms,
             budget: Duration::from_secs_f64(self.budget_s),
             min_reps: self.min_reps,
             max_reps: self.max_reps,
             warmup: self.warmup,
-            order: e.order,
-            seed: e.seed_or(random_seed),
             ceiling: !self.no_ceiling,
             chunk: self.chunk,
             python: None,
             py_kernel: self.py_kernel,
-            preparation: e.preparation(),
             timeout: e.timeout(),
-            sample_interval: e.sample_interval(),
-            out_dir: e.out_or(DEFAULT_OUT),
             show_progress: !e.quiet,
             command_line: std::env::args().collect(),
+            study: StudyConfig {
+                out_dir: e.out_or(DEFAULT_OUT),
+                numbers: match self.items {
+                    Some(n) => (1..=n as i64).collect(),
+                    None => self.numbers.0.clone(),
+                },
+                order: e.order,
+                seed: e.seed_or(random_seed),
+                preparation: e.preparation(),
+                sample_interval: e.sample_interval(),
+            },
         })
     }
 }

@@ -12,9 +12,7 @@ use crate::error::{Error, Result};
 use crate::measure::machine;
 use crate::records::{Meta, Parameters, RunRow};
 use crate::strategy::{self, StrategyContext};
-use crate::study::{
-    self, CpuUnit, MetaParts, Policy, Prepared, Study, StudyConfig, StudyKind, study_meta,
-};
+use crate::study::{self, CpuUnit, MetaParts, Policy, Prepared, Study, StudyKind, study_meta};
 use crate::workload::Variant;
 
 /// What the measured part produced. Once trials have started it always comes back, with the
@@ -39,7 +37,7 @@ impl MetaSection for SweepSettings {
     }
 }
 
-/// Run the sweep's trials into `plan.out_dir`. `started` is when the command started: the
+/// Run the sweep's trials into `plan.study.out_dir`. `started` is when the command started: the
 /// budget counts from there.
 pub fn run(plan: &SweepPlan, ctx: &StrategyContext, started: Instant) -> Result<Measured> {
     // Timed before any arm exists: a new rayon pool's threads spin for a while and would
@@ -62,16 +60,14 @@ pub fn run(plan: &SweepPlan, ctx: &StrategyContext, started: Instant) -> Result<
     };
     let settings = initial_settings(plan, &sizes, &reserve);
     let meta = sweep_meta(plan, ctx, &prepared, &sizes, &arms);
-    let config = StudyConfig {
-        out_dir: plan.out_dir.clone(),
-        numbers: plan.numbers.clone(),
-        order: plan.order,
-        seed: plan.seed,
-        preparation: plan.preparation,
-        sample_interval: plan.sample_interval,
-    };
     let section = Box::new(settings.clone());
-    let study = Study::open(&config, prepared.epoch, (arms, blocks), meta, Some(section))?;
+    let study = Study::open(
+        &plan.study,
+        prepared.epoch,
+        (arms, blocks),
+        meta,
+        Some(section),
+    )?;
     study.warn_if_busy("before the sweep", prepared.before);
     let mut budgeted = Budgeted {
         plan,
@@ -289,18 +285,18 @@ fn sweep_meta(
         variants: plan.variants.clone(),
         strategies: plan.display_strategies(),
         workers: plan.workers.clone(),
-        numbers: plan.numbers.clone(),
-        items: plan.numbers.len(),
+        numbers: plan.study.numbers.clone(),
+        items: plan.study.numbers.len(),
         jobs: plan.jobs(),
         sleep_ms: first_sleep,
         cpu_ms: None,
         cpu_iters: None,
         reps: 0,
         warmup: plan.warmup,
-        order: plan.order.name().into(),
-        seed: Some(plan.seed),
+        order: plan.study.order.name().into(),
+        seed: Some(plan.study.seed),
         timeout_s: study::arms::timeouts(arms),
-        sample_interval_ms: plan.sample_interval.as_secs_f64() * 1e3,
+        sample_interval_ms: plan.study.sample_interval.as_secs_f64() * 1e3,
     };
     study_meta(
         StudyKind::Sweep,
