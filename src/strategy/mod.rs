@@ -199,6 +199,21 @@ impl std::fmt::Debug for StrategyInfo {
 }
 
 impl StrategyInfo {
+    /// A strategy that runs with N workers, in every plan by default.
+    pub const fn parallel(
+        name: &'static str,
+        summary: &'static str,
+        build: fn(workers: usize, ctx: &StrategyContext) -> Result<Box<dyn Strategy>>,
+    ) -> StrategyInfo {
+        StrategyInfo {
+            name,
+            summary,
+            uses_workers: true,
+            role: Role::Default,
+            build,
+        }
+    }
+
     /// The strategy this one's speedup is relative to: the sequential run of the same runtime
     /// (`py-sequential` for the CPython strategies, `sequential` for everything else).
     pub fn baseline(&self) -> String {
