@@ -102,10 +102,13 @@ impl Engine {
         }
         for &i in order {
             let arm = &mut self.arms[i];
-            arm.strategy.end_round().map_err(|e| Error::Trial {
-                trial: format!("{}/end of round", arm.key()),
-                message: e.to_string(),
-            })?;
+            let key = arm.key();
+            if let Some(r) = arm.strategy.self_reporting() {
+                r.end_round().map_err(|e| Error::Trial {
+                    trial: format!("{key}/end of round"),
+                    message: e.to_string(),
+                })?;
+            }
         }
         if !warm {
             self.rounds += 1;
@@ -192,7 +195,7 @@ pub fn discipline(p: &Preparation, order: Order, seed: u64, balance_period: usiz
 
 /// The runs.csv row of one measured trial: built here and nowhere else.
 fn run_row(
-    arm: &Arm,
+    arm: &mut Arm,
     trial: &Trial,
     jobs: usize,
     round: u32,
@@ -200,6 +203,9 @@ fn run_row(
     after: String,
 ) -> RunRow {
     let u = &trial.usage;
+    let reported = arm.strategy.self_reporting();
+    let setup_s = reported.as_ref().and_then(|r| r.self_measured()?.setup_s);
+    let interpreter = reported.and_then(|r| r.process_id());
     RunRow {
         variant: arm.variant,
         strategy: arm.strategy.label(),
@@ -224,8 +230,8 @@ fn run_row(
         others_cpu_pct: trial.others_pct,
         sampler_cpu_s: trial.sampler_cpu_s,
         chunk: arm.strategy.chunk_size(jobs),
-        setup_s: arm.strategy.self_measured().and_then(|m| m.setup_s),
-        interpreter: arm.strategy.process_id(),
+        setup_s,
+        interpreter,
     }
 }
 

@@ -43,7 +43,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Role, SelfMeasured, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{
+    Role, SelfMeasured, SelfReporting, Strategy, StrategyContext, StrategyInfo, StrategyOutput,
+};
 use crate::error::{Error, Result};
 use crate::measure::usage::CpuTimes;
 use crate::workload::{Job, WorkUnit};
@@ -262,19 +264,8 @@ impl PyStrategy {
     }
 }
 
-impl Strategy for PyStrategy {
-    fn name(&self) -> &'static str {
-        self.kind.info().name
-    }
-    fn label(&self) -> String {
-        self.label.clone()
-    }
-    fn workers(&self) -> usize {
-        self.workers
-    }
-    fn set_timeout(&mut self, timeout: Duration) {
-        self.timeout = timeout;
-    }
+/// The interpreter's own measurement of the work, and the shared interpreter's round.
+impl SelfReporting for PyStrategy {
     fn self_measured(&self) -> Option<SelfMeasured> {
         self.last
     }
@@ -291,6 +282,24 @@ impl Strategy for PyStrategy {
             self.host.end().map_err(|e| self.fail(e.to_string()))?;
         }
         Ok(())
+    }
+}
+
+impl Strategy for PyStrategy {
+    fn name(&self) -> &'static str {
+        self.kind.info().name
+    }
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+    fn workers(&self) -> usize {
+        self.workers
+    }
+    fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+    fn self_reporting(&mut self) -> Option<&mut dyn SelfReporting> {
+        Some(self)
     }
 
     /// Get an interpreter ready for this trial (a pool started and warmed): all before the
