@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::engine::{self, Arm, Order, Preparation, default_timeout};
+use crate::engine::{Arm, Order, Preparation, default_timeout};
 use crate::error::{Error, Result};
 use crate::records::{self, Meta, Parameters, RunRow, SUMMARY_CSV, SummaryRow};
 use crate::strategy::{self, StrategyContext, StrategyInfo};
@@ -271,8 +271,6 @@ fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
     }
 }
 
-pub use crate::study::busy_warning;
-
 /// Check that an output folder can be written before anything runs.
 pub fn check_writable(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -286,6 +284,3 @@ pub fn check_writable(dir: &Path) -> Result<()> {
 pub fn summary_of(rows: &[RunRow], plan: &Plan) -> Vec<SummaryRow> {
     sort_like(summarize(rows), &plan.variants, &plan.display_strategies())
 }
-
-#[doc(hidden)]
-pub use engine::DEFAULT_PRIME_MS;
