@@ -161,6 +161,8 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
     let fallback = strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
         .ok()
         .map(|i| i.info.clone());
+    // What meta.json says when nothing is measured: started now, like a measured run's.
+    let initial = claim_meta(&cfg, None, None, Vec::new(), fallback.clone());
     let measured = if subjects.is_empty() {
         None
     } else {
@@ -184,7 +186,6 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
             rows.extend(demo_rows(claim, &python, &ctx, args.workers as usize)?);
         }
     }
-    let initial = claim_meta(&cfg, None, None, Vec::new(), fallback);
     let meta = finish_meta(initial, measured.as_ref(), &cfg, started);
     let written = write_claim_files(out, &rows, measured.as_ref(), &meta);
     Ok(Checked {
