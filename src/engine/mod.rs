@@ -47,10 +47,29 @@ pub enum OnWrongResults {
     Fail,
 }
 
+/// What runs one trial of an arm: the [`Executor`], or a fake one in tests (hyperfine's
+/// `MockExecutor` is the model), so the rounds, the rows and the policies above them can be
+/// tested without timing anything.
+pub trait RunTrial: Send {
+    /// Run and measure one trial of `arm`, labelled `label` in messages.
+    fn run(&self, arm: &mut Arm, label: &str) -> Result<Trial>;
+    /// Jobs per trial.
+    fn jobs(&self) -> usize;
+}
+
+impl RunTrial for Executor {
+    fn run(&self, arm: &mut Arm, label: &str) -> Result<Trial> {
+        Executor::run(self, arm, label)
+    }
+    fn jobs(&self) -> usize {
+        self.jobs.len()
+    }
+}
+
 /// Arms, an executor and a session: ask it for rounds.
 pub struct Engine {
     pub session: Session,
-    pub executor: Executor,
+    pub executor: Box<dyn RunTrial>,
     pub arms: Vec<Arm>,
     pub progress: ProgressBar,
     pub rerun: Option<RerunRule>,
@@ -64,7 +83,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(session: Session, executor: Executor, arms: Vec<Arm>) -> Engine {
+    pub fn new(session: Session, executor: Box<dyn RunTrial>, arms: Vec<Arm>) -> Engine {
         Engine {
             session,
             executor,
@@ -159,7 +178,7 @@ impl Engine {
             let row = run_row(
                 arm,
                 &trial,
-                self.executor.jobs.len(),
+                self.executor.jobs(),
                 self.rounds,
                 position,
                 after,

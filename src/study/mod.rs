@@ -24,7 +24,7 @@ pub use meta::{MetaParts, StudyKind, study_meta};
 pub use policy::{FixedReps, Policy};
 
 use crate::engine::{
-    Arm, Engine, Executor, MetaSection, Order, Preparation, Schedule, Session, Status,
+    Arm, Engine, Executor, MetaSection, Order, Preparation, RunTrial, Schedule, Session, Status,
 };
 use crate::error::{Error, Result};
 use crate::measure::load::{BUSY_THRESHOLD_PCT, idle_check};
@@ -107,9 +107,31 @@ impl Study {
     pub fn open(
         cfg: &StudyConfig,
         epoch: Instant,
+        arms: (Vec<Arm>, Blocks),
+        meta: Meta,
+        section: Option<Box<dyn MetaSection>>,
+    ) -> Result<Study> {
+        let executor = |session: &Session| -> Box<dyn RunTrial> {
+            Box::new(Executor::new(
+                epoch,
+                &cfg.numbers,
+                session.tag.clone(),
+                session.sampler_clock(),
+                cfg.preparation,
+            ))
+        };
+        Study::open_with(cfg, epoch, arms, meta, section, executor)
+    }
+
+    /// [`Study::open`] with the trials run by what `executor` makes of the session (a fake
+    /// one, in tests).
+    pub fn open_with(
+        cfg: &StudyConfig,
+        epoch: Instant,
         (arms, blocks): (Vec<Arm>, Blocks),
         mut meta: Meta,
         section: Option<Box<dyn MetaSection>>,
+        executor: impl FnOnce(&Session) -> Box<dyn RunTrial>,
     ) -> Result<Study> {
         let schedule = Schedule::new(cfg.order, cfg.seed, blocks.clone());
         meta.discipline = Some(crate::engine::discipline(
@@ -125,13 +147,7 @@ impl Study {
             section,
             Some(cfg.sample_interval),
         )?;
-        let executor = Executor::new(
-            epoch,
-            &cfg.numbers,
-            session.tag.clone(),
-            session.sampler_clock(),
-            cfg.preparation,
-        );
+        let executor = executor(&session);
         Ok(Study {
             engine: Engine::new(session, executor, arms),
             blocks,
@@ -222,3 +238,6 @@ pub fn warn_if_busy_during(meta: &Meta, when: &str) {
         eprintln!("{}", busy_warning(when, d));
     }
 }
+
+#[cfg(test)]
+mod tests;
