@@ -27,11 +27,14 @@ pub mod subject;
 mod table;
 pub mod verdict;
 
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
+
+use crate::cli::{EngineArgs, parse};
+use crate::strategy::python::Interpreter;
 
 use crate::error::{Error, Result};
 use crate::experiment;
@@ -61,30 +64,6 @@ fn parse_claim_id(s: &str) -> std::result::Result<String, String> {
     }
 }
 
-fn parse_unit_ms(s: &str) -> std::result::Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(ms) if (0.001..=60_000.0).contains(&ms) => Ok(ms),
-        Ok(ms) => Err(format!("{ms} ms is out of range (0.001-60000)")),
-        Err(_) => Err(format!("'{s}' is not a number of milliseconds")),
-    }
-}
-
-fn parse_budget(s: &str) -> std::result::Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(x) if (1.0..=86_400.0).contains(&x) => Ok(x),
-        Ok(x) => Err(format!("{x} s is out of range (1-86400)")),
-        Err(_) => Err(format!("'{s}' is not a number of seconds")),
-    }
-}
-
-fn parse_interval_ms(s: &str) -> std::result::Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(ms) if (0.01..=10_000.0).contains(&ms) => Ok(ms),
-        Ok(ms) => Err(format!("{ms} ms is out of range (0.01-10000)")),
-        Err(_) => Err(format!("'{s}' is not a number of milliseconds")),
-    }
-}
-
 /// `concbench claim` options.
 #[derive(Debug, Clone, Args)]
 pub struct ClaimArgs {
@@ -97,11 +76,11 @@ pub struct ClaimArgs {
     pub workers: u32,
 
     /// Milliseconds each job sleeps in the sleep-bound runs (0.001-60000)
-    #[arg(long, value_name = "MS", default_value = "25", value_parser = parse_unit_ms)]
+    #[arg(long, value_name = "MS", default_value = "25", value_parser = parse::job_ms)]
     pub sleep_ms: f64,
 
     /// Milliseconds of CPU each job burns in the CPU-bound runs, calibrated here (0.001-60000)
-    #[arg(long, value_name = "MS", default_value = "25", value_parser = parse_unit_ms)]
+    #[arg(long, value_name = "MS", default_value = "25", value_parser = parse::job_ms)]
     pub cpu_ms: f64,
 
     /// Repetitions of every configuration before the first look (6-1000; an interim look's
@@ -119,52 +98,51 @@ pub struct ClaimArgs {
 
     /// Seconds of measuring: no step is started that would end later; the look it leaves
     /// for last is the final one (1-86400) [default: 40, plus 15 per extra interpreter]
-    #[arg(long, value_name = "SECONDS", value_parser = parse_budget)]
+    #[arg(long, value_name = "SECONDS", value_parser = parse::budget_s)]
     pub budget_s: Option<f64>,
 
-    /// Milliseconds every core is kept busy before each trial (0-1000; 0 = none)
-    #[arg(long, value_name = "MS", default_value_t = crate::engine::DEFAULT_PRIME_MS, value_parser = clap::value_parser!(u64).range(0..=1000))]
-    pub prime_ms: u64,
-
-    /// Seed of the trial order and of the bootstrap [default: a fixed seed, recorded in meta.json]
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-
-    /// Python interpreters for the CPython checks, comma-separated paths or names: each gets
-    /// its own subjects, labelled with its version [default: python3 from PATH]
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub python: Vec<PathBuf>,
-
     /// Switch interval of the gil model in ms, like sys.setswitchinterval (0.01-10000)
-    #[arg(long, value_name = "MS", default_value = "5", value_parser = parse_interval_ms)]
+    #[arg(long, value_name = "MS", default_value = "5", value_parser = parse::switch_interval_ms)]
     pub switch_interval_ms: f64,
 
     /// Fail (exit 3) unless this verdict comes out, e.g. C2:rust-threads=DOES_NOT_HOLD (repeatable)
     #[arg(long = "expect", value_name = "CLAIM:SUBJECT=VERDICT", value_parser = parse_expectation)]
     pub expect: Vec<Expectation>,
 
-    /// Output folder: claims.csv, runs.csv, summary.csv, meta.json, REPORT.md, charts
-    #[arg(long, value_name = "DIR", default_value = "results/claims")]
-    pub out: PathBuf,
-
-    /// No progress lines on stderr
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
-pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
+/// The results folder of `claim` unless `--out` says otherwise.
+pub const DEFAULT_OUT: &str = "results/claims";
+
+/// What `concbench claim` found: the claims.csv rows, the measurements behind the speed
+/// claims, and whether the files could be written.
+pub struct Checked {
+    pub rows: Vec<ClaimRow>,
+    pub measured: Option<campaign::Outcome>,
+    pub cores: usize,
+    /// claims.csv, summary.csv and meta.json (the first write error, if one failed).
+    pub written: Result<()>,
+}
+
+/// Check the selected claims: measure the speed claims, run the demonstrations, write
+/// claims.csv, summary.csv and meta.json into `out`. Errors before the first trial come back as
+/// `Err`; once measuring has started, what was decided comes back, with the error that ended
+/// it (in `measured`).
+pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> {
     if args.max_reps < args.min_reps {
         return Err(Error::Usage(format!(
             "--max-reps {} is below --min-reps {}",
             args.max_reps, args.min_reps
         )));
     }
-    let started = Instant::now();
     crate::lifecycle::install()?;
-    experiment::check_writable(&args.out)?;
+    experiment::check_writable(out)?;
+    let e = &args.engine;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
     ctx.runtime = RuntimeSettings {
-        python: args.python.first().cloned(),
+        python: e.python.first().cloned(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
         ..RuntimeSettings::default()
     };
@@ -173,46 +151,28 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
         .map(|(c, _)| *c)
         .filter(|c| args.claims.is_empty() || args.claims.iter().any(|x| x == c))
         .collect();
-    let wants_python = all_subjects()
-        .iter()
-        .any(|(c, s)| selected.contains(c) && is_cpython(s));
-    let (pythons, skipped) = if wants_python {
-        strategy::python::usable(&args.python)
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    // The demonstrations (C4, C5) run on the first usable interpreter.
-    let python = pythons.first().cloned().ok_or_else(|| skipped.join("; "));
-    match &python {
-        Err(reason) if wants_python => {
-            eprintln!("concbench: skipping the CPython checks: {reason}")
-        }
-        _ => {
-            for reason in &skipped {
-                eprintln!("concbench: skipping an interpreter: {reason}");
-            }
-        }
-    }
+    let (pythons, python) = interpreters(&e.python, &selected);
     let cfg = config(args, pythons.len());
     let specs: Vec<&'static SpeedClaim> = SPEED_CLAIMS
         .iter()
         .filter(|c| selected.contains(&c.claim))
         .collect();
     let subjects = subject::subjects(&specs, &pythons, args.switch_interval_ms);
-    let meta = claim_meta(args, &cfg, started);
+    let fallback = strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
+        .ok()
+        .map(|i| i.info.clone());
+    // What meta.json says when nothing is measured: started now, like a measured run's.
+    let initial = claim_meta(&cfg, None, None, Vec::new(), fallback.clone());
     let measured = if subjects.is_empty() {
         None
     } else {
-        Some(campaign::run(
-            &cfg,
-            &subjects,
-            &ctx,
-            &args.out,
-            meta.clone(),
-        )?)
+        let meta_of = |p: &crate::study::Prepared, pythons| {
+            claim_meta(&cfg, p.calibration, p.before, pythons, fallback.clone())
+        };
+        Some(campaign::run(&cfg, &subjects, &ctx, out, meta_of)?)
     };
-    let error = measured.as_ref().and_then(|m| m.error.as_ref());
-    let stopped = crate::lifecycle::stop_requested() || error.is_some();
+    let stopped =
+        crate::lifecycle::stop_requested() || measured.as_ref().is_some_and(|m| m.error.is_some());
     let mut rows: Vec<ClaimRow> = Vec::new();
     for &claim in &selected {
         rows.extend(speed_rows(
@@ -226,33 +186,41 @@ pub fn run_cli(args: &ClaimArgs) -> Result<ExitCode> {
             rows.extend(demo_rows(claim, &python, &ctx, args.workers as usize)?);
         }
     }
-    let out = &args.out;
-    let meta = finish_meta(meta, measured.as_ref(), &cfg, started);
+    let meta = finish_meta(initial, measured.as_ref(), &cfg, started);
     let written = write_claim_files(out, &rows, measured.as_ref(), &meta);
-    crate::console::emit(&claims_table(&rows, cfg.cores));
-    if let Some(e) = measured.as_ref().and_then(|m| m.error.as_ref()) {
-        // The first error is the one to report; the files above were written as far as they
-        // could be.
-        let reported = written.is_ok() && crate::report::generate(out).is_ok();
-        eprintln!(
-            "concbench: {e}; the claims decided so far and the runs behind them{} are in {}",
-            if reported { ", with REPORT.md," } else { "" },
-            out.display()
-        );
-        return Ok(ExitCode::from(e.exit_code() as u8));
+    Ok(Checked {
+        rows,
+        measured,
+        cores: cfg.cores,
+        written,
+    })
+}
+
+/// The usable interpreters, when a selected claim has a CPython subject, and the one the
+/// demonstrations (C4, C5) run on (or why there is none).
+fn interpreters(
+    requested: &[PathBuf],
+    selected: &[&str],
+) -> (
+    Vec<Arc<Interpreter>>,
+    std::result::Result<Arc<Interpreter>, String>,
+) {
+    let wants_python = all_subjects()
+        .iter()
+        .any(|(c, s)| selected.contains(c) && is_cpython(s));
+    if !wants_python {
+        return (Vec::new(), Err(String::new()));
     }
-    written?;
-    if measured.as_ref().is_some_and(|m| !m.runs.is_empty())
-        && let Err(e) = crate::report::generate(out)
-    {
-        eprintln!("concbench: no report: {e}");
+    match crate::study::usable_pythons(requested) {
+        Ok(pythons) => {
+            let first = Arc::clone(&pythons[0]);
+            (pythons, Ok(first))
+        }
+        Err(reason) => {
+            eprintln!("concbench: skipping the CPython checks: {reason}");
+            (Vec::new(), Err(reason))
+        }
     }
-    crate::console::emit(&format!(
-        "claims.csv, REPORT.md and the runs behind them in {} ({:.1} s)\n",
-        out.display(),
-        started.elapsed().as_secs_f64()
-    ));
-    Ok(check_expectations(&args.expect, &rows))
 }
 
 /// claims.csv, summary.csv (or empty runs and samples when nothing was measured) and meta.json.
@@ -279,7 +247,8 @@ const BUDGET_S: f64 = 40.0;
 const BUDGET_PER_EXTRA_PYTHON_S: f64 = 15.0;
 
 fn config(args: &ClaimArgs, pythons: usize) -> campaign::Config {
-    let seed = args.seed.unwrap_or(DEFAULT_BOOTSTRAP_SEED);
+    let e = &args.engine;
+    let seed = e.seed_or(|| DEFAULT_BOOTSTRAP_SEED);
     campaign::Config {
         workers: args.workers as usize,
         numbers: vec![2, 3, 8, 9],
@@ -293,18 +262,21 @@ fn config(args: &ClaimArgs, pythons: usize) -> campaign::Config {
             seed,
             ..BootstrapSettings::default()
         },
-        threshold: THRESHOLD,
-        rule: stopping::StoppingRule::default(),
+        judging: campaign::Judging {
+            threshold: THRESHOLD,
+            rule: stopping::StoppingRule::default(),
+        },
         cores: machine::available_parallelism(),
-        quiet: args.quiet,
+        quiet: e.quiet,
         budget: Duration::from_secs_f64(
             args.budget_s
                 .unwrap_or(BUDGET_S + BUDGET_PER_EXTRA_PYTHON_S * pythons.saturating_sub(1) as f64),
         ),
-        preparation: crate::engine::Preparation {
-            prime: Duration::from_millis(args.prime_ms),
-            ..Default::default()
-        },
+        preparation: e.preparation(),
+        order: e.order,
+        timeout: e.timeout(),
+        sample_interval: e.sample_interval(),
+        switch_interval_ms: args.switch_interval_ms,
     }
 }
 
@@ -312,7 +284,7 @@ fn config(args: &ClaimArgs, pythons: usize) -> campaign::Config {
 /// (and interpreter order within a subject).
 fn speed_rows(
     claim: &str,
-    python: &std::result::Result<std::sync::Arc<strategy::python::Interpreter>, String>,
+    python: &std::result::Result<Arc<Interpreter>, String>,
     measured: Option<&campaign::Outcome>,
     cores: usize,
     workers: usize,
@@ -338,7 +310,7 @@ fn speed_rows(
 /// The rows of the demonstrated claims (C4, C5).
 fn demo_rows(
     claim: &str,
-    python: &std::result::Result<std::sync::Arc<strategy::python::Interpreter>, String>,
+    python: &std::result::Result<Arc<Interpreter>, String>,
     ctx: &StrategyContext,
     workers: usize,
 ) -> Result<Vec<ClaimRow>> {

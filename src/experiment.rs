@@ -2,27 +2,19 @@
 //! trial engine. Plan → prepare (calibrate, build the arms) → trials → summary.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::engine::{
-    self, Arm, Engine, Executor, Order, Preparation, Schedule, Session, Status, default_timeout,
-};
+use crate::engine::{Arm, Order, Preparation, default_timeout};
 use crate::error::{Error, Result};
-use crate::measure::load::{BUSY_THRESHOLD_PCT, idle_check};
-use crate::measure::machine;
-use crate::records::{self, BackgroundLoad, Meta, Parameters, RunRow, SUMMARY_CSV, SummaryRow};
+use crate::records::{self, Meta, Parameters, RunRow, SUMMARY_CSV, SummaryRow};
 use crate::strategy::{self, StrategyContext, StrategyInfo};
+use crate::study::{
+    self, ArmSpec, FixedReps, MetaParts, PythonArm, Study, StudyConfig, StudyKind, study_meta,
+};
 use crate::summary::{sort_like, summarize};
-use crate::workload::{self, Calibration, Variant, WorkUnit};
+use crate::workload::{Calibration, Variant, WorkUnit};
 
-/// How one unit of CPU work is sized.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum CpuUnit {
-    /// Calibrated on this machine to this many milliseconds.
-    Millis(f64),
-    /// A fixed iteration count, for comparisons across machines.
-    Iters(u64),
-}
+pub use crate::study::CpuUnit;
 
 /// Everything an experiment needs, already validated.
 #[derive(Debug, Clone)]
@@ -31,28 +23,24 @@ pub struct Plan {
     /// In display order (the command line's); trials run in the schedule's order.
     pub strategies: Vec<&'static StrategyInfo>,
     pub workers: Vec<usize>,
-    pub numbers: Vec<i64>,
     pub sleep: Duration,
     pub cpu: CpuUnit,
     pub reps: u32,
     pub warmup: u32,
-    pub order: Order,
-    pub seed: u64,
     /// Per-trial timeout; `None` derives one from the size of the work.
     pub timeout: Option<Duration>,
-    pub sample_interval: Duration,
     /// Watch the machine for this long before starting, to catch a busy machine.
     pub idle_check: Duration,
-    pub preparation: Preparation,
     /// Measure the machine's parallel ceiling beside CPU-bound strategies.
     pub ceiling: bool,
     /// The interpreters of the py-* strategies (each gets its own, labelled with its version
     /// when there are several), and their CPU kernel.
     pub pythons: Vec<std::sync::Arc<strategy::python::Interpreter>>,
     pub py_kernel: strategy::python::PyKernel,
-    pub out_dir: PathBuf,
     pub show_progress: bool,
     pub command_line: Vec<String>,
+    /// Where the files go, the numbers, the trial order and each trial's preparation.
+    pub study: StudyConfig,
 }
 
 impl Plan {
@@ -62,21 +50,23 @@ impl Plan {
             variants: Variant::ALL.to_vec(),
             strategies: strategy::default_strategies(),
             workers: vec![2],
-            numbers: vec![2, 3, 8, 9],
             sleep: Duration::from_millis(25),
             cpu: CpuUnit::Millis(25.0),
             reps: 10,
             warmup: 1,
-            order: Order::Counterbalanced,
-            seed: 0,
             timeout: None,
-            sample_interval: crate::measure::sampler::DEFAULT_INTERVAL,
             idle_check: Duration::from_millis(300),
-            preparation: Preparation::default(),
             ceiling: true,
             pythons: Vec::new(),
             py_kernel: strategy::python::PyKernel::default(),
-            out_dir: out_dir.into(),
+            study: StudyConfig {
+                out_dir: out_dir.into(),
+                numbers: vec![2, 3, 8, 9],
+                order: Order::Counterbalanced,
+                seed: 0,
+                preparation: Preparation::default(),
+                sample_interval: crate::measure::sampler::DEFAULT_INTERVAL,
+            },
             show_progress: true,
             command_line: std::env::args().collect(),
         }
@@ -142,137 +132,81 @@ pub struct Outcome {
 /// unwritable folder) come back as `Err`; once trials have started, the outcome always comes
 /// back, with the error that stopped it.
 pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
-    let epoch = Instant::now();
-    let before = idle_check(plan.idle_check);
-    let numbers = &plan.numbers;
-    let calibration = plan
-        .variants
-        .contains(&Variant::Cpu)
-        .then(|| match plan.cpu {
-            CpuUnit::Millis(ms) => workload::calibrate(ms),
-            CpuUnit::Iters(n) => workload::fixed_iters(n),
-        });
-    let (arms, blocks) = build_arms(plan, ctx, calibration.as_ref())?;
-    let meta = initial_meta(plan, ctx, calibration, before, &arms);
-    let session = Session::open(&plan.out_dir, epoch, meta, Some(plan.sample_interval))?;
-    let executor = Executor::new(
-        epoch,
-        numbers,
-        session.tag.clone(),
-        session.sampler_clock(),
-        plan.preparation,
+    let cpu = plan.variants.contains(&Variant::Cpu).then_some(plan.cpu);
+    let prepared = study::prepare(plan.idle_check, cpu);
+    let (arms, blocks) = study::build_arms(&arm_specs(plan, prepared.calibration.as_ref()), ctx)?;
+    let meta = study_meta(
+        StudyKind::Run,
+        MetaParts {
+            parameters: parameters(plan, &arms),
+            calibration: prepared.calibration,
+            before: prepared.before,
+            pythons: describe_pythons(plan, &arms, prepared.calibration.as_ref()),
+            gil_switch_interval_ms: gil_switch_interval_ms(&plan.strategies, ctx),
+            bootstrap: crate::stats::BootstrapSettings::default(),
+            command_line: plan.command_line.clone(),
+        },
     );
-    let mut engine = Engine::new(session, executor, arms);
-    let schedule = Schedule::new(plan.order, plan.seed, blocks.clone());
-    engine.session.meta.discipline =
-        Some(engine.discipline(plan.order, plan.seed, schedule.balance_period()));
-    engine.session.write_meta()?;
-    if plan.show_progress {
-        engine.show_progress(u64::from(plan.reps) * engine.arms.len() as u64);
-    }
-    if before.is_some_and(|b| b > BUSY_THRESHOLD_PCT) {
-        engine.say(&busy_warning("before the run", before.unwrap_or(0.0)));
-    }
-    let result = trials(&mut engine, plan, schedule, blocks);
-    let status = Status::of(&result);
-    let (meta, rows, written) = engine.close(&status);
-    if let Some(d) = meta
-        .background
-        .during_pct_of_core
-        .filter(|&d| d > BUSY_THRESHOLD_PCT)
-    {
-        eprintln!("{}", busy_warning("during the run", d));
-    }
-    let summary = sort_like(summarize(&rows), &plan.variants, &plan.display_strategies());
-    let summary_written = records::write_csv(&plan.out_dir.join(SUMMARY_CSV), &summary);
+    let study = Study::open(&plan.study, prepared.epoch, (arms, blocks), meta, None)?;
+    study.warn_if_busy("before the run", prepared.before);
+    let closed = study.run(&mut FixedReps {
+        warmup: plan.warmup,
+        reps: plan.reps,
+        show_progress: plan.show_progress,
+    });
+    study::warn_if_busy_during(&closed.meta, "during the run");
+    let summary = summary_of(&closed.rows, plan);
+    let summary_written = records::write_csv(&plan.study.out_dir.join(SUMMARY_CSV), &summary);
     Ok(Outcome {
         summary,
-        meta,
-        out_dir: plan.out_dir.clone(),
-        error: result.err().or(written.err()).or(summary_written.err()),
+        meta: closed.meta,
+        out_dir: plan.study.out_dir.clone(),
+        error: closed.error.or(summary_written.err()),
     })
 }
 
 /// One arm per configuration (a CPython strategy once per interpreter), in one block per
 /// variant; the py-* arms of one interpreter and variant share an interpreter per round.
-fn build_arms(
-    plan: &Plan,
-    ctx: &StrategyContext,
-    calibration: Option<&Calibration>,
-) -> Result<(Vec<Arm>, Vec<Vec<usize>>)> {
-    let jobs = plan.numbers.len() * 2;
+fn arm_specs(plan: &Plan, calibration: Option<&Calibration>) -> Vec<ArmSpec> {
+    let jobs = plan.study.numbers.len() * 2;
     let tags = strategy::python::version_tags(&plan.pythons);
     let kernel_tag = match plan.py_kernel {
         strategy::python::PyKernel::Bytecode => String::new(),
         k => format!("+{}", k.name()),
     };
-    let mut arms: Vec<Arm> = Vec::new();
-    let mut blocks: Vec<Vec<usize>> = Vec::new();
-    let mut hosts: Vec<(Variant, usize, std::sync::Arc<strategy::python::PyHost>)> = Vec::new();
+    let mut specs = Vec::new();
     for (variant, info, workers) in plan.configurations() {
         let (unit, unit_ms) = unit_of(plan, variant, calibration);
         let timeout = plan
             .timeout
             .unwrap_or_else(|| default_timeout(jobs, unit_ms));
-        if !arms.iter().any(|a: &Arm| a.variant == variant) {
-            blocks.push(Vec::new());
-        }
-        let interpreters: Vec<Option<usize>> = if strategy::python::is_python(info) {
-            (0..plan.pythons.len()).map(Some).collect()
+        let pythons: Vec<Option<PythonArm>> = if strategy::python::is_python(info) {
+            let each = plan.pythons.iter().zip(&tags);
+            each.map(|(p, tag)| {
+                Some(PythonArm {
+                    interpreter: std::sync::Arc::clone(p),
+                    kernel: plan.py_kernel,
+                    label: format!("{kernel_tag}{tag}"),
+                })
+            })
+            .collect()
         } else {
             vec![None]
         };
-        for python in interpreters {
-            let mut ctx = ctx.clone();
-            if let Some(i) = python {
-                let p = &plan.pythons[i];
-                ctx.runtime.python = Some(PathBuf::from(&p.info.requested));
-                ctx.runtime.py_kernel = plan.py_kernel;
-                ctx.runtime.py_label = format!("{kernel_tag}{}", tags[i]);
-                let host = match hosts.iter().find(|h| (h.0, h.1) == (variant, i)) {
-                    Some(h) => std::sync::Arc::clone(&h.2),
-                    None => {
-                        let h = std::sync::Arc::new(strategy::python::PyHost::default());
-                        hosts.push((variant, i, std::sync::Arc::clone(&h)));
-                        h
-                    }
-                };
-                ctx.py_host = Some(host);
-            }
-            if let Some(b) = blocks.last_mut() {
-                b.push(arms.len());
-            }
-            arms.push(Arm {
+        for python in pythons {
+            specs.push(ArmSpec {
                 variant,
                 unit,
                 unit_ms,
                 timeout,
-                strategy: (info.build)(workers, &ctx)?,
-                measured: 0,
-                last_cost: Duration::ZERO,
+                strategy: info,
+                workers,
+                python,
+                block: variant as usize,
             });
         }
     }
-    Ok((arms, blocks))
-}
-
-/// The rounds: warm-up rounds in an order of their own (so they do not use up rows of the
-/// balanced design), then the measured rounds.
-fn trials(
-    engine: &mut Engine,
-    plan: &Plan,
-    schedule: Schedule,
-    blocks: Vec<Vec<usize>>,
-) -> Result<()> {
-    let mut warm = Schedule::new(plan.order, plan.seed ^ 0x5741_524D, blocks);
-    for _ in 0..plan.warmup {
-        engine.round(&warm.next_round(), true)?;
-    }
-    let mut schedule = schedule;
-    for _ in 0..plan.reps {
-        engine.round(&schedule.next_round(), false)?;
-    }
-    Ok(())
+    specs
 }
 
 fn unit_of(plan: &Plan, variant: Variant, calibration: Option<&Calibration>) -> (WorkUnit, f64) {
@@ -282,73 +216,43 @@ fn unit_of(plan: &Plan, variant: Variant, calibration: Option<&Calibration>) -> 
     }
 }
 
-fn initial_meta(
+/// The interpreters of the py-* arms, described and calibrated, when any arm is one.
+fn describe_pythons(
     plan: &Plan,
-    ctx: &StrategyContext,
-    calibration: Option<Calibration>,
-    before: Option<f64>,
     arms: &[Arm],
-) -> Meta {
+    calibration: Option<&Calibration>,
+) -> Vec<strategy::python::PythonInfo> {
     let uses_python = arms
         .iter()
         .any(|a| a.strategy.name().starts_with(strategy::python::PREFIX));
-    let pythons: Vec<strategy::python::PythonInfo> = if uses_python {
-        plan.pythons
-            .iter()
-            .map(|p| strategy::python::describe(p, calibration.as_ref(), plan.py_kernel))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Meta {
-        concbench_version: env!("CARGO_PKG_VERSION").into(),
-        status: "running".into(),
-        command_line: plan.command_line.clone(),
-        started_at: machine::utc_now(),
-        finished_at: None,
-        total_wall_s: None,
-        machine: machine::describe(),
-        parameters: parameters(plan, arms),
-        calibration,
-        background: BackgroundLoad {
-            before_pct_of_core: before,
-            threshold_pct_of_core: BUSY_THRESHOLD_PCT,
-            ..Default::default()
-        },
-        sampler: None,
-        mismatches: 0,
-        python: pythons.first().cloned(),
-        pythons: if pythons.len() > 1 {
-            pythons
-        } else {
-            Vec::new()
-        },
-        gil_switch_interval_ms: plan
-            .strategies
-            .iter()
-            .any(|s| s.name == strategy::gil::INFO.name)
-            .then_some(ctx.runtime.switch_interval.as_secs_f64() * 1e3),
-        bootstrap: Some(crate::stats::BootstrapSettings::default()),
-        claims: None,
-        discipline: None,
-        signal: None,
+    if !uses_python {
+        return Vec::new();
     }
+    plan.pythons
+        .iter()
+        .map(|p| strategy::python::describe(p, calibration, plan.py_kernel))
+        .collect()
+}
+
+/// The gil model's switch interval, when the gil strategy is measured.
+pub fn gil_switch_interval_ms(
+    strategies: &[&'static StrategyInfo],
+    ctx: &StrategyContext,
+) -> Option<f64> {
+    strategies
+        .iter()
+        .any(|s| s.name == strategy::gil::INFO.name)
+        .then_some(ctx.runtime.switch_interval.as_secs_f64() * 1e3)
 }
 
 fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
-    let mut timeouts: Vec<(Variant, f64)> = Vec::new();
-    for a in arms {
-        if !timeouts.iter().any(|t| t.0 == a.variant) {
-            timeouts.push((a.variant, a.timeout.as_secs_f64()));
-        }
-    }
     Parameters {
         variants: plan.variants.clone(),
         strategies: plan.display_strategies(),
         workers: plan.workers.clone(),
-        numbers: plan.numbers.clone(),
-        items: plan.numbers.len(),
-        jobs: plan.numbers.len() * 2,
+        numbers: plan.study.numbers.clone(),
+        items: plan.study.numbers.len(),
+        jobs: plan.study.numbers.len() * 2,
         sleep_ms: plan.sleep.as_secs_f64() * 1e3,
         cpu_ms: match plan.cpu {
             CpuUnit::Millis(ms) => Some(ms),
@@ -360,18 +264,11 @@ fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
         },
         reps: plan.reps,
         warmup: plan.warmup,
-        order: plan.order.name().into(),
-        seed: Some(plan.seed),
-        timeout_s: timeouts,
-        sample_interval_ms: plan.sample_interval.as_secs_f64() * 1e3,
+        order: plan.study.order.name().into(),
+        seed: Some(plan.study.seed),
+        timeout_s: crate::study::arms::timeouts(arms),
+        sample_interval_ms: plan.study.sample_interval.as_secs_f64() * 1e3,
     }
-}
-
-/// The warning for a machine busy with other processes.
-pub fn busy_warning(when: &str, pct: f64) -> String {
-    format!(
-        "concbench: warning: other processes used {pct:.0}% of a core {when} (threshold {BUSY_THRESHOLD_PCT:.0}%): these figures are not to be trusted"
-    )
 }
 
 /// Check that an output folder can be written before anything runs.
@@ -387,6 +284,3 @@ pub fn check_writable(dir: &Path) -> Result<()> {
 pub fn summary_of(rows: &[RunRow], plan: &Plan) -> Vec<SummaryRow> {
     sort_like(summarize(rows), &plan.variants, &plan.display_strategies())
 }
-
-#[doc(hidden)]
-pub use engine::DEFAULT_PRIME_MS;

@@ -12,6 +12,8 @@
 
 pub mod chart;
 pub mod claim;
+pub mod cli;
+pub mod cmd;
 pub mod compare;
 pub mod console;
 pub mod engine;
@@ -25,6 +27,7 @@ pub mod report;
 pub mod results;
 pub mod stats;
 pub mod strategy;
+pub mod study;
 pub mod summary;
 pub mod sweep;
 pub mod worker;

@@ -1,13 +1,20 @@
 //! One look at one subject: the median of the per-round speedups and its order-statistic
 //! interval at the look's level, judged against the threshold.
 
-use super::stopping::Look;
+use super::stopping::{Look, StoppingRule};
 use super::subject::Subject;
 use super::{Verdict, judge};
 use crate::error::Result;
 use crate::records::RunRow;
 use crate::stats::{median, median_ci, paired_ratios, speedup};
 use crate::workload::Variant;
+
+/// What a look judges by: the threshold and the stopping rule that sets each look's level.
+#[derive(Debug, Clone, Copy)]
+pub struct Judging {
+    pub threshold: f64,
+    pub rule: StoppingRule,
+}
 
 /// How one speed claim was decided.
 #[derive(Debug, Clone)]
@@ -44,12 +51,7 @@ fn walls(rows: &[RunRow], variant: Variant, strategy: &str) -> Vec<f64> {
 /// Judge one claim on the rows so far, with the interval at `look`'s level: the median over
 /// rounds of the speedup measured within each round (baseline and strategy run back to back,
 /// in one interpreter for the py-* arms), and its order-statistic interval.
-pub fn decide(
-    cfg: &super::campaign::Config,
-    subject: &Subject,
-    rows: &[RunRow],
-    look: Look,
-) -> Decision {
+pub fn decide(cfg: &Judging, subject: &Subject, rows: &[RunRow], look: Look) -> Decision {
     let spec = subject.spec;
     let baseline = subject.baseline();
     let keyed = |name: &str| -> Vec<(u64, f64)> {

@@ -2,15 +2,22 @@
 
 use std::time::Instant;
 
-use super::{ClaimArgs, campaign};
+use super::campaign;
 use crate::measure::machine;
 use crate::records::{self, ClaimSettings, Meta};
-use crate::strategy;
-use crate::workload::Variant;
+use crate::strategy::python::PythonInfo;
+use crate::study::{MetaParts, StudyKind, study_meta};
+use crate::workload::{Calibration, Variant};
 
-/// The meta.json a claim run starts with (status "running").
-pub(super) fn claim_meta(args: &ClaimArgs, cfg: &campaign::Config, started: Instant) -> Meta {
-    let _ = started;
+/// The meta.json a claim run starts with (status "running"). `fallback` is the interpreter
+/// named when no subject runs on one.
+pub(super) fn claim_meta(
+    cfg: &campaign::Config,
+    calibration: Option<Calibration>,
+    before: Option<f64>,
+    pythons: Vec<PythonInfo>,
+    fallback: Option<PythonInfo>,
+) -> Meta {
     let parameters = records::Parameters {
         variants: Vec::new(),
         strategies: Vec::new(),
@@ -23,37 +30,27 @@ pub(super) fn claim_meta(args: &ClaimArgs, cfg: &campaign::Config, started: Inst
         cpu_iters: None,
         reps: 0,
         warmup: 1,
-        order: "counterbalanced".into(),
+        order: cfg.order.name().into(),
         seed: Some(cfg.order_seed),
         timeout_s: Vec::new(),
-        sample_interval_ms: crate::measure::sampler::DEFAULT_INTERVAL.as_secs_f64() * 1e3,
+        sample_interval_ms: cfg.sample_interval.as_secs_f64() * 1e3,
     };
-    Meta {
-        concbench_version: env!("CARGO_PKG_VERSION").into(),
-        status: "running".into(),
-        command_line: std::env::args().collect(),
-        started_at: machine::utc_now(),
-        finished_at: None,
-        total_wall_s: None,
-        machine: machine::describe(),
-        parameters,
-        calibration: None,
-        background: records::BackgroundLoad {
-            threshold_pct_of_core: crate::measure::load::BUSY_THRESHOLD_PCT,
-            ..Default::default()
+    let mut meta = study_meta(
+        StudyKind::Claim,
+        MetaParts {
+            parameters,
+            calibration,
+            before,
+            pythons,
+            gil_switch_interval_ms: Some(cfg.switch_interval_ms),
+            bootstrap: cfg.bootstrap.clone(),
+            command_line: std::env::args().collect(),
         },
-        sampler: None,
-        mismatches: 0,
-        python: strategy::python::interpreter(args.python.first().map(|p| p.as_path()))
-            .ok()
-            .map(|i| i.info.clone()),
-        pythons: Vec::new(),
-        gil_switch_interval_ms: Some(args.switch_interval_ms),
-        bootstrap: Some(cfg.bootstrap.clone()),
-        claims: None,
-        discipline: None,
-        signal: None,
+    );
+    if meta.python.is_none() {
+        meta.python = fallback;
     }
+    meta
 }
 
 /// The meta.json a claim run ends with: the campaign's (status, background load, discipline)
@@ -92,7 +89,7 @@ pub(super) fn finish_meta(
     }
     p.reps = reps_reached.iter().map(|r| r.1).max().unwrap_or(0);
     meta.claims = Some(ClaimSettings {
-        threshold: cfg.threshold,
+        threshold: cfg.judging.threshold,
         min_reps: cfg.min_reps,
         max_reps: cfg.max_reps,
         step: cfg.step,
@@ -105,7 +102,7 @@ pub(super) fn finish_meta(
         budget_s: cfg.budget.as_secs_f64(),
         busy_trial_pct: campaign::BUSY_TRIAL_PCT,
         discarded_busy_trials: measured.map_or(0, |m| m.discarded_busy),
-        stopping_rule: Some(cfg.rule),
+        stopping_rule: Some(cfg.judging.rule),
     });
     meta
 }

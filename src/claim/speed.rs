@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::campaign::Decision;
+use super::decide::Decision;
 use super::{SPEED_CLAIMS, SpeedClaim, THRESHOLD, Verdict, is_cpython, judge, statement, verdict};
 use crate::records::{ClaimRow, Meta, SummaryRow};
 use crate::strategy;

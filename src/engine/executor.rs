@@ -149,8 +149,12 @@ impl Executor {
         } else {
             self.measure_arm(arm, label)
         };
-        let others_pct = LoadMark::with(self.load_source)
-            .others_pct_besides(&before, arm.strategy.external_cpu_s());
+        // The executor's measurement, or the strategy's own where it has one (py-*).
+        let reporting = arm.strategy.self_reporting();
+        let external_cpu_s = reporting.as_ref().map_or(0.0, |r| r.external_cpu_s());
+        let work = reporting.and_then(|r| r.self_measured());
+        let others_pct =
+            LoadMark::with(self.load_source).others_pct_besides(&before, external_cpu_s);
         if lifecycle::stop_requested() {
             return Err(Error::interrupted());
         }
@@ -163,7 +167,7 @@ impl Executor {
                 },
             })?;
         // Strategies that start an interpreter measure their work themselves.
-        if let Some(work) = arm.strategy.self_measured() {
+        if let Some(work) = work {
             usage.wall_s = work.wall_s;
             usage.cpu = work.cpu;
         }

@@ -24,7 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 pub use executor::{Arm, DEFAULT_PRIME_MS, Executor, Preparation, Trial};
 pub use schedule::{Order, Schedule};
-pub use session::{Session, Status};
+pub use session::{MetaSection, Session, Status};
 
 use crate::error::{Error, Result};
 use crate::records::{Discipline, RunRow};
@@ -47,10 +47,29 @@ pub enum OnWrongResults {
     Fail,
 }
 
+/// What runs one trial of an arm: the [`Executor`], or a fake one in tests (hyperfine's
+/// `MockExecutor` is the model), so the rounds, the rows and the policies above them can be
+/// tested without timing anything.
+pub trait RunTrial: Send {
+    /// Run and measure one trial of `arm`, labelled `label` in messages.
+    fn run(&self, arm: &mut Arm, label: &str) -> Result<Trial>;
+    /// Jobs per trial.
+    fn jobs(&self) -> usize;
+}
+
+impl RunTrial for Executor {
+    fn run(&self, arm: &mut Arm, label: &str) -> Result<Trial> {
+        Executor::run(self, arm, label)
+    }
+    fn jobs(&self) -> usize {
+        self.jobs.len()
+    }
+}
+
 /// Arms, an executor and a session: ask it for rounds.
 pub struct Engine {
     pub session: Session,
-    pub executor: Executor,
+    pub executor: Box<dyn RunTrial>,
     pub arms: Vec<Arm>,
     pub progress: ProgressBar,
     pub rerun: Option<RerunRule>,
@@ -64,7 +83,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(session: Session, executor: Executor, arms: Vec<Arm>) -> Engine {
+    pub fn new(session: Session, executor: Box<dyn RunTrial>, arms: Vec<Arm>) -> Engine {
         Engine {
             session,
             executor,
@@ -102,10 +121,13 @@ impl Engine {
         }
         for &i in order {
             let arm = &mut self.arms[i];
-            arm.strategy.end_round().map_err(|e| Error::Trial {
-                trial: format!("{}/end of round", arm.key()),
-                message: e.to_string(),
-            })?;
+            let key = arm.key();
+            if let Some(r) = arm.strategy.self_reporting() {
+                r.end_round().map_err(|e| Error::Trial {
+                    trial: format!("{key}/end of round"),
+                    message: e.to_string(),
+                })?;
+            }
         }
         if !warm {
             self.rounds += 1;
@@ -156,7 +178,7 @@ impl Engine {
             let row = run_row(
                 arm,
                 &trial,
-                self.executor.jobs.len(),
+                self.executor.jobs(),
                 self.rounds,
                 position,
                 after,
@@ -167,22 +189,6 @@ impl Engine {
         }
     }
 
-    /// How the trials were run, for meta.json.
-    pub fn discipline(&self, order: Order, seed: u64, balance_period: usize) -> Discipline {
-        let p = self.executor.preparation();
-        let source = crate::measure::load::best_source();
-        Discipline {
-            order: order.name().into(),
-            seed,
-            balance_period,
-            fresh_thread: p.fresh_thread,
-            settle_max_ms: p.settle_max.as_secs_f64() * 1e3,
-            prime_ms: p.prime.as_secs_f64() * 1e3,
-            load_source: source.map_or_else(|| "unavailable".into(), |s| s.describe()),
-            load_resolution_s: source.map_or(0.0, |s| s.resolution_s()),
-        }
-    }
-
     /// Finish: clear the progress bar and close the session with `status`.
     pub fn close(self, status: &Status) -> (crate::records::Meta, Vec<RunRow>, Result<()>) {
         self.progress.finish_and_clear();
@@ -190,9 +196,25 @@ impl Engine {
     }
 }
 
+/// How the trials are run, for meta.json: known before the first trial, so the first write of
+/// meta.json already has it.
+pub fn discipline(p: &Preparation, order: Order, seed: u64, balance_period: usize) -> Discipline {
+    let source = crate::measure::load::best_source();
+    Discipline {
+        order: order.name().into(),
+        seed,
+        balance_period,
+        fresh_thread: p.fresh_thread,
+        settle_max_ms: p.settle_max.as_secs_f64() * 1e3,
+        prime_ms: p.prime.as_secs_f64() * 1e3,
+        load_source: source.map_or_else(|| "unavailable".into(), |s| s.describe()),
+        load_resolution_s: source.map_or(0.0, |s| s.resolution_s()),
+    }
+}
+
 /// The runs.csv row of one measured trial: built here and nowhere else.
 fn run_row(
-    arm: &Arm,
+    arm: &mut Arm,
     trial: &Trial,
     jobs: usize,
     round: u32,
@@ -200,6 +222,9 @@ fn run_row(
     after: String,
 ) -> RunRow {
     let u = &trial.usage;
+    let reported = arm.strategy.self_reporting();
+    let setup_s = reported.as_ref().and_then(|r| r.self_measured()?.setup_s);
+    let interpreter = reported.and_then(|r| r.process_id());
     RunRow {
         variant: arm.variant,
         strategy: arm.strategy.label(),
@@ -224,8 +249,8 @@ fn run_row(
         others_cpu_pct: trial.others_pct,
         sampler_cpu_s: trial.sampler_cpu_s,
         chunk: arm.strategy.chunk_size(jobs),
-        setup_s: arm.strategy.self_measured().and_then(|m| m.setup_s),
-        interpreter: arm.strategy.process_id(),
+        setup_s,
+        interpreter,
     }
 }
 

@@ -40,11 +40,20 @@ impl Status {
     }
 }
 
+/// A section of meta.json that only one kind of study has (a sweep's `sweep`), written beside
+/// the common fields on every write, so no write (the close included) drops it.
+pub trait MetaSection: Send {
+    /// meta.json's whole text: `meta` with this section beside it.
+    fn render(&self, meta: &Meta) -> Result<String>;
+}
+
 /// An open run folder.
 pub struct Session {
     pub dir: PathBuf,
     pub epoch: Instant,
     pub meta: Meta,
+    /// The kind-specific part of meta.json, if the study has one.
+    pub section: Option<Box<dyn MetaSection>>,
     runs: RunWriter,
     /// Every measured row, in the order measured.
     pub rows: Vec<RunRow>,
@@ -56,18 +65,20 @@ pub struct Session {
 
 impl Session {
     /// Create the folder's files (runs.csv and samples.csv with their headers, meta.json with
-    /// status "running") and start the sampler when `sample_interval` is given.
+    /// status "running", with `section` beside it) and start the sampler when
+    /// `sample_interval` is given.
     pub fn open(
         dir: &Path,
         epoch: Instant,
         mut meta: Meta,
+        section: Option<Box<dyn MetaSection>>,
         sample_interval: Option<Duration>,
     ) -> Result<Session> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let runs = RunWriter::create(&dir.join(RUNS_CSV))?;
         let samples = SampleWriter::create(&dir.join(SAMPLES_CSV))?;
         meta.status = "running".into();
-        records::write_meta(&dir.join(META_JSON), &meta)?;
+        write_meta(dir, &meta, section.as_deref())?;
         let tag = TrialTag::default();
         let sampler = match sample_interval {
             Some(interval) => Some(CpuSampler::start(interval, epoch, tag.clone(), samples)?),
@@ -81,6 +92,7 @@ impl Session {
             dir: dir.to_path_buf(),
             epoch,
             meta,
+            section,
             runs,
             rows: Vec::new(),
             sampler,
@@ -113,7 +125,7 @@ impl Session {
 
     /// Rewrite meta.json as it stands (while running).
     pub fn write_meta(&self) -> Result<()> {
-        records::write_meta(&self.dir.join(META_JSON), &self.meta)
+        write_meta(&self.dir, &self.meta, self.section.as_deref())
     }
 
     /// Stop the sampler, note the background load and how the run ended, and write meta.json.
@@ -136,10 +148,19 @@ impl Session {
         if let Status::Interrupted { signal } = status {
             self.meta.signal = Some(crate::lifecycle::signal_name(*signal).into());
         }
-        let mut written = records::write_meta(&self.dir.join(META_JSON), &self.meta);
+        let mut written = self.write_meta();
         if let (Ok(()), Some(Err(e))) = (&written, sampler_result) {
             written = Err(e);
         }
         (self.meta, self.rows, written)
+    }
+}
+
+/// meta.json in `dir`: the common fields, and the kind's section when there is one.
+fn write_meta(dir: &Path, meta: &Meta, section: Option<&dyn MetaSection>) -> Result<()> {
+    let path = dir.join(META_JSON);
+    match section {
+        None => records::write_meta(&path, meta),
+        Some(s) => crate::results::atomic::write_file(&path, (s.render(meta)? + "\n").as_bytes()),
     }
 }

@@ -24,7 +24,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::threads::run_on_queue;
-use super::{Role, Strategy, StrategyInfo, StrategyOutput};
+use super::{Strategy, StrategyInfo, StrategyOutput};
 use crate::error::Result;
 use crate::workload::{Job, WorkUnit, burn};
 
@@ -35,18 +35,16 @@ pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 /// against the switch interval, as CPython's check between bytecodes is.
 pub const SLICE_ITERS: u64 = 1 << 14;
 
-pub const INFO: StrategyInfo = StrategyInfo {
-    name: "gil",
-    summary: "N threads that must hold one global lock to compute (a model of CPython's GIL)",
-    uses_workers: true,
-    role: Role::Default,
-    build: |workers, ctx| {
+pub const INFO: StrategyInfo = StrategyInfo::parallel(
+    "gil",
+    "N threads that must hold one global lock to compute (a model of CPython's GIL)",
+    |workers, ctx| {
         Ok(Box::new(GilThreads::new(
             workers,
             ctx.runtime.switch_interval,
         )))
     },
-};
+);
 
 /// Counters of one GIL's life, for tests and evidence.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -77,32 +77,35 @@ pub trait Strategy: Send {
     fn chunk_size(&self, _jobs: usize) -> Option<usize> {
         None
     }
-    /// Which interpreter process ran the last trial (py-*): trials of two arms with the same
-    /// number ran in one process, and their comparison is paired.
-    fn process_id(&self) -> Option<u64> {
-        None
-    }
-    /// CPU used for the last trial by processes concbench has not reaped yet (a shared
-    /// interpreter): taken out of what counts as other processes' use during the trial.
-    fn external_cpu_s(&self) -> f64 {
-        0.0
-    }
-    /// After every round the strategy ran in: end what lives for one round (a shared
-    /// interpreter), between trials rather than inside one.
-    fn end_round(&mut self) -> Result<()> {
-        Ok(())
-    }
-    /// The cost of the work alone, measured by the strategy itself, for strategies whose
-    /// timed call also pays a start-up that is not part of the work (the py-* strategies start
-    /// an interpreter each trial). The experiment records this instead of its own measurement
-    /// of the whole call; `None` (the default) keeps the experiment's measurement.
-    fn self_measured(&self) -> Option<SelfMeasured> {
+    /// What the strategy measures itself, beyond the executor's clock and getrusage: only the
+    /// py-* strategies have it. The executor picks its measurement per arm by this.
+    fn self_reporting(&mut self) -> Option<&mut dyn SelfReporting> {
         None
     }
 }
 
+/// What a strategy that starts or shares an interpreter measures and keeps itself (the py-*
+/// strategies), apart from [`Strategy`] so that the other strategies know nothing of it (as
+/// criterion's `Measurement` is apart from its benchmarks). The executor uses it for the arms
+/// whose strategy has one ([`Strategy::self_reporting`]).
+pub trait SelfReporting {
+    /// The cost of the work alone, for strategies whose timed call also pays a start-up that is
+    /// not part of the work (an interpreter started each trial): recorded instead of the
+    /// executor's measurement of the whole call; `None` keeps the executor's.
+    fn self_measured(&self) -> Option<SelfMeasured>;
+    /// Which interpreter process ran the last trial: trials of two arms with the same number
+    /// ran in one process, and their comparison is paired.
+    fn process_id(&self) -> Option<u64>;
+    /// CPU used for the last trial by processes concbench has not reaped yet (a shared
+    /// interpreter): taken out of what counts as other processes' use during the trial.
+    fn external_cpu_s(&self) -> f64;
+    /// After every round the strategy ran in: end what lives for one round (a shared
+    /// interpreter), between trials rather than inside one.
+    fn end_round(&mut self) -> Result<()>;
+}
+
 /// Wall and CPU time of the work of the last run, measured inside the strategy (see
-/// [`Strategy::self_measured`]).
+/// [`SelfReporting::self_measured`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SelfMeasured {
     pub wall_s: f64,
@@ -199,6 +202,21 @@ impl std::fmt::Debug for StrategyInfo {
 }
 
 impl StrategyInfo {
+    /// A strategy that runs with N workers, in every plan by default.
+    pub const fn parallel(
+        name: &'static str,
+        summary: &'static str,
+        build: fn(workers: usize, ctx: &StrategyContext) -> Result<Box<dyn Strategy>>,
+    ) -> StrategyInfo {
+        StrategyInfo {
+            name,
+            summary,
+            uses_workers: true,
+            role: Role::Default,
+            build,
+        }
+    }
+
     /// The strategy this one's speedup is relative to: the sequential run of the same runtime
     /// (`py-sequential` for the CPython strategies, `sequential` for everything else).
     pub fn baseline(&self) -> String {

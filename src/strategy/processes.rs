@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, ChildRegistration, Target};
 use crate::measure::usage::{Reaped, reap_by};
@@ -31,18 +31,14 @@ use crate::workload::{Job, WorkUnit};
 mod output;
 use output::{ChildOutput, LineError};
 
-pub const INFO: StrategyInfo = StrategyInfo {
-    name: "processes",
-    summary: "N worker processes fed over pipes, a chunk of jobs per message (no shared memory)",
-    uses_workers: true,
-    role: Role::Default,
-    build: |workers, ctx| {
-        Ok(Box::new(Processes {
-            workers,
-            ctx: ctx.clone(),
-        }))
+pub const INFO: StrategyInfo = StrategyInfo::parallel(
+    "processes",
+    "N worker processes fed over pipes, a chunk of jobs per message (no shared memory)",
+    |workers, ctx| {
+        let ctx = ctx.clone();
+        Ok(Box::new(Processes { workers, ctx }))
     },
-};
+);
 
 /// How many jobs go to a worker in one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

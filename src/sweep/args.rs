@@ -1,7 +1,6 @@
 //! `concbench sweep` options, parsed by clap (a bad value is one line naming its flag, exit 2)
 //! and turned into a validated [`SweepPlan`].
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -9,23 +8,25 @@ use clap::Args;
 use super::plan::{
     CpuSizes, DEFAULT_SIZES_MS, DEFAULT_STRATEGIES, SweepPlan, default_workers, with_baselines,
 };
-use crate::engine::Order;
+use crate::cli::parse::{self, NumberList};
+use crate::cli::{EngineArgs, random_seed};
 use crate::error::{Error, Result};
 use crate::measure::machine::available_parallelism;
 use crate::strategy::{self, processes::Chunk, python::PyKernel};
-use crate::workload::{self, Variant};
+use crate::study::StudyConfig;
+use crate::workload::Variant;
 
 /// `concbench sweep` options.
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
     /// Variants, comma-separated: cpu (each job burns CPU) and/or sleep (each job sleeps)
-    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "cpu", value_parser = parse_variant)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "cpu", value_parser = parse::variant)]
     pub variant: Vec<Variant>,
 
     /// Strategies, comma-separated; each one's baseline (sequential, py-sequential) joins by
     /// itself, and so does the ceiling on CPU-bound sizes [default:
     /// sequential,threads,rayon,processes,gil]
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_strategy)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::strategy_name)]
     pub strategy: Vec<String>,
 
     /// Worker counts, comma-separated: N, A-B (every count from A to B) or auto (the available
@@ -35,7 +36,7 @@ pub struct SweepArgs {
 
     /// CPU-bound job sizes in ms of CPU per job, comma-separated, calibrated on this machine
     /// (0.001-60000 each) [default: 1 µs to 30 ms, 26 sizes, eighth-decade steps from 10 µs to 1.8 ms]
-    #[arg(long, value_name = "LIST", value_delimiter = ',', allow_hyphen_values = true, value_parser = parse_ms, conflicts_with = "cpu_iters")]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', allow_hyphen_values = true, value_parser = parse::job_ms, conflicts_with = "cpu_iters")]
     pub cpu_ms: Vec<f64>,
 
     /// CPU-bound job sizes as fixed kernel iterations per job instead of --cpu-ms, to compare
@@ -45,11 +46,11 @@ pub struct SweepArgs {
 
     /// Sleep-bound job sizes in ms of sleep per job, comma-separated (0.001-60000 each)
     /// [default: the same sizes as --cpu-ms]
-    #[arg(long, value_name = "LIST", value_delimiter = ',', allow_hyphen_values = true, value_parser = parse_ms)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', allow_hyphen_values = true, value_parser = parse::job_ms)]
     pub sleep_ms: Vec<f64>,
 
     /// The numbers to square and cube, comma-separated integers
-    #[arg(allow_hyphen_values = true, long, value_name = "LIST", default_value = "2,3,8,9", value_parser = parse_numbers, conflicts_with = "items")]
+    #[arg(allow_hyphen_values = true, long, value_name = "LIST", default_value = "2,3,8,9", value_parser = parse::numbers, conflicts_with = "items")]
     pub numbers: NumberList,
 
     /// Use the numbers 1..=N instead of --numbers (1-100000)
@@ -62,7 +63,7 @@ pub struct SweepArgs {
 
     /// Seconds the whole sweep may take, analysis and report included: repetitions are planned
     /// from the warm-up's cost to fill it, and no round starts that would end after it (1-86400)
-    #[arg(allow_negative_numbers = true, long, value_name = "SECONDS", default_value = "110", value_parser = parse_budget)]
+    #[arg(allow_negative_numbers = true, long, value_name = "SECONDS", default_value = "110", value_parser = parse::budget_s)]
     pub budget_s: f64,
 
     /// Repetitions planned at least, even when the budget fits fewer (the budget still stops
@@ -79,46 +80,28 @@ pub struct SweepArgs {
     #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub warmup: u32,
 
-    /// Trial order within each round: counterbalanced, round-robin or shuffle
-    #[arg(long, value_name = "ORDER", default_value = "counterbalanced", value_parser = parse_order)]
-    pub order: Order,
-
-    /// Seed of the trial order [default: random, recorded in meta.json]
-    #[arg(allow_negative_numbers = true, long, value_name = "N")]
-    pub seed: Option<u64>,
-
     /// Don't measure the machine's parallel ceiling beside CPU-bound strategies
     #[arg(long)]
     pub no_ceiling: bool,
 
-    /// Output folder: sweep.csv, models.csv, runs.csv, samples.csv, meta.json, REPORT.md, charts
-    #[arg(long, value_name = "DIR", default_value = "results/sweep")]
-    pub out: PathBuf,
-
-    /// No progress bar or progress lines
-    #[arg(long, short)]
-    pub quiet: bool,
-
-    /// Python interpreter of the py-* strategies [default: python3 from PATH]
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
-
     /// Switch interval of the gil model in ms, like sys.setswitchinterval (0.01-10000)
-    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value = "5", value_parser = parse_switch_interval)]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value = "5", value_parser = parse::switch_interval_ms)]
     pub switch_interval_ms: f64,
 
     /// CPU kernel of the py-* strategies: bytecode (pure Python) or native (hashlib)
     #[arg(long, value_name = "KERNEL", default_value = "bytecode")]
     pub py_kernel: PyKernel,
+
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
+
+/// The results folder of `sweep` unless `--out` says otherwise.
+pub const DEFAULT_OUT: &str = "results/sweep";
 
 /// One item of `--workers`: a count, a range, or `auto`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkerCounts(pub Vec<usize>);
-
-/// A parsed `--numbers` list (one value to clap, not many).
-#[derive(Debug, Clone)]
-pub struct NumberList(pub Vec<i64>);
 
 const MAX_WORKERS: i64 = 1024;
 
@@ -149,54 +132,6 @@ pub fn parse_workers(s: &str) -> std::result::Result<WorkerCounts, String> {
     }
 }
 
-fn parse_variant(s: &str) -> std::result::Result<Variant, String> {
-    s.trim().parse::<Variant>().map_err(|e| e.to_string())
-}
-
-fn parse_strategy(s: &str) -> std::result::Result<String, String> {
-    let s = s.trim();
-    strategy::find(s).map(|i| i.name.to_string()).map_err(|_| {
-        format!(
-            "unknown strategy '{s}' (expected one of: {})",
-            strategy::names().join(", ")
-        )
-    })
-}
-
-fn parse_order(s: &str) -> std::result::Result<Order, String> {
-    s.parse()
-}
-
-fn parse_numbers(s: &str) -> std::result::Result<NumberList, String> {
-    workload::parse_numbers(s)
-        .map(NumberList)
-        .map_err(|e| e.to_string())
-}
-
-fn parse_ms(s: &str) -> std::result::Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(ms) if (0.001..=60_000.0).contains(&ms) => Ok(ms),
-        Ok(ms) => Err(format!("{ms} ms is out of range (0.001-60000)")),
-        Err(_) => Err(format!("'{s}' is not a number of milliseconds")),
-    }
-}
-
-fn parse_budget(s: &str) -> std::result::Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(x) if (1.0..=86_400.0).contains(&x) => Ok(x),
-        Ok(x) => Err(format!("{x} s is out of range (1-86400)")),
-        Err(_) => Err(format!("'{s}' is not a number of seconds")),
-    }
-}
-
-fn parse_switch_interval(s: &str) -> std::result::Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(ms) if (0.01..=10_000.0).contains(&ms) => Ok(ms),
-        Ok(ms) => Err(format!("{ms} ms is out of range (0.01-10000)")),
-        Err(_) => Err(format!("'{s}' is not a number of milliseconds")),
-    }
-}
-
 /// Distinct values, ascending.
 fn distinct<T: PartialOrd + Copy>(mut xs: Vec<T>) -> Vec<T> {
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
@@ -208,6 +143,13 @@ impl SweepArgs {
     /// The validated plan. Combinations clap cannot check come back as one-line usage errors
     /// naming the flag.
     pub fn plan(&self) -> Result<SweepPlan> {
+        let e = &self.engine;
+        if e.python.len() > 1 {
+            return Err(Error::Usage(format!(
+                "--python: a sweep runs the py-* strategies on one interpreter ({} given)",
+                e.python.len()
+            )));
+        }
         if self.max_reps < self.min_reps {
             return Err(Error::Usage(format!(
                 "--max-reps {} is below --min-reps {}",
@@ -264,32 +206,32 @@ impl SweepArgs {
             variants,
             strategies,
             workers,
-            numbers: match self.items {
-                Some(n) => (1..=n as i64).collect(),
-                None => self.numbers.0.clone(),
-            },
             cpu,
             sleep_ms,
             budget: Duration::from_secs_f64(self.budget_s),
             min_reps: self.min_reps,
             max_reps: self.max_reps,
             warmup: self.warmup,
-            order: self.order,
-            seed: self.seed.unwrap_or_else(random_seed),
             ceiling: !self.no_ceiling,
             chunk: self.chunk,
-            out_dir: self.out.clone(),
-            show_progress: !self.quiet,
+            python: None,
+            py_kernel: self.py_kernel,
+            timeout: e.timeout(),
+            show_progress: !e.quiet,
             command_line: std::env::args().collect(),
+            study: StudyConfig {
+                out_dir: e.out_or(DEFAULT_OUT),
+                numbers: match self.items {
+                    Some(n) => (1..=n as i64).collect(),
+                    None => self.numbers.0.clone(),
+                },
+                order: e.order,
+                seed: e.seed_or(random_seed),
+                preparation: e.preparation(),
+                sample_interval: e.sample_interval(),
+            },
         })
     }
-}
-
-fn random_seed() -> u64 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    t ^ (u64::from(std::process::id()) << 32)
 }
 
 #[cfg(test)]

@@ -5,16 +5,15 @@
 use std::time::{Duration, Instant};
 
 use super::budget::{Reserve, StoppedBy, fits, plan_reps};
-use super::plan::{CpuSizes, SweepPlan, build_arms};
-use super::records::{JobSize, SweepSettings};
-use crate::engine::{Engine, Executor, Schedule, Session, Status};
+use super::plan::{CpuSizes, SweepPlan, arm_specs};
+use super::records::{JobSize, SweepMeta, SweepSettings};
+use crate::engine::{Arm, MetaSection};
 use crate::error::{Error, Result};
-use crate::experiment::busy_warning;
-use crate::measure::load::{BUSY_THRESHOLD_PCT, idle_check};
 use crate::measure::machine;
-use crate::records::{BackgroundLoad, Meta, Parameters, RunRow};
+use crate::records::{Meta, Parameters, RunRow};
 use crate::strategy::{self, StrategyContext};
-use crate::workload::{self, Calibration, Variant};
+use crate::study::{self, CpuUnit, MetaParts, Policy, Prepared, Study, StudyKind, study_meta};
+use crate::workload::Variant;
 
 /// What the measured part produced. Once trials have started it always comes back, with the
 /// error that ended it early, if one did: the rows measured before are kept.
@@ -26,29 +25,73 @@ pub struct Measured {
     pub error: Option<Error>,
 }
 
-/// Run the sweep's trials into `plan.out_dir`. `started` is when the command started: the
+/// The `sweep` section of meta.json, written beside the common fields on every write.
+impl MetaSection for SweepSettings {
+    fn render(&self, meta: &Meta) -> Result<String> {
+        let whole = SweepMeta {
+            meta: meta.clone(),
+            sweep: self.clone(),
+        };
+        serde_json::to_string_pretty(&whole)
+            .map_err(|e| Error::Measurement(format!("cannot encode meta.json: {e}")))
+    }
+}
+
+/// Run the sweep's trials into `plan.study.out_dir`. `started` is when the command started: the
 /// budget counts from there.
 pub fn run(plan: &SweepPlan, ctx: &StrategyContext, started: Instant) -> Result<Measured> {
-    let epoch = Instant::now();
-    let before = idle_check(Duration::from_millis(300));
     // Timed before any arm exists: a new rayon pool's threads spin for a while and would
     // slow the timing down.
     let per_point_rep = time_one_interval_per_rep();
-    let calibration = plan
+    let cpu = plan
         .variants
         .contains(&Variant::Cpu)
         .then(|| match &plan.cpu {
-            CpuSizes::Millis(ms) => workload::calibrate(ms.iter().copied().fold(0.0, f64::max)),
-            CpuSizes::Iters(its) => workload::fixed_iters(its.iter().copied().max().unwrap_or(1)),
+            CpuSizes::Millis(ms) => CpuUnit::Millis(ms.iter().copied().fold(0.0, f64::max)),
+            CpuSizes::Iters(its) => CpuUnit::Iters(its.iter().copied().max().unwrap_or(1)),
         });
-    let sizes = plan.sizes(calibration.map_or(1.0, |c| c.iters_per_ms));
-    let (arms, blocks) = build_arms(plan, ctx, &sizes)?;
+    let prepared = study::prepare(Duration::from_millis(300), cpu);
+    let sizes = plan.sizes(prepared.calibration.map_or(1.0, |c| c.iters_per_ms));
+    let (arms, blocks) = study::build_arms(&arm_specs(plan, &sizes), ctx)?;
     let reserve = Reserve {
         fixed: Duration::from_secs(2),
         per_point_rep,
         points: arms.len(),
     };
-    let mut settings = SweepSettings {
+    let settings = initial_settings(plan, &sizes, &reserve);
+    let meta = sweep_meta(plan, ctx, &prepared, &sizes, &arms);
+    let section = Box::new(settings.clone());
+    let study = Study::open(
+        &plan.study,
+        prepared.epoch,
+        (arms, blocks),
+        meta,
+        Some(section),
+    )?;
+    study.warn_if_busy("before the sweep", prepared.before);
+    let mut budgeted = Budgeted {
+        plan,
+        started,
+        reserve,
+        settings,
+        stopped_by: StoppedBy::PlannedReps,
+    };
+    let closed = study.run(&mut budgeted);
+    study::warn_if_busy_during(&closed.meta, "during the sweep");
+    Ok(Measured {
+        rows: closed.rows,
+        meta: closed.meta,
+        settings: budgeted.settings,
+        error: closed.error,
+    })
+}
+
+fn initial_settings(
+    plan: &SweepPlan,
+    sizes: &[(JobSize, crate::workload::WorkUnit)],
+    reserve: &Reserve,
+) -> SweepSettings {
+    SweepSettings {
         sizes: sizes.iter().map(|s| s.0).collect(),
         workers: plan.workers.clone(),
         jobs: plan.jobs(),
@@ -68,143 +111,111 @@ pub fn run(plan: &SweepPlan, ctx: &StrategyContext, started: Instant) -> Result<
             &plan.workers,
             machine::available_parallelism(),
         ),
-    };
-    let timeout_s = arms
-        .iter()
-        .map(|a| (a.variant, a.timeout.as_secs_f64()))
-        .fold(Vec::new(), |mut acc: Vec<(Variant, f64)>, (v, t)| {
-            match acc.iter_mut().find(|x| x.0 == v) {
-                Some(x) => x.1 = x.1.max(t),
-                None => acc.push((v, t)),
-            }
-            acc
-        });
-    let meta = initial_meta(plan, ctx, calibration, before, &sizes, timeout_s);
-    let session = Session::open(
-        &plan.out_dir,
-        epoch,
-        meta,
-        Some(crate::measure::sampler::DEFAULT_INTERVAL),
-    )?;
-    let executor = Executor::new(
-        epoch,
-        &plan.numbers,
-        session.tag.clone(),
-        session.sampler_clock(),
-        crate::engine::Preparation::default(),
-    );
-    let mut engine = Engine::new(session, executor, arms);
-    let schedule = Schedule::new(plan.order, plan.seed, blocks.clone());
-    engine.session.meta.discipline =
-        Some(engine.discipline(plan.order, plan.seed, schedule.balance_period()));
-    super::records::write_meta(
-        &plan.out_dir,
-        &super::records::SweepMeta {
-            meta: engine.session.meta.clone(),
-            sweep: settings.clone(),
-        },
-    )?;
-    if let Some(b) = before.filter(|&b| b > BUSY_THRESHOLD_PCT) {
-        engine.say(&busy_warning("before the sweep", b));
     }
-    let result = rounds(
-        &mut engine,
-        plan,
-        blocks,
-        schedule,
-        started,
-        &reserve,
-        &mut settings,
-    );
-    let stopped_by = match &result {
-        Ok(s) => *s,
-        Err(Error::Interrupted { .. }) => StoppedBy::Interrupted,
-        Err(_) => StoppedBy::Failed,
-    };
-    settings.stopped_by = stopped_by.name().into();
-    settings.stop_reason = stop_reason(stopped_by, &settings, &result);
-    engine.session.meta.parameters.reps = settings.reps_done;
-    let status = Status::of(&result);
-    let (meta, rows, written) = engine.close(&status);
-    if let Some(d) = meta
-        .background
-        .during_pct_of_core
-        .filter(|&d| d > BUSY_THRESHOLD_PCT)
-    {
-        eprintln!("{}", busy_warning("during the sweep", d));
-    }
-    Ok(Measured {
-        rows,
-        meta,
-        settings,
-        error: result.err().or(written.err()),
-    })
 }
 
-/// Warm-up rounds (their own order), the plan, then measured rounds.
-fn rounds(
-    engine: &mut Engine,
-    plan: &SweepPlan,
-    blocks: Vec<Vec<usize>>,
-    mut schedule: Schedule,
+/// The budgeted policy: warm-up rounds, repetitions planned from what they cost, then
+/// measured rounds until the plan is done or the next round would pass the budget.
+struct Budgeted<'a> {
+    plan: &'a SweepPlan,
     started: Instant,
-    reserve: &Reserve,
-    settings: &mut SweepSettings,
-) -> Result<StoppedBy> {
-    let trials = engine.arms.len();
-    if plan.show_progress {
-        engine.say(&format!(
-            "concbench sweep: {trials} trials per round over {} job sizes (zero work included); warming up",
-            blocks.len()
-        ));
-    }
-    let mut warm = Schedule::new(plan.order, plan.seed ^ 0x5741_524D, blocks);
-    for _ in 0..plan.warmup {
-        engine.round(&warm.next_round(), true)?;
-    }
-    let round_cost = next_round_cost(engine);
-    let rep_plan = plan_reps(
-        started.elapsed(),
-        plan.budget,
-        round_cost,
-        reserve,
-        plan.min_reps,
-        plan.max_reps,
-    );
-    settings.round_cost_s = Some(round_cost.as_secs_f64());
-    settings.reserve_s = reserve.for_reps(rep_plan.reps).as_secs_f64();
-    settings.fit_reps = rep_plan.fit;
-    settings.planned_reps = rep_plan.reps;
-    if rep_plan.fit < plan.min_reps {
-        let needed =
-            started.elapsed() + round_cost * plan.min_reps + reserve.for_reps(plan.min_reps);
-        engine.say(&format!(
-            "concbench sweep: warning: a round takes {:.1} s: only {} round(s) fit the budget with their analysis, fewer than --min-reps {}; the sweep stops at the budget (--budget-s {:.0} would fit them)",
-            round_cost.as_secs_f64(),
-            rep_plan.fit,
-            plan.min_reps,
-            needed.as_secs_f64().ceil()
-        ));
-    }
-    if plan.show_progress {
-        engine.say(&format!(
-            "concbench sweep: a round takes {:.1} s; {} repetitions planned (budget {:.0} s)",
-            round_cost.as_secs_f64(),
-            rep_plan.reps,
-            plan.budget.as_secs_f64()
-        ));
-        engine.show_progress(u64::from(rep_plan.reps) * trials as u64);
-    }
-    for r in 0..rep_plan.reps {
-        // At least one measured round, whatever the budget: a sweep of nothing says nothing.
-        let next = next_round_cost(engine);
-        if r > 0 && !fits(started.elapsed(), next, r + 1, reserve, plan.budget) {
-            return Ok(StoppedBy::Budget);
+    reserve: Reserve,
+    settings: SweepSettings,
+    stopped_by: StoppedBy,
+}
+
+impl Policy for Budgeted<'_> {
+    fn measure(&mut self, study: &mut Study) -> Result<()> {
+        let plan = self.plan;
+        let trials = study.engine.arms.len();
+        if plan.show_progress {
+            study.engine.say(&format!(
+                "concbench sweep: {trials} trials per round over {} job sizes (zero work included); warming up",
+                study.blocks.len()
+            ));
         }
-        engine.round(&schedule.next_round(), false)?;
-        settings.reps_done = r + 1;
+        study.warm_up(plan.warmup)?;
+        let reps = self.plan_reps(study);
+        if plan.show_progress {
+            study.engine.show_progress(u64::from(reps) * trials as u64);
+        }
+        for r in 0..reps {
+            // At least one measured round, whatever the budget: a sweep of nothing says nothing.
+            let next = study.round_cost(|_| true);
+            if r > 0
+                && !fits(
+                    self.started.elapsed(),
+                    next,
+                    r + 1,
+                    &self.reserve,
+                    plan.budget,
+                )
+            {
+                self.stopped_by = StoppedBy::Budget;
+                return Ok(());
+            }
+            study.round()?;
+            self.settings.reps_done = r + 1;
+        }
+        self.stopped_by = StoppedBy::PlannedReps;
+        Ok(())
     }
-    Ok(StoppedBy::PlannedReps)
+
+    fn finish(&mut self, study: &mut Study, result: &Result<()>) {
+        self.stopped_by = match result {
+            Ok(()) => self.stopped_by,
+            Err(Error::Interrupted { .. }) => StoppedBy::Interrupted,
+            Err(_) => StoppedBy::Failed,
+        };
+        let s = &mut self.settings;
+        s.stopped_by = self.stopped_by.name().into();
+        s.stop_reason = stop_reason(self.stopped_by, s, result);
+        let session = &mut study.engine.session;
+        session.meta.parameters.reps = s.reps_done;
+        session.section = Some(Box::new(s.clone()));
+    }
+}
+
+impl Budgeted<'_> {
+    /// Plan the repetitions from what the last warm-up round cost, note the plan, and say it.
+    fn plan_reps(&mut self, study: &Study) -> u32 {
+        let plan = self.plan;
+        let round_cost = study.round_cost(|_| true);
+        let elapsed = self.started.elapsed();
+        let rep_plan = plan_reps(
+            elapsed,
+            plan.budget,
+            round_cost,
+            &self.reserve,
+            plan.min_reps,
+            plan.max_reps,
+        );
+        let s = &mut self.settings;
+        s.round_cost_s = Some(round_cost.as_secs_f64());
+        s.reserve_s = self.reserve.for_reps(rep_plan.reps).as_secs_f64();
+        s.fit_reps = rep_plan.fit;
+        s.planned_reps = rep_plan.reps;
+        if rep_plan.fit < plan.min_reps {
+            let needed =
+                elapsed + round_cost * plan.min_reps + self.reserve.for_reps(plan.min_reps);
+            study.engine.say(&format!(
+                "concbench sweep: warning: a round takes {:.1} s: only {} round(s) fit the budget with their analysis, fewer than --min-reps {}; the sweep stops at the budget (--budget-s {:.0} would fit them)",
+                round_cost.as_secs_f64(),
+                rep_plan.fit,
+                plan.min_reps,
+                needed.as_secs_f64().ceil()
+            ));
+        }
+        if plan.show_progress {
+            study.engine.say(&format!(
+                "concbench sweep: a round takes {:.1} s; {} repetitions planned (budget {:.0} s)",
+                round_cost.as_secs_f64(),
+                rep_plan.reps,
+                plan.budget.as_secs_f64()
+            ));
+        }
+        rep_plan.reps
+    }
 }
 
 /// What one point's bootstrap interval costs here per repetition (timed at 10 a side;
@@ -230,13 +241,7 @@ fn time_one_interval_per_rep() -> Duration {
     best / n as u32
 }
 
-/// What the next round will cost: every arm's last trial, whole (settling, preparing, running,
-/// finishing).
-fn next_round_cost(engine: &Engine) -> Duration {
-    engine.arms.iter().map(|a| a.last_cost).sum()
-}
-
-fn stop_reason(by: StoppedBy, s: &SweepSettings, result: &Result<StoppedBy>) -> String {
+fn stop_reason(by: StoppedBy, s: &SweepSettings, result: &Result<()>) -> String {
     match (by, result) {
         (StoppedBy::PlannedReps, _) => format!(
             "all {} planned repetitions measured (the budget fitted {} rounds of {:.1} s; --min-reps {}, --max-reps {})",
@@ -255,67 +260,57 @@ fn stop_reason(by: StoppedBy, s: &SweepSettings, result: &Result<StoppedBy>) -> 
     }
 }
 
-fn initial_meta(
+fn sweep_meta(
     plan: &SweepPlan,
     ctx: &StrategyContext,
-    calibration: Option<Calibration>,
-    before: Option<f64>,
+    prepared: &Prepared,
     sizes: &[(JobSize, crate::workload::WorkUnit)],
-    timeout_s: Vec<(Variant, f64)>,
+    arms: &[Arm],
 ) -> Meta {
     let first_sleep = sizes
         .iter()
         .find(|s| s.0.variant == Variant::Sleep)
         .map_or(0.0, |s| s.0.unit_ms);
-    Meta {
-        concbench_version: env!("CARGO_PKG_VERSION").into(),
-        status: "running".into(),
-        command_line: plan.command_line.clone(),
-        started_at: machine::utc_now(),
-        finished_at: None,
-        total_wall_s: None,
-        machine: machine::describe(),
-        parameters: Parameters {
-            variants: plan.variants.clone(),
-            strategies: plan.display_strategies(),
-            workers: plan.workers.clone(),
-            numbers: plan.numbers.clone(),
-            items: plan.numbers.len(),
-            jobs: plan.jobs(),
-            sleep_ms: first_sleep,
-            cpu_ms: None,
-            cpu_iters: None,
-            reps: 0,
-            warmup: plan.warmup,
-            order: plan.order.name().into(),
-            seed: Some(plan.seed),
-            timeout_s,
-            sample_interval_ms: crate::measure::sampler::DEFAULT_INTERVAL.as_secs_f64() * 1e3,
+    let uses_python = plan
+        .strategies
+        .iter()
+        .any(|s| strategy::python::is_python(s));
+    let pythons = plan
+        .python
+        .iter()
+        .filter(|_| uses_python)
+        .map(|p| strategy::python::describe(p, prepared.calibration.as_ref(), plan.py_kernel))
+        .collect();
+    let parameters = Parameters {
+        variants: plan.variants.clone(),
+        strategies: plan.display_strategies(),
+        workers: plan.workers.clone(),
+        numbers: plan.study.numbers.clone(),
+        items: plan.study.numbers.len(),
+        jobs: plan.jobs(),
+        sleep_ms: first_sleep,
+        cpu_ms: None,
+        cpu_iters: None,
+        reps: 0,
+        warmup: plan.warmup,
+        order: plan.study.order.name().into(),
+        seed: Some(plan.study.seed),
+        timeout_s: study::arms::timeouts(arms),
+        sample_interval_ms: plan.study.sample_interval.as_secs_f64() * 1e3,
+    };
+    study_meta(
+        StudyKind::Sweep,
+        MetaParts {
+            parameters,
+            calibration: prepared.calibration,
+            before: prepared.before,
+            pythons,
+            gil_switch_interval_ms: crate::experiment::gil_switch_interval_ms(
+                &plan.strategies,
+                ctx,
+            ),
+            bootstrap: crate::stats::BootstrapSettings::default(),
+            command_line: plan.command_line.clone(),
         },
-        calibration,
-        background: BackgroundLoad {
-            before_pct_of_core: before,
-            threshold_pct_of_core: BUSY_THRESHOLD_PCT,
-            ..Default::default()
-        },
-        sampler: None,
-        mismatches: 0,
-        python: plan
-            .strategies
-            .iter()
-            .any(|s| strategy::python::is_python(s))
-            .then(|| strategy::python::interpreter(ctx.runtime.python.as_deref()).ok())
-            .flatten()
-            .map(|p| strategy::python::describe(&p, calibration.as_ref(), ctx.runtime.py_kernel)),
-        pythons: Vec::new(),
-        gil_switch_interval_ms: plan
-            .strategies
-            .iter()
-            .any(|s| s.name == strategy::gil::INFO.name)
-            .then_some(ctx.runtime.switch_interval.as_secs_f64() * 1e3),
-        bootstrap: Some(crate::stats::BootstrapSettings::default()),
-        claims: None,
-        discipline: None,
-        signal: None,
-    }
+    )
 }

@@ -30,101 +30,15 @@ pub mod report;
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 pub use args::SweepArgs;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::records::{CsvRecord, write_csv};
 use crate::stats::BootstrapSettings;
-use crate::strategy::{self, RuntimeSettings, StrategyContext};
-use records::{MODELS_CSV, ModelRow, SWEEP_CSV, SweepMeta, SweepRow};
+use records::{MODELS_CSV, ModelRow, SWEEP_CSV, SweepRow};
 
-/// `concbench sweep`.
-pub fn run_cli(args: &SweepArgs) -> Result<ExitCode> {
-    let started = Instant::now();
-    let mut plan = args.plan()?;
-    let runtime = RuntimeSettings {
-        python: args.python.clone(),
-        switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
-        py_kernel: args.py_kernel,
-        ..RuntimeSettings::default()
-    };
-    if plan
-        .strategies
-        .iter()
-        .any(|s| strategy::python::is_python(s))
-    {
-        let requested: Vec<std::path::PathBuf> = args.python.iter().cloned().collect();
-        let (pythons, skipped) = strategy::python::usable(&requested);
-        if pythons.is_empty() {
-            let names: Vec<&str> = plan
-                .strategies
-                .iter()
-                .filter(|s| strategy::python::is_python(s))
-                .map(|s| s.name)
-                .collect();
-            eprintln!(
-                "concbench: skipping {}: {} (install Python 3 or pass --python PATH)",
-                names.join(", "),
-                skipped.join("; ")
-            );
-            plan.strategies.retain(|s| !strategy::python::is_python(s));
-            if plan.strategies.iter().all(|s| s.baseline() == s.name) {
-                return Err(Error::Usage("no strategy left to sweep".into()));
-            }
-        }
-    }
-    crate::experiment::check_writable(&plan.out_dir)?;
-    crate::lifecycle::install()?;
-    let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
-    ctx.runtime = runtime;
-    ctx.chunk = plan.chunk;
-    let measured = measure::run(&plan, &ctx, started)?;
-    let out = &plan.out_dir;
-    let analysed = analyse(out, &measured);
-    let reported = match &analysed {
-        Ok(points) if !points.is_empty() => report::generate(out),
-        Ok(_) => Ok(()),
-        Err(e) => Err(Error::Measurement(e.to_string())),
-    };
-    if let (Ok(_), Ok(())) = (&analysed, &reported)
-        && !measured.rows.is_empty()
-        && let Ok(data) = data::SweepData::load(out)
-    {
-        crate::console::emit(&console_summary(&data));
-    }
-    if let Some(e) = measured.error.or(analysed.err()) {
-        eprintln!(
-            "concbench: {e}; {} measured trial(s) kept in {} (sweep.csv, models.csv{})",
-            measured.rows.len(),
-            out.display(),
-            if reported.is_ok() && !measured.rows.is_empty() {
-                ", REPORT.md and charts"
-            } else {
-                ""
-            }
-        );
-        return Ok(ExitCode::from(e.exit_code() as u8));
-    }
-    reported?;
-    crate::console::emit(&format!(
-        "sweep.csv, models.csv, charts and REPORT.md in {} ({:.1} s)\n",
-        out.display(),
-        started.elapsed().as_secs_f64()
-    ));
-    if measured.meta.mismatches > 0 {
-        eprintln!(
-            "concbench: {} trial(s) returned wrong results (marked correct=false in runs.csv)",
-            measured.meta.mismatches
-        );
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Points, models and meta.json from what was measured (whatever stopped it), written to
+/// Points and models from what was measured (whatever stopped it), written to
 /// `out`. Returns the points.
 pub fn analyse(out: &Path, measured: &measure::Measured) -> Result<Vec<SweepRow>> {
     let bootstrap = measured.meta.bootstrap.clone().unwrap_or_default();
@@ -136,13 +50,6 @@ pub fn analyse(out: &Path, measured: &measure::Measured) -> Result<Vec<SweepRow>
     );
     write_csv(&out.join(SWEEP_CSV), &points)?;
     write_csv(&out.join(MODELS_CSV), &models)?;
-    records::write_meta(
-        out,
-        &SweepMeta {
-            meta: measured.meta.clone(),
-            sweep: measured.settings.clone(),
-        },
-    )?;
     Ok(points)
 }
 
@@ -160,7 +67,7 @@ pub fn analyse_rows(
 }
 
 /// What stdout gets: the answer and one line per strategy.
-fn console_summary(data: &data::SweepData) -> String {
+pub fn console_summary(data: &data::SweepData) -> String {
     let mut s = String::new();
     for v in data.variants() {
         if let Some(a) = markdown::answer(data, v) {

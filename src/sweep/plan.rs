@@ -7,16 +7,17 @@
 //! strategies join a block follows `concbench run` ([`crate::experiment::Plan::configurations`]):
 //! the `ceiling` reference joins CPU-bound sizes, and the fixed-cost block.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::records::JobSize;
-use crate::engine::{Arm, Order, default_timeout};
+use crate::engine::default_timeout;
 use crate::error::Result;
 use crate::experiment;
 use crate::strategy::processes::Chunk;
-use crate::strategy::{self, StrategyContext, StrategyInfo};
+use crate::strategy::python::{Interpreter, PyKernel};
+use crate::strategy::{self, StrategyInfo};
+use crate::study::{ArmSpec, PythonArm, StudyConfig};
 use crate::workload::{Variant, WorkUnit};
 
 /// Job sizes, log-spaced from 1 µs to 30 ms of work per job: from far below any strategy's
@@ -49,20 +50,23 @@ pub struct SweepPlan {
     pub strategies: Vec<&'static StrategyInfo>,
     /// Ascending, distinct.
     pub workers: Vec<usize>,
-    pub numbers: Vec<i64>,
     pub cpu: CpuSizes,
     pub sleep_ms: Vec<f64>,
     pub budget: Duration,
     pub min_reps: u32,
     pub max_reps: u32,
     pub warmup: u32,
-    pub order: Order,
-    pub seed: u64,
     pub ceiling: bool,
     pub chunk: Chunk,
-    pub out_dir: PathBuf,
+    /// The interpreter of the py-* strategies (none when none is measured) and its kernel.
+    pub python: Option<Arc<Interpreter>>,
+    pub py_kernel: PyKernel,
     pub show_progress: bool,
     pub command_line: Vec<String>,
+    /// Per-trial timeout; `None` derives one from the size of the work.
+    pub timeout: Option<Duration>,
+    /// Where the files go, the numbers, the trial order and each trial's preparation.
+    pub study: StudyConfig,
 }
 
 /// Worker counts 1 to 2 × the cores: every count up to 8, beyond that about two per octave
@@ -100,7 +104,7 @@ pub fn with_baselines(listed: &[&'static StrategyInfo]) -> Result<Vec<&'static S
 
 impl SweepPlan {
     pub fn jobs(&self) -> usize {
-        self.numbers.len() * 2
+        self.study.numbers.len() * 2
     }
 
     /// Every job size, the fixed-cost size first, then each variant's ascending. `rate` is
@@ -150,7 +154,7 @@ impl SweepPlan {
 
     /// Every (strategy, workers) of one variant, by `concbench run`'s rule.
     pub fn configurations(&self, variant: Variant) -> Vec<(&'static StrategyInfo, usize)> {
-        let mut p = experiment::Plan::tutorial(&self.out_dir);
+        let mut p = experiment::Plan::tutorial(&self.study.out_dir);
         p.variants = vec![variant];
         p.strategies = self.strategies.clone();
         p.workers = self.workers.clone();
@@ -181,34 +185,36 @@ fn sized(variant: Variant, unit_ms: f64, iters: Option<u64>) -> JobSize {
     }
 }
 
-/// The arms of every size, grouped in blocks (one per size), in the order of `sizes`.
-pub fn build_arms(
-    plan: &SweepPlan,
-    ctx: &StrategyContext,
-    sizes: &[(JobSize, WorkUnit)],
-) -> Result<(Vec<Arm>, Vec<Vec<usize>>)> {
-    let mut arms: Vec<Arm> = Vec::new();
-    let mut blocks: Vec<Vec<usize>> = Vec::new();
-    for (size, unit) in sizes {
-        let mut ctx = ctx.clone();
-        // The py-* arms of one block share an interpreter per round (see PyHost).
-        ctx.py_host = Some(Arc::new(strategy::python::PyHost::default()));
-        let mut block = Vec::new();
+/// The arms of every size, one block per size, in the order of `sizes`; the py-* arms run on
+/// the plan's interpreter.
+pub fn arm_specs(plan: &SweepPlan, sizes: &[(JobSize, WorkUnit)]) -> Vec<ArmSpec> {
+    let mut specs = Vec::new();
+    for (block, (size, unit)) in sizes.iter().enumerate() {
         for (info, workers) in plan.configurations(size.variant) {
-            block.push(arms.len());
-            arms.push(Arm {
+            let python = plan
+                .python
+                .as_ref()
+                .filter(|_| strategy::python::is_python(info))
+                .map(|p| PythonArm {
+                    interpreter: Arc::clone(p),
+                    kernel: plan.py_kernel,
+                    label: String::new(),
+                });
+            specs.push(ArmSpec {
                 variant: size.variant,
                 unit: *unit,
                 unit_ms: size.unit_ms,
-                timeout: default_timeout(plan.jobs(), size.unit_ms),
-                strategy: (info.build)(workers, &ctx)?,
-                measured: 0,
-                last_cost: Duration::ZERO,
+                timeout: plan
+                    .timeout
+                    .unwrap_or_else(|| default_timeout(plan.jobs(), size.unit_ms)),
+                strategy: info,
+                workers,
+                python,
+                block,
             });
         }
-        blocks.push(block);
     }
-    Ok((arms, blocks))
+    specs
 }
 
 #[cfg(test)]

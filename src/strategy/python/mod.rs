@@ -43,7 +43,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Role, SelfMeasured, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{
+    Role, SelfMeasured, SelfReporting, Strategy, StrategyContext, StrategyInfo, StrategyOutput,
+};
 use crate::error::{Error, Result};
 use crate::measure::usage::CpuTimes;
 use crate::workload::{Job, WorkUnit};
@@ -63,37 +65,10 @@ pub const BASELINE: &str = "py-sequential";
 /// The workload script, as compiled into this binary.
 pub const SCRIPT: &str = include_str!("../../../scripts/python/concbench_workload.py");
 
-pub const SEQUENTIAL: StrategyInfo = StrategyInfo {
-    name: "py-sequential",
-    summary: "CPython: every job in turn (the baseline of the py-* strategies)",
-    uses_workers: false,
-    role: Role::Default,
-    build: |_, ctx| build(Kind::Sequential, 1, ctx),
-};
-
-pub const THREADS: StrategyInfo = StrategyInfo {
-    name: "py-threads",
-    summary: "CPython: N threading.Thread workers (one GIL)",
-    uses_workers: true,
-    role: Role::Default,
-    build: |workers, ctx| build(Kind::Threads, workers, ctx),
-};
-
-pub const PROCESSES: StrategyInfo = StrategyInfo {
-    name: "py-processes",
-    summary: "CPython: N multiprocessing.Process started per call (the tutorial's way), results over a Queue",
-    uses_workers: true,
-    role: Role::Default,
-    build: |workers, ctx| build(Kind::Processes, workers, ctx),
-};
-
-pub const POOL: StrategyInfo = StrategyInfo {
-    name: "py-pool",
-    summary: "CPython: a multiprocessing.Pool of N workers started before the clock, jobs sent with map",
-    uses_workers: true,
-    role: Role::OnRequest,
-    build: |workers, ctx| build(Kind::Pool, workers, ctx),
-};
+pub const SEQUENTIAL: StrategyInfo = Kind::Sequential.registry_entry();
+pub const THREADS: StrategyInfo = Kind::Threads.registry_entry();
+pub const PROCESSES: StrategyInfo = Kind::Processes.registry_entry();
+pub const POOL: StrategyInfo = Kind::Pool.registry_entry();
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -104,6 +79,45 @@ enum Kind {
 }
 
 impl Kind {
+    /// The registry entry: every kind but the pool runs by default, every kind but
+    /// sequential with N workers.
+    const fn registry_entry(self) -> StrategyInfo {
+        let (name, summary) = match self {
+            Kind::Sequential => (
+                "py-sequential",
+                "CPython: every job in turn (the baseline of the py-* strategies)",
+            ),
+            Kind::Threads => (
+                "py-threads",
+                "CPython: N threading.Thread workers (one GIL)",
+            ),
+            Kind::Processes => (
+                "py-processes",
+                "CPython: N multiprocessing.Process started per call (the tutorial's way), results over a Queue",
+            ),
+            Kind::Pool => (
+                "py-pool",
+                "CPython: a multiprocessing.Pool of N workers started before the clock, jobs sent with map",
+            ),
+        };
+        StrategyInfo {
+            name,
+            summary,
+            uses_workers: !matches!(self, Kind::Sequential),
+            role: if matches!(self, Kind::Pool) {
+                Role::OnRequest
+            } else {
+                Role::Default
+            },
+            build: match self {
+                Kind::Sequential => |_, ctx| build(Kind::Sequential, 1, ctx),
+                Kind::Threads => |workers, ctx| build(Kind::Threads, workers, ctx),
+                Kind::Processes => |workers, ctx| build(Kind::Processes, workers, ctx),
+                Kind::Pool => |workers, ctx| build(Kind::Pool, workers, ctx),
+            },
+        }
+    }
+
     fn script_name(self) -> &'static str {
         match self {
             Kind::Sequential => "sequential",
@@ -242,19 +256,8 @@ impl PyStrategy {
     }
 }
 
-impl Strategy for PyStrategy {
-    fn name(&self) -> &'static str {
-        self.kind.info().name
-    }
-    fn label(&self) -> String {
-        self.label.clone()
-    }
-    fn workers(&self) -> usize {
-        self.workers
-    }
-    fn set_timeout(&mut self, timeout: Duration) {
-        self.timeout = timeout;
-    }
+/// The interpreter's own measurement of the work, and the shared interpreter's round.
+impl SelfReporting for PyStrategy {
     fn self_measured(&self) -> Option<SelfMeasured> {
         self.last
     }
@@ -271,6 +274,24 @@ impl Strategy for PyStrategy {
             self.host.end().map_err(|e| self.fail(e.to_string()))?;
         }
         Ok(())
+    }
+}
+
+impl Strategy for PyStrategy {
+    fn name(&self) -> &'static str {
+        self.kind.info().name
+    }
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+    fn workers(&self) -> usize {
+        self.workers
+    }
+    fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+    fn self_reporting(&mut self) -> Option<&mut dyn SelfReporting> {
+        Some(self)
     }
 
     /// Get an interpreter ready for this trial (a pool started and warmed): all before the

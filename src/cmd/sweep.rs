@@ -1,0 +1,66 @@
+//! `concbench sweep`: every strategy over worker counts and job sizes within a time budget,
+//! then points, models, charts and REPORT.md.
+
+use std::time::{Duration, Instant};
+
+use super::Outcome;
+use crate::console;
+use crate::error::{Error, Result};
+use crate::strategy::{RuntimeSettings, StrategyContext};
+pub use crate::sweep::SweepArgs;
+use crate::sweep::{self, data, measure, report};
+
+pub fn execute(args: &SweepArgs) -> Result<Outcome> {
+    let started = Instant::now();
+    let mut plan = args.plan()?;
+    // Bad input first: an unwritable --out gets its one line before any interpreter is probed.
+    crate::experiment::check_writable(&plan.study.out_dir)?;
+    let pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
+    plan.python = pythons.first().cloned();
+    if plan.strategies.iter().all(|s| s.baseline() == s.name) {
+        return Err(Error::Usage("no strategy left to sweep".into()));
+    }
+    crate::lifecycle::install()?;
+    let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
+    ctx.runtime = RuntimeSettings {
+        python: args.engine.python.first().cloned(),
+        switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
+        py_kernel: args.py_kernel,
+        ..RuntimeSettings::default()
+    };
+    ctx.chunk = plan.chunk;
+    let measured = measure::run(&plan, &ctx, started)?;
+    let out = &plan.study.out_dir;
+    let analysed = sweep::analyse(out, &measured);
+    let reported = match &analysed {
+        Ok(points) if !points.is_empty() => report::generate(out),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::Measurement(e.to_string())),
+    };
+    if let (Ok(_), Ok(())) = (&analysed, &reported)
+        && !measured.rows.is_empty()
+        && let Ok(data) = data::SweepData::load(out)
+    {
+        console::emit(&sweep::console_summary(&data));
+    }
+    if let Some(e) = measured.error.or(analysed.err()) {
+        eprintln!(
+            "concbench: {e}; {} measured trial(s) kept in {} (sweep.csv, models.csv{})",
+            measured.rows.len(),
+            out.display(),
+            if reported.is_ok() && !measured.rows.is_empty() {
+                ", REPORT.md and charts"
+            } else {
+                ""
+            }
+        );
+        return Ok(Outcome::ended_by(&e));
+    }
+    reported?;
+    console::emit(&format!(
+        "sweep.csv, models.csv, charts and REPORT.md in {} ({:.1} s)\n",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(Outcome::after_mismatches(measured.meta.mismatches))
+}
