@@ -37,7 +37,6 @@ use crate::cli::{EngineArgs, parse};
 use crate::strategy::python::Interpreter;
 
 use crate::error::{Error, Result};
-use crate::experiment;
 use crate::measure::machine;
 use crate::records::{self, ClaimRow};
 use crate::stats::{BootstrapSettings, DEFAULT_BOOTSTRAP_SEED};
@@ -138,7 +137,6 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         )));
     }
     crate::lifecycle::install()?;
-    experiment::check_writable(out)?;
     let e = &args.engine;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;
     ctx.runtime = RuntimeSettings {

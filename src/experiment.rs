@@ -1,7 +1,7 @@
 //! `concbench run`: a fixed number of repetitions of every (variant, strategy, workers), on the
 //! trial engine. Plan → prepare (calibrate, build the arms) → trials → summary.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::engine::{Arm, Order, Preparation, default_timeout};
@@ -269,15 +269,6 @@ fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
         timeout_s: crate::study::arms::timeouts(arms),
         sample_interval_ms: plan.study.sample_interval.as_secs_f64() * 1e3,
     }
-}
-
-/// Check that an output folder can be written before anything runs.
-pub fn check_writable(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let probe = dir.join(".concbench-write-test");
-    std::fs::write(&probe, b"").map_err(|e| Error::io(dir, e))?;
-    let _ = std::fs::remove_file(probe);
-    Ok(())
 }
 
 /// Keep only the rows measured so far, for a summary of an unfinished run.

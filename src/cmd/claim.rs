@@ -13,6 +13,8 @@ use crate::error::Result;
 pub fn execute(args: &ClaimArgs) -> Result<Outcome> {
     let started = Instant::now();
     let out = args.engine.out_or(claim::DEFAULT_OUT);
+    // One writer per folder, held until the report is written.
+    let _lock = crate::results::FolderLock::acquire(&out)?;
     let Checked {
         rows,
         measured,

@@ -13,6 +13,7 @@ use crate::cli::{EngineArgs, random_seed};
 use crate::engine::Order;
 use crate::error::{Error, Result};
 use crate::experiment::{self, CpuUnit, Plan};
+use crate::results::FolderLock;
 use crate::strategy::{self, StrategyContext};
 use crate::worker::Fault;
 use crate::workload::Variant;
@@ -177,8 +178,9 @@ fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
 /// `concbench run`.
 pub fn execute(args: &RunArgs) -> Result<Outcome> {
     let mut plan = args.plan()?;
-    // Bad input first: an unwritable --out gets its one line before any interpreter is probed.
-    experiment::check_writable(&plan.study.out_dir)?;
+    // Bad input first: an unwritable --out, or one another run is writing into, gets its one
+    // line before any interpreter is probed. The lock is held until the report is written.
+    let _lock = FolderLock::acquire(&plan.study.out_dir)?;
     plan.pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
     if plan.strategies.is_empty() {
         return Err(Error::Usage("no strategy left to run".into()));
