@@ -27,7 +27,7 @@ pub struct RunArgs {
     pub variant: Vec<Variant>,
 
     /// Strategies, comma-separated [default: all but ceiling, which joins CPU-bound runs by
-    /// itself]
+    /// itself, and py-pool, which runs when asked for]
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::strategy_name, long_help = strategy_help())]
     pub strategy: Vec<String>,
 
@@ -102,7 +102,7 @@ pub struct RunArgs {
 
 fn strategy_help() -> String {
     format!(
-        "Strategies, comma-separated [default: all but ceiling, which joins CPU-bound runs by itself]:\n{}",
+        "Strategies, comma-separated [default: all but ceiling, which joins CPU-bound runs by itself, and py-pool, which runs when asked for]:\n{}",
         strategy::help_lines()
     )
 }

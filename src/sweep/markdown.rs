@@ -243,7 +243,20 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
     s.push_str(
         "\nSpeedups are over sequential (T1 = the best sequential run, not the strategy's own one-worker run), so λ below 1 is what one worker costs over sequential. USL needs at least 6 worker counts and Amdahl at least 2 above one; with fewer, no number is given. Amdahl's law counts processors, so its fit sees only worker counts up to the cores: past them a flat speedup is the machine's limit, not serial code. USL sees every count and reads that limit as contention (σ) or crosstalk (κ); compare with the ceiling's own fit.\n\n",
     );
-    s.push_str("Measured beside predicted, at this size:\n\n");
+    s.push_str(&measured_beside_predicted(data, v, &models, fit_unit));
+    s
+}
+
+/// The second table of a fit: each worker count's measured speedup beside the models'.
+fn measured_beside_predicted(
+    data: &SweepData,
+    v: Variant,
+    models: &[&ModelRow],
+    fit_unit: f64,
+) -> String {
+    let f2 = |x: f64| format!("{x:.2}");
+    let f3 = |x: f64| format!("{x:.3}");
+    let mut s = String::from("Measured beside predicted, at this size:\n\n");
     s.push_str(&markdown::header(
         &[
             "strategy",
@@ -255,8 +268,7 @@ fn fit_table(data: &SweepData, v: Variant) -> String {
         ],
         &["---", "---:", "---", "---:", "---:", "---:"],
     ));
-    let f2 = |x: f64| format!("{x:.2}");
-    for m in &models {
+    for m in models {
         for p in data
             .points_of(v, &m.strategy)
             .into_iter()
