@@ -87,10 +87,20 @@ impl Drop for Staged {
     }
 }
 
-/// An error from any writer as an I/O error, keeping an I/O error's kind (a full disk stays
-/// "No space left on device").
+/// An error from any writer as an I/O error. plotters wraps the operating system's error in
+/// three layers of Debug text (`backend error: Drawing backend error: ImageError(IoError(...`)
+/// and does not expose the types to unwrap it, so an `(os error N)` inside the text is taken
+/// as the error itself: a full disk reads "No space left on device (os error 28)".
 fn as_io<E: std::fmt::Display>(e: E) -> std::io::Error {
-    std::io::Error::other(e.to_string())
+    let text = e.to_string();
+    let code = text
+        .rsplit_once("(os error ")
+        .and_then(|(_, rest)| rest.split(')').next())
+        .and_then(|n| n.parse::<i32>().ok());
+    match code {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None => std::io::Error::other(text),
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +144,15 @@ mod tests {
             "{line}"
         );
         drop(staged);
+        let wrapped = "backend error: ImageError(IoError(Custom { error: \"No space left on device (os error 28)\" }))";
+        let line = Staged::default()
+            .with(&d.join("chart.svg"), |_| Err::<(), _>(wrapped))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            line.ends_with("chart.svg: No space left on device (os error 28)"),
+            "{line}"
+        );
         assert_eq!(
             std::fs::read_dir(&d).unwrap().count(),
             0,
