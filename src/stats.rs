@@ -3,6 +3,7 @@
 //! default of R, NumPy and criterion), so p50 of an even-sized sample is the mean of the two
 //! middle values.
 
+pub mod carryover;
 pub mod mann_whitney;
 pub mod scaling;
 

@@ -1,0 +1,218 @@
+//! Carry-over: how much a trial's wall time depends on the trial that ran just before it.
+//!
+//! For each arm and each predecessor P, the effect is the arm's median wall time over its
+//! trials right after P divided by its median over its trials after any other predecessor,
+//! minus 1 (+0.10: 10 % slower after P). Whether it is beyond noise is a two-sided
+//! Mann–Whitney test of the two groups, Bonferroni-corrected over the predecessors tested for
+//! that arm. Medians and ranks, because timing samples have a few far outliers (another
+//! process, a migration) that would swing a mean or a least-squares fit; and no model of how
+//! effects add up, because the Williams order already spreads every predecessor over rounds
+//! and positions, so drift falls on both groups alike.
+
+use super::mann_whitney::mann_whitney_u;
+use super::median;
+
+/// Fewest trials on each side (after P, after the others) for P to be tested: with fewer, an
+/// exact Mann–Whitney p cannot go below about 0.01, which a correction over a few
+/// predecessors lifts past 0.05, so the test could never find anything.
+pub const MIN_TRIALS: usize = 3;
+
+/// One trial: its arm, the arm that ran just before it (empty for the first trial of a run)
+/// and its wall time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observation<'a> {
+    pub arm: &'a str,
+    pub after: &'a str,
+    pub wall_s: f64,
+}
+
+/// The effect of one predecessor on one arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredecessorEffect {
+    /// The predecessor, as runs.csv's `after` names it.
+    pub after: String,
+    /// Median after `after` ÷ median after every other predecessor − 1.
+    pub effect: f64,
+    /// Two-sided Mann–Whitney p of "after `after`" against "after the others", uncorrected.
+    pub p_value: f64,
+    /// `p_value` × the number of predecessors tested for this arm, at most 1 (Bonferroni).
+    pub p_adjusted: f64,
+    pub n_after: usize,
+    pub n_others: usize,
+}
+
+/// Every tested predecessor's effect on one arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmCarryover {
+    pub arm: String,
+    /// The arm's trials (all of them, whatever ran before).
+    pub n: usize,
+    /// The predecessors with at least [`MIN_TRIALS`] trials on each side, in the order they
+    /// first appear.
+    pub effects: Vec<PredecessorEffect>,
+}
+
+impl ArmCarryover {
+    /// The predecessor with the clearest effect: the smallest corrected p, and among equal
+    /// ones the largest effect either way; `None` when none could be tested.
+    pub fn worst(&self) -> Option<&PredecessorEffect> {
+        self.effects.iter().min_by(|a, b| {
+            a.p_adjusted
+                .total_cmp(&b.p_adjusted)
+                .then(b.effect.abs().total_cmp(&a.effect.abs()))
+        })
+    }
+}
+
+/// The carry-over of every arm in `trials`, arms in the order they first appear. Trials with a
+/// NaN wall time are left out.
+pub fn carryover<'a>(trials: impl IntoIterator<Item = Observation<'a>>) -> Vec<ArmCarryover> {
+    let mut arms: Vec<(&str, Vec<(&str, f64)>)> = Vec::new();
+    for t in trials.into_iter().filter(|t| !t.wall_s.is_nan()) {
+        match arms.iter_mut().find(|(a, _)| *a == t.arm) {
+            Some((_, xs)) => xs.push((t.after, t.wall_s)),
+            None => arms.push((t.arm, vec![(t.after, t.wall_s)])),
+        }
+    }
+    arms.into_iter()
+        .map(|(arm, trials)| ArmCarryover {
+            arm: arm.to_string(),
+            n: trials.len(),
+            effects: effects(&trials),
+        })
+        .collect()
+}
+
+/// The effect of each predecessor of one arm's `(after, wall)` trials that has enough trials
+/// on both sides, with Bonferroni-corrected p-values.
+fn effects(trials: &[(&str, f64)]) -> Vec<PredecessorEffect> {
+    let mut predecessors: Vec<&str> = Vec::new();
+    for (after, _) in trials {
+        // The first trial of a run follows nothing: no predecessor to blame.
+        if !after.is_empty() && !predecessors.contains(after) {
+            predecessors.push(after);
+        }
+    }
+    let mut found: Vec<PredecessorEffect> = predecessors
+        .into_iter()
+        .filter_map(|p| {
+            let walls = |follows_p: bool| -> Vec<f64> {
+                trials
+                    .iter()
+                    .filter(|(a, _)| (*a == p) == follows_p)
+                    .map(|(_, w)| *w)
+                    .collect()
+            };
+            let (after_p, others) = (walls(true), walls(false));
+            if after_p.len() < MIN_TRIALS || others.len() < MIN_TRIALS {
+                return None;
+            }
+            let test = mann_whitney_u(&after_p, &others)?;
+            Some(PredecessorEffect {
+                after: p.to_string(),
+                effect: median(&after_p)? / median(&others)? - 1.0,
+                p_value: test.p_value,
+                p_adjusted: f64::NAN,
+                n_after: after_p.len(),
+                n_others: others.len(),
+            })
+        })
+        .collect();
+    let tested = found.len() as f64;
+    for e in &mut found {
+        e.p_adjusted = (e.p_value * tested).min(1.0);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::SplitMix64;
+
+    /// Trials of a Williams-like cycle of `arms`: each arm after every other arm `cycles`
+    /// times, wall times 100 ms × (1 + noise up to ±`noise`) × (1 + `planted`) where the
+    /// planted pair (arm, predecessor) matches.
+    fn trials(
+        arms: &[&'static str],
+        cycles: usize,
+        noise: f64,
+        planted: Option<(&str, &str, f64)>,
+    ) -> Vec<Observation<'static>> {
+        let mut rng = SplitMix64::new(11);
+        let mut out = Vec::new();
+        for _ in 0..cycles {
+            for &arm in arms {
+                for &after in arms.iter().filter(|&&a| a != arm) {
+                    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                    let mut wall = 0.1 * (1.0 + noise * (2.0 * u - 1.0));
+                    if let Some((a, p, e)) = planted
+                        && a == arm
+                        && p == after
+                    {
+                        wall *= 1.0 + e;
+                    }
+                    out.push(Observation {
+                        arm,
+                        after,
+                        wall_s: wall,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    const ARMS: [&str; 4] = ["sequential/1", "threads/2", "rayon/2", "processes/2"];
+
+    #[test]
+    fn a_planted_effect_after_one_predecessor_is_found() {
+        let all = carryover(trials(
+            &ARMS,
+            4,
+            0.03,
+            Some(("threads/2", "sequential/1", 0.10)),
+        ));
+        let threads = all.iter().find(|a| a.arm == "threads/2").unwrap();
+        assert_eq!(threads.n, 12);
+        assert_eq!(threads.effects.len(), 3);
+        let worst = threads.worst().unwrap();
+        assert_eq!(worst.after, "sequential/1");
+        assert!((worst.effect - 0.10).abs() < 0.04, "{worst:?}");
+        assert!(worst.p_adjusted < 0.05, "{worst:?}");
+        assert_eq!((worst.n_after, worst.n_others), (4, 8));
+        assert!(worst.p_adjusted >= worst.p_value);
+        // The other arms carry nothing beyond noise.
+        for a in all.iter().filter(|a| a.arm != "threads/2") {
+            assert!(a.worst().unwrap().p_adjusted >= 0.05, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn without_an_effect_nothing_is_beyond_noise() {
+        for a in carryover(trials(&ARMS, 6, 0.05, None)) {
+            let worst = a.worst().unwrap();
+            assert!(worst.p_adjusted >= 0.05, "{a:?}");
+            assert!(worst.effect.abs() < 0.05, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn too_few_trials_after_a_predecessor_are_not_tested() {
+        // Each arm follows each other arm twice: below MIN_TRIALS.
+        let all = carryover(trials(&ARMS, 2, 0.03, None));
+        assert!(
+            all.iter()
+                .all(|a| a.effects.is_empty() && a.worst().is_none())
+        );
+        // The first trial of a run has no predecessor to test.
+        let first = Observation {
+            arm: "threads/2",
+            after: "",
+            wall_s: 0.1,
+        };
+        let all = carryover(vec![first; 5]);
+        assert_eq!(all[0].n, 5);
+        assert!(all[0].effects.is_empty());
+    }
+}
