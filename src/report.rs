@@ -14,6 +14,7 @@ use crate::results::Staged;
 use crate::results::markdown;
 use crate::results::run_folder::{Kind, RunData, kind, pretty_date};
 
+mod carryover;
 mod findings;
 mod tables;
 
@@ -119,7 +120,9 @@ pub fn markdown(data: &RunData) -> String {
         s.push_str("\n## Claims\n\n");
         s.push_str(&tables::claims_table(claims));
     }
-    s.push_str("\n## Setup\n\n");
+    s.push('\n');
+    s.push_str(&carryover::section(data));
+    s.push_str("## Setup\n\n");
     s.push_str(&tables::setup_table(data));
     s.push_str(
         "\n## Files\n\n[runs.csv](runs.csv) (one row per measured trial), [summary.csv](summary.csv) \

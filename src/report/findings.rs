@@ -308,12 +308,12 @@ fn cpu_ratio_range(data: &RunData, rows: &[&SummaryRow]) -> Option<(f64, f64)> {
     Some((lo, hi))
 }
 
-fn capitalise(s: &str) -> String {
+pub(super) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

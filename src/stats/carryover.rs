@@ -83,6 +83,34 @@ pub fn carryover<'a>(trials: impl IntoIterator<Item = Observation<'a>>) -> Vec<A
         .collect()
 }
 
+/// The effect of each predecessor on whichever arm runs next, pooled over the arms in `trials`:
+/// every trial's wall time is divided by its arm's median first, so arms of different lengths
+/// can be pooled. Each predecessor follows many arms, so this has far more trials per
+/// predecessor than [`carryover`]'s per-arm figures (a run of 40 arms and 10 repetitions has 1
+/// or 2 per arm and predecessor); an effect on only some arms is diluted by the others.
+pub fn pooled<'a>(trials: impl IntoIterator<Item = Observation<'a>>) -> Vec<PredecessorEffect> {
+    let trials: Vec<Observation> = trials.into_iter().filter(|t| !t.wall_s.is_nan()).collect();
+    let mut medians: Vec<(&str, f64)> = Vec::new();
+    for t in &trials {
+        if !medians.iter().any(|(a, _)| *a == t.arm) {
+            let walls: Vec<f64> = trials
+                .iter()
+                .filter(|u| u.arm == t.arm)
+                .map(|u| u.wall_s)
+                .collect();
+            medians.push((t.arm, median(&walls).unwrap_or(f64::NAN)));
+        }
+    }
+    let relative: Vec<(&str, f64)> = trials
+        .iter()
+        .filter_map(|t| {
+            let (_, m) = medians.iter().find(|(a, _)| *a == t.arm)?;
+            (*m > 0.0).then(|| (t.after, t.wall_s / m))
+        })
+        .collect();
+    effects(&relative)
+}
+
 /// The effect of each predecessor of one arm's `(after, wall)` trials that has enough trials
 /// on both sides, with Bonferroni-corrected p-values.
 fn effects(trials: &[(&str, f64)]) -> Vec<PredecessorEffect> {
@@ -131,13 +159,13 @@ mod tests {
     use crate::stats::SplitMix64;
 
     /// Trials of a Williams-like cycle of `arms`: each arm after every other arm `cycles`
-    /// times, wall times 100 ms × (1 + noise up to ±`noise`) × (1 + `planted`) where the
-    /// planted pair (arm, predecessor) matches.
+    /// times, wall times 100 ms × (1 + noise up to ±`noise`) × (1 + e) for each `planted`
+    /// (arm, predecessor, e) that matches.
     fn trials(
         arms: &[&'static str],
         cycles: usize,
         noise: f64,
-        planted: Option<(&str, &str, f64)>,
+        planted: &[(&str, &str, f64)],
     ) -> Vec<Observation<'static>> {
         let mut rng = SplitMix64::new(11);
         let mut out = Vec::new();
@@ -146,11 +174,10 @@ mod tests {
                 for &after in arms.iter().filter(|&&a| a != arm) {
                     let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
                     let mut wall = 0.1 * (1.0 + noise * (2.0 * u - 1.0));
-                    if let Some((a, p, e)) = planted
-                        && a == arm
-                        && p == after
-                    {
-                        wall *= 1.0 + e;
+                    for &(a, p, e) in planted {
+                        if a == arm && p == after {
+                            wall *= 1.0 + e;
+                        }
                     }
                     out.push(Observation {
                         arm,
@@ -171,7 +198,7 @@ mod tests {
             &ARMS,
             4,
             0.03,
-            Some(("threads/2", "sequential/1", 0.10)),
+            &[("threads/2", "sequential/1", 0.10)],
         ));
         let threads = all.iter().find(|a| a.arm == "threads/2").unwrap();
         assert_eq!(threads.n, 12);
@@ -190,7 +217,7 @@ mod tests {
 
     #[test]
     fn without_an_effect_nothing_is_beyond_noise() {
-        for a in carryover(trials(&ARMS, 6, 0.05, None)) {
+        for a in carryover(trials(&ARMS, 6, 0.05, &[])) {
             let worst = a.worst().unwrap();
             assert!(worst.p_adjusted >= 0.05, "{a:?}");
             assert!(worst.effect.abs() < 0.05, "{a:?}");
@@ -198,9 +225,38 @@ mod tests {
     }
 
     #[test]
+    fn pooled_over_arms_the_planted_predecessor_stands_out() {
+        // Arms of different lengths: pooling compares each trial with its own arm's median.
+        let slower = [
+            ("threads/2", "sequential/1", 0.10),
+            ("rayon/2", "sequential/1", 0.10),
+        ];
+        let mut all = trials(&ARMS, 8, 0.03, &slower);
+        for t in all.iter_mut().filter(|t| t.arm == "processes/2") {
+            t.wall_s *= 3.0;
+        }
+        let effects = pooled(all);
+        assert_eq!(effects.len(), 4, "{effects:?}");
+        let clearest = effects
+            .iter()
+            .min_by(|a, b| a.p_adjusted.total_cmp(&b.p_adjusted))
+            .unwrap();
+        assert_eq!(clearest.after, "sequential/1");
+        assert!(clearest.p_adjusted < 0.05, "{clearest:?}");
+        // Two of the three arms after it are 10 % slower: the median trial after it is.
+        assert!((clearest.effect - 0.10).abs() < 0.04, "{clearest:?}");
+        assert_eq!((clearest.n_after, clearest.n_others), (24, 72));
+        for e in effects.iter().filter(|e| e.after != "sequential/1") {
+            assert!(e.p_adjusted >= 0.05, "{e:?}");
+        }
+        let quiet = pooled(trials(&ARMS, 4, 0.05, &[]));
+        assert!(quiet.iter().all(|e| e.p_adjusted >= 0.05), "{quiet:?}");
+    }
+
+    #[test]
     fn too_few_trials_after_a_predecessor_are_not_tested() {
         // Each arm follows each other arm twice: below MIN_TRIALS.
-        let all = carryover(trials(&ARMS, 2, 0.03, None));
+        let all = carryover(trials(&ARMS, 2, 0.03, &[]));
         assert!(
             all.iter()
                 .all(|a| a.effects.is_empty() && a.worst().is_none())
