@@ -270,7 +270,7 @@ fn config(args: &ClaimArgs, pythons: usize) -> campaign::Config {
             args.budget_s
                 .unwrap_or(BUDGET_S + BUDGET_PER_EXTRA_PYTHON_S * pythons.saturating_sub(1) as f64),
         ),
-        preparation: e.preparation(),
+        preparation: e.preparation_or(crate::cli::engine_args::CLAIM_DEFAULT_PRIME_MS),
         order: e.order,
         timeout: e.timeout(),
         sample_interval: e.sample_interval(),

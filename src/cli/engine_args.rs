@@ -11,6 +11,20 @@ use clap::Args;
 use super::parse;
 use crate::engine::{DEFAULT_PRIME_MS, Order, Preparation};
 
+/// `claim`'s default `--prime-ms`: the one place to change it. Priming keeps the cores busy
+/// (untimed) before each trial, so a core left idle by the trial before (after `sequential`)
+/// is awake when the clock starts; whether it reduces the carry-over in REPORT.md is measured
+/// per machine (docs/methodology.md, carry-over). `run` and `sweep` use the engine's
+/// [`DEFAULT_PRIME_MS`].
+pub const CLAIM_DEFAULT_PRIME_MS: u64 = 0;
+
+fn prime_help() -> String {
+    format!(
+        "Milliseconds every core is kept busy (untimed) just before each trial (0-1000; 0 = \
+         none) [default: {DEFAULT_PRIME_MS} in run and sweep, {CLAIM_DEFAULT_PRIME_MS} in claim]"
+    )
+}
+
 /// `--order --seed --prime-ms --timeout --sample-ms --python --out --quiet`.
 #[derive(Debug, Clone, Args)]
 pub struct EngineArgs {
@@ -24,9 +38,9 @@ pub struct EngineArgs {
     #[arg(allow_negative_numbers = true, long, value_name = "N")]
     pub seed: Option<u64>,
 
-    /// Milliseconds every core is kept busy (untimed) just before each trial (0-1000; 0 = none)
-    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = DEFAULT_PRIME_MS, value_parser = clap::value_parser!(u64).range(0..=1000))]
-    pub prime_ms: u64,
+    // Its help is built from the defaults (`prime_help`), so it cannot go stale.
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", help = prime_help(), value_parser = clap::value_parser!(u64).range(0..=1000))]
+    pub prime_ms: Option<u64>,
 
     /// Seconds a single trial may take before its workers are killed and the run fails
     /// (0.01-86400) [default: 10 + 5 x the sequential cost of the work]
@@ -68,10 +82,16 @@ impl EngineArgs {
         self.seed.unwrap_or_else(default)
     }
 
-    /// What every trial goes through before its clock starts.
+    /// What every trial of `run` and `sweep` goes through before its clock starts.
     pub fn preparation(&self) -> Preparation {
+        self.preparation_or(DEFAULT_PRIME_MS)
+    }
+
+    /// What every trial goes through before its clock starts, priming `default_prime_ms`
+    /// unless `--prime-ms` says otherwise (claim passes [`CLAIM_DEFAULT_PRIME_MS`]).
+    pub fn preparation_or(&self, default_prime_ms: u64) -> Preparation {
         Preparation {
-            prime: Duration::from_millis(self.prime_ms),
+            prime: Duration::from_millis(self.prime_ms.unwrap_or(default_prime_ms)),
             ..Preparation::default()
         }
     }
@@ -98,7 +118,7 @@ pub fn random_seed() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use clap::{CommandFactory, Parser};
 
     #[derive(Parser)]
     struct Knobs {
@@ -125,6 +145,15 @@ mod tests {
     }
 
     #[test]
+    fn the_help_shows_each_subcommands_default_priming() {
+        let help = Knobs::command().render_long_help().to_string();
+        let want = format!(
+            "[default: {DEFAULT_PRIME_MS} in run and sweep, {CLAIM_DEFAULT_PRIME_MS} in claim]"
+        );
+        assert!(help.contains(&want), "{help}");
+    }
+
+    #[test]
     fn the_knobs_become_engine_settings() {
         let e = parse(&["--prime-ms", "7", "--timeout", "2.5", "--sample-ms", "300"]);
         assert_eq!(e.preparation().prime, Duration::from_millis(7));
@@ -132,6 +161,15 @@ mod tests {
         assert_eq!(e.timeout(), Some(Duration::from_secs_f64(2.5)));
         assert_eq!(e.sample_interval(), Duration::from_millis(300));
         assert_eq!(parse(&[]).timeout(), None);
+        assert_eq!(parse(&[]).preparation_or(9).prime, Duration::from_millis(9));
+        assert_eq!(
+            parse(&["--prime-ms", "7"]).preparation_or(9).prime,
+            Duration::from_millis(7)
+        );
+        assert_eq!(
+            parse(&[]).preparation().prime,
+            Duration::from_millis(DEFAULT_PRIME_MS)
+        );
         assert_eq!(parse(&["--seed", "3"]).seed_or(|| 9), 3);
         assert_eq!(parse(&[]).seed_or(|| 9), 9);
     }
