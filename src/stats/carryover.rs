@@ -12,9 +12,9 @@
 use super::mann_whitney::mann_whitney_u;
 use super::median;
 
-/// Fewest trials on each side (after P, after the others) for P to be tested: with fewer, an
-/// exact Mann–Whitney p cannot go below about 0.01, which a correction over a few
-/// predecessors lifts past 0.05, so the test could never find anything.
+/// Fewest trials on each side (after P, after the others) for P to be tested: with 2 after P
+/// and 10 after the others an exact Mann–Whitney p cannot go below 2/66 = 0.03, which a
+/// correction over a few predecessors lifts past 0.05, so the test could never find anything.
 pub const MIN_TRIALS: usize = 3;
 
 /// One trial: its arm, the arm that ran just before it (empty for the first trial of a run)
