@@ -21,12 +21,13 @@ const POOLED_SHOWN: usize = 3;
 
 /// The "## Carry-over" section of REPORT.md.
 pub fn section(data: &RunData) -> String {
-    let prime = data.meta.discipline.as_ref().map_or(String::new(), |d| {
-        format!(
-            " This run primed every core for {} ms before each trial.",
-            d.prime_ms
-        )
-    });
+    let prime = match data.meta.discipline.as_ref().map(|d| d.prime_ms) {
+        None => String::new(),
+        Some(0.0) => " This run did not prime the cores (`--prime-ms 0`).".into(),
+        Some(ms) => {
+            format!(" This run kept every core busy for {ms} ms before each trial (`--prime-ms`).")
+        }
+    };
     let mut s = format!(
         "## Carry-over\n\nWhat ran just before a trial can change its time (a core left idle by \
          `sequential` is slow to wake), and no arm ever follows itself, so such an effect does \
