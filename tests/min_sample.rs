@@ -20,11 +20,12 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// `run --variant cpu --strategy sequential,threads --reps REPS` on 1 ms jobs into `out`.
+/// `run --variant cpu --strategy sequential,threads --reps REPS` on 1 ms jobs into `out`,
+/// which succeeds.
 fn run(out: &Path, reps: usize) -> Output {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let reps = reps.to_string();
-    Command::new(BIN)
+    let o = Command::new(BIN)
         .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args([
             "run",
@@ -44,7 +45,10 @@ fn run(out: &Path, reps: usize) -> Output {
         ])
         .args(["--out", out.to_str().unwrap()])
         .output()
-        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    o
 }
 
 fn threads_row(out: &Path) -> SummaryRow {
@@ -59,12 +63,6 @@ fn threads_row(out: &Path) -> SummaryRow {
 fn a_run_below_six_repetitions_gives_no_interval() {
     let out = scratch("three");
     let o = run(&out, 3);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
     let t = threads_row(&out);
     assert_eq!(t.reps, 3);
     assert!(
@@ -93,12 +91,6 @@ fn a_run_below_six_repetitions_gives_no_interval() {
 fn a_run_of_six_repetitions_gives_intervals() {
     let out = scratch("six");
     let o = run(&out, MIN_INTERVAL_N);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
     let t = threads_row(&out);
     let (lo, hi) = (t.speedup_ci_low.unwrap(), t.speedup_ci_high.unwrap());
     assert!(

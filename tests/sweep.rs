@@ -153,6 +153,32 @@ fn a_tiny_sweep_writes_its_files_and_report_rebuilds_them() {
 }
 
 #[test]
+fn six_repetitions_give_every_point_and_the_fixed_cost_an_interval() {
+    let _serial = serial();
+    let dir = scratch("six");
+    let out = dir.to_str().unwrap();
+    // The default --min-reps is 6: --max-reps 6 plans exactly that many.
+    let o = concbench(&tiny(out, &["--max-reps", "6", "--budget-s", "60"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let points: Vec<SweepRow> = concbench::records::read_csv(&dir.join("sweep.csv")).unwrap();
+    for p in points.iter().filter(|p| p.strategy == "threads") {
+        assert!(p.reps == 6 && p.speedup_ci_low.is_some(), "{p:?}");
+    }
+    let models: Vec<ModelRow> = concbench::records::read_csv(&dir.join("models.csv")).unwrap();
+    let t = models.iter().find(|m| m.strategy == "threads").unwrap();
+    let (f, lo, hi) = (
+        t.fixed_cost_ms.unwrap(),
+        t.fixed_cost_ci_low_ms.unwrap(),
+        t.fixed_cost_ci_high_ms.unwrap(),
+    );
+    assert!(lo <= f && f <= hi, "{t:?}");
+    assert!(t.fixed_cost_unit_ms.is_some(), "{t:?}");
+    let report = std::fs::read_to_string(dir.join("REPORT.md")).unwrap();
+    assert!(report.contains("predicted crossing (from F)"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn the_budget_stops_a_sweep_that_plans_more_than_fits() {
     let _serial = serial();
     let dir = scratch("budget");
