@@ -5,6 +5,7 @@ use std::io::Write as _;
 
 use crate::claim::verdict::THRESHOLD;
 use crate::records::{ClaimRow, Meta, SummaryRow};
+use crate::stats::MIN_INTERVAL_N;
 
 /// variant x strategy: median wall, CPU, cores busy, speedup, efficiency, correctness.
 pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
@@ -61,6 +62,9 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
             of_ceiling,
             if r.all_correct { "yes" } else { "NO" }
         );
+    }
+    if let Some(note) = missing_interval_note(rows, CONSOLE_STYLE.none) {
+        let _ = writeln!(s, "{note}");
     }
     if rows.iter().any(|r| r.ceiling_speedup.is_some()) {
         let _ = writeln!(
@@ -156,6 +160,21 @@ pub fn speedup_figures(r: &SummaryRow, style: &FigureStyle) -> [String; 5] {
         ratio(r.ceiling_speedup),
         percent(r.efficiency_vs_ceiling),
     ]
+}
+
+/// The line under a summary table where a speedup has no interval (`none` in its 95% CI
+/// column) though it is not its own baseline: too few repetitions for one.
+pub fn missing_interval_note(rows: &[SummaryRow], none: &str) -> Option<String> {
+    let missing = |r: &&SummaryRow| {
+        r.speedup.is_some()
+            && r.speedup_ci_low.is_none()
+            && crate::strategy::baseline_of(&r.strategy) != r.strategy
+    };
+    rows.iter().any(|r| missing(&r)).then(|| {
+        format!(
+            "95% CI {none}: no interval from fewer than {MIN_INTERVAL_N} repetitions of the strategy or of its baseline"
+        )
+    })
 }
 
 /// What `concbench run` prints after its claims table: its verdicts are the speed claims

@@ -2,15 +2,15 @@
 //! (variant, strategy, workers, list size and unit of work) over its repetitions, the speedup
 //! over the strategy's baseline measured on the same work (the sequential run of the same
 //! runtime: `sequential` for Rust and the gil model, `py-sequential` for CPython) and its 95 %
-//! bootstrap confidence interval. summary.csv's rows and a sweep's points are projections of
-//! these statistics.
+//! bootstrap confidence interval, given only from [`MIN_INTERVAL_N`] trials of both arms on.
+//! summary.csv's rows and a sweep's points are projections of these statistics.
 
 use rayon::prelude::*;
 
 use crate::records::{RunRow, SummaryRow};
 use crate::stats::{
-    BootstrapSettings, Summary, bootstrap_clustered_speedup_ci, bootstrap_speedup_ci, speedup,
-    stream_seed,
+    BootstrapSettings, MIN_INTERVAL_N, Summary, bootstrap_clustered_speedup_ci,
+    bootstrap_speedup_ci, speedup, stream_seed,
 };
 use crate::strategy::{baseline_of, ceiling};
 use crate::workload::Variant;
@@ -75,6 +75,7 @@ pub struct ConfigurationStats<'a> {
     pub is_baseline: bool,
     /// Baseline median wall / this median wall, on the same work; none without a baseline.
     pub speedup: Option<f64>,
+    /// None for a baseline, and below [`MIN_INTERVAL_N`] trials of either arm.
     pub speedup_ci: Option<(f64, f64)>,
     pub all_correct: bool,
 }
@@ -116,10 +117,11 @@ fn stats_of<'a>(
         .iter()
         .filter(|r| config.same_work(r) && r.strategy == baseline)
         .collect();
-    let speedup =
-        median_of(&base_trials, |r| r.wall_s).and_then(|b| speedup(b.median, wall.median));
+    let base_wall = median_of(&base_trials, |r| r.wall_s);
+    let speedup = base_wall.and_then(|b| speedup(b.median, wall.median));
     let is_baseline = config.strategy == baseline;
-    let speedup_ci = if is_baseline || speedup.is_none() {
+    let too_few = wall.n.min(base_wall.map_or(0, |b| b.n)) < MIN_INTERVAL_N;
+    let speedup_ci = if is_baseline || speedup.is_none() || too_few {
         None
     } else {
         speedup_interval(&base_trials, &trials, bootstrap, &stream(&config))
@@ -143,7 +145,8 @@ pub fn summarize(rows: &[RunRow]) -> Vec<SummaryRow> {
 }
 
 /// summary.csv's rows, in the order configurations first appear. A baseline's own row has
-/// speedup 1 by definition and no interval.
+/// speedup 1 by definition and no interval; nor has a row with fewer than [`MIN_INTERVAL_N`]
+/// repetitions of it or of its baseline.
 pub fn summarize_with(rows: &[RunRow], bootstrap: &BootstrapSettings) -> Vec<SummaryRow> {
     configurations(rows, bootstrap, Configuration::run_stream)
         .iter()
@@ -298,6 +301,32 @@ mod tests {
         assert!(lo <= 2.0 && 2.0 <= hi && hi - lo < 0.2, "[{lo}, {hi}]");
         // Reproducible: the same rows give the same intervals.
         assert_eq!(summarize(&rows), s);
+    }
+
+    #[test]
+    fn no_interval_below_six_trials_of_either_arm() {
+        // `n` trials of sequential (0.2 s) and `m` of threads (0.1 s), slightly spread.
+        let rows = |n: usize, m: usize| -> Vec<RunRow> {
+            let jitter = |i: usize| 1.0 + 0.01 * i as f64;
+            let base = (0..n).map(|i| row(Variant::Cpu, "sequential", 1, 0.2 * jitter(i)));
+            let cand = (0..m).map(|i| row(Variant::Cpu, "threads", 2, 0.1 * jitter(i)));
+            base.chain(cand).collect()
+        };
+        let threads = |n: usize, m: usize| -> SummaryRow {
+            let s = summarize(&rows(n, m));
+            s.into_iter().find(|r| r.strategy == "threads").unwrap()
+        };
+        for (n, m) in [(1, 1), (3, 3), (5, 5), (5, 9), (9, 5)] {
+            let t = threads(n, m);
+            assert!(t.speedup.is_some(), "{n}/{m}: the point estimate stays");
+            assert_eq!(
+                (t.speedup_ci_low, t.speedup_ci_high),
+                (None, None),
+                "{n}/{m}"
+            );
+        }
+        let t = threads(MIN_INTERVAL_N, MIN_INTERVAL_N);
+        assert!(t.speedup_ci_low.is_some() && t.speedup_ci_high.is_some());
     }
 
     #[test]

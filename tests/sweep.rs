@@ -76,7 +76,10 @@ fn a_tiny_sweep_writes_its_files_and_report_rebuilds_them() {
     let _serial = serial();
     let dir = scratch("files");
     let out = dir.to_str().unwrap();
-    let o = concbench(&tiny(out, &["--max-reps", "3", "--budget-s", "60"]));
+    let o = concbench(&tiny(
+        out,
+        &["--min-reps", "3", "--max-reps", "3", "--budget-s", "60"],
+    ));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("On this machine"), "{stdout}");
@@ -97,10 +100,16 @@ fn a_tiny_sweep_writes_its_files_and_report_rebuilds_them() {
         assert!(points.iter().any(|p| p.strategy == s), "{s}: {points:?}");
     }
     assert!(points.iter().all(|p| p.reps == 3 && p.all_correct));
+    // 3 repetitions are too few for an interval, so no break-even is claimed.
+    assert!(
+        points.iter().all(|p| p.speedup_ci_low.is_none()),
+        "{points:?}"
+    );
     let models: Vec<ModelRow> = concbench::records::read_csv(&dir.join("models.csv")).unwrap();
     let t = models.iter().find(|m| m.strategy == "threads").unwrap();
     assert_eq!(t.break_even_workers, Some(2));
     assert!(t.fixed_cost_ms.is_some() && t.predicted_break_even_ms.is_some());
+    assert_eq!(t.break_even_ms, None, "{t:?}");
     // Two worker counts: no USL, and it says why.
     assert!(t.usl_sigma.is_none() && t.usl_note.contains("at least 6"));
     let m = meta(&dir);
@@ -140,6 +149,32 @@ fn a_tiny_sweep_writes_its_files_and_report_rebuilds_them() {
     let o = concbench(&["report", "--input", out]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("sweep.csv: line 2"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn six_repetitions_give_every_point_and_the_fixed_cost_an_interval() {
+    let _serial = serial();
+    let dir = scratch("six");
+    let out = dir.to_str().unwrap();
+    // The default --min-reps is 6: --max-reps 6 plans exactly that many.
+    let o = concbench(&tiny(out, &["--max-reps", "6", "--budget-s", "60"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let points: Vec<SweepRow> = concbench::records::read_csv(&dir.join("sweep.csv")).unwrap();
+    for p in points.iter().filter(|p| p.strategy == "threads") {
+        assert!(p.reps == 6 && p.speedup_ci_low.is_some(), "{p:?}");
+    }
+    let models: Vec<ModelRow> = concbench::records::read_csv(&dir.join("models.csv")).unwrap();
+    let t = models.iter().find(|m| m.strategy == "threads").unwrap();
+    let (f, lo, hi) = (
+        t.fixed_cost_ms.unwrap(),
+        t.fixed_cost_ci_low_ms.unwrap(),
+        t.fixed_cost_ci_high_ms.unwrap(),
+    );
+    assert!(lo <= f && f <= hi, "{t:?}");
+    assert!(t.fixed_cost_unit_ms.is_some(), "{t:?}");
+    let report = std::fs::read_to_string(dir.join("REPORT.md")).unwrap();
+    assert!(report.contains("predicted crossing (from F)"), "{report}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

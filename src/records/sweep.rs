@@ -33,7 +33,8 @@ pub struct SweepRow {
     pub speedup_ci_high: Option<f64>,
     /// speedup / workers.
     pub efficiency: Option<f64>,
-    /// Karp–Flatt's serial fraction (workers > 1 only).
+    /// Karp–Flatt's serial fraction (workers > 1 only; past the cores its rise is the missing
+    /// cores, not overhead).
     pub karp_flatt: Option<f64>,
     /// What the fitted models predict here (only at the size the fits use).
     pub amdahl_speedup: Option<f64>,
@@ -88,12 +89,20 @@ pub struct ModelRow {
     pub usl_note: String,
     /// The worker count the break-even sizes are measured at.
     pub break_even_workers: Option<usize>,
-    /// Fixed cost F at that worker count with every worker engaged: the median wall time
-    /// minus the ideal J·u/N at the smallest size reaching 90 % efficiency (the zero-work cost
-    /// where none does).
+    /// Fixed cost F at that worker count with every worker engaged: the median over rounds of
+    /// T_N − T_seq/N (both measured in the round) at the smallest size reaching 90 %
+    /// efficiency (at zero work where none does).
     pub fixed_cost_ms: Option<f64>,
-    /// The zero-work median minus the baseline's: a floor (some strategies engage only one
-    /// worker when there is nothing to do).
+    /// Its 95 % order-statistic interval (none below 6 rounds).
+    #[serde(default)]
+    pub fixed_cost_ci_low_ms: Option<f64>,
+    #[serde(default)]
+    pub fixed_cost_ci_high_ms: Option<f64>,
+    /// The job size F was measured at (0: zero work).
+    #[serde(default)]
+    pub fixed_cost_unit_ms: Option<f64>,
+    /// The same at zero work: a floor (some strategies engage only one worker when there is
+    /// nothing to do).
     #[serde(default)]
     pub fixed_cost_zero_work_ms: Option<f64>,
     /// F·N / (J·(N − 1)).
@@ -102,6 +111,12 @@ pub struct ModelRow {
     pub break_even_ms: Option<f64>,
     /// … and the size below it, where it did not (the bracket).
     pub break_even_below_ms: Option<f64>,
+    /// The same for the speedup itself above 1, significant or not: where it lies below
+    /// `break_even_ms`, the sizes between are "not significant yet".
+    #[serde(default)]
+    pub above_one_ms: Option<f64>,
+    #[serde(default)]
+    pub above_one_below_ms: Option<f64>,
     pub break_even_note: String,
     /// The smallest size from which on efficiency is at least 90 %, and the size below it.
     pub efficiency90_ms: Option<f64>,
@@ -128,10 +143,15 @@ impl CsvRecord for ModelRow {
         "usl_note",
         "break_even_workers",
         "fixed_cost_ms",
+        "fixed_cost_ci_low_ms",
+        "fixed_cost_ci_high_ms",
+        "fixed_cost_unit_ms",
         "fixed_cost_zero_work_ms",
         "predicted_break_even_ms",
         "break_even_ms",
         "break_even_below_ms",
+        "above_one_ms",
+        "above_one_below_ms",
         "break_even_note",
         "efficiency90_ms",
         "efficiency90_below_ms",
@@ -236,10 +256,15 @@ mod tests {
             usl_note: String::new(),
             break_even_workers: None,
             fixed_cost_ms: None,
+            fixed_cost_ci_low_ms: None,
+            fixed_cost_ci_high_ms: None,
+            fixed_cost_unit_ms: None,
             fixed_cost_zero_work_ms: None,
             predicted_break_even_ms: None,
             break_even_ms: None,
             break_even_below_ms: None,
+            above_one_ms: None,
+            above_one_below_ms: None,
             break_even_note: String::new(),
             efficiency90_ms: None,
             efficiency90_below_ms: None,

@@ -2,7 +2,7 @@
 
 use crate::chart::wall_time::trim;
 use crate::console::format_seconds;
-use crate::console::{FigureStyle, SPEEDUP_COLUMNS, speedup_figures};
+use crate::console::{FigureStyle, SPEEDUP_COLUMNS, missing_interval_note, speedup_figures};
 use crate::records::{ClaimRow, Machine, Meta};
 use crate::results::markdown;
 use crate::results::run_folder::RunData;
@@ -68,6 +68,9 @@ pub fn summary_table(data: &RunData) -> String {
                 if r.all_correct { "yes" } else { "**NO**" }.to_string(),
             ]));
         }
+    }
+    if let Some(note) = missing_interval_note(&data.summary, REPORT_STYLE.none) {
+        s.push_str(&format!("\n{note}.\n"));
     }
     s
 }
@@ -343,11 +346,12 @@ fn method_rows(m: &Meta) -> Rows {
         rows.push((
             "speedup CIs",
             format!(
-                "{:.0}% bootstrap of the ratio of medians, {} resamples, seed {} ({})",
+                "{:.0}% bootstrap of the ratio of medians, {} resamples, seed {} ({}); none from fewer than {} repetitions of either arm",
                 b.confidence * 100.0,
                 b.resamples,
                 b.seed,
-                b.rng
+                b.rng,
+                crate::stats::MIN_INTERVAL_N
             ),
         ));
     }

@@ -67,8 +67,9 @@ pub struct SweepArgs {
     pub budget_s: f64,
 
     /// Repetitions planned at least, even when the budget fits fewer (the budget still stops
-    /// the sweep between rounds) (1-1000)
-    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// the sweep between rounds); a point gets a speedup interval, and so a break-even, only
+    /// from 6 on (1-1000)
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub min_reps: u32,
 
     /// Repetitions planned at most, however much the budget fits (1-100000)

@@ -81,19 +81,53 @@ pub fn predicted_break_even_ms(fixed_cost_ms: f64, workers: usize, jobs: usize) 
     Some(fixed_cost_ms.max(0.0) * n / (jobs as f64 * (n - 1.0)))
 }
 
-/// Where a predicted size falls relative to the measured crossing, in words.
-pub fn agreement(predicted: f64, measured: Crossing) -> &'static str {
-    match measured {
+/// The sizes where the speedup is above 1 but its interval does not lie above 1 (it includes
+/// 1, or there is none: too few repetitions): from the speedup's own crossing `above_one` up to
+/// the significant one. `Some((from, until))`, `until` being the significant crossing if any.
+pub fn not_significant_yet(
+    significant: Crossing,
+    above_one: Crossing,
+) -> Option<(f64, Option<f64>)> {
+    let from = above_one.at()?;
+    match significant.at() {
+        Some(until) if until <= from => None,
+        until => Some((from, until)),
+    }
+}
+
+/// Where a predicted crossing falls relative to the measured (significant) one, in words. A
+/// prediction below the significant bracket is optimistic only where the speedup itself is not
+/// above 1 there either; where it is, the measurement has not had the repetitions to confirm
+/// it, which says nothing against the model.
+pub fn agreement(predicted: f64, significant: Crossing, above_one: Crossing) -> &'static str {
+    let below_bracket = match significant {
         Crossing::Between { below, at } if predicted > below && predicted <= at => {
-            "within the measured bracket"
+            return "within the measured bracket";
         }
-        Crossing::Beyond(last) if predicted > last => "consistent: beyond the largest size too",
-        Crossing::AtOrBelow(at) if predicted <= at => "consistent: at or below the smallest size",
-        Crossing::Between { below, .. } | Crossing::Beyond(below) if predicted <= below => {
-            "below the measured bracket: the model is optimistic"
+        Crossing::Beyond(last) if predicted > last => {
+            return "consistent: beyond the largest size too";
         }
-        Crossing::NoData => "nothing measured to compare",
-        _ => "above the measured bracket: the model is pessimistic",
+        Crossing::AtOrBelow(at) if predicted <= at => {
+            return "consistent: at or below the smallest size";
+        }
+        Crossing::NoData => return "nothing measured to compare",
+        Crossing::Between { below, .. } | Crossing::Beyond(below) => predicted <= below,
+        Crossing::AtOrBelow(_) => false,
+    };
+    if !below_bracket {
+        return "above the measured bracket: the model is pessimistic";
+    }
+    let speedup_agrees = match above_one {
+        Crossing::Between { below, .. } => predicted > below,
+        Crossing::AtOrBelow(_) => true,
+        Crossing::Beyond(_) => false,
+        // Files from before the speedup's own crossing was recorded.
+        Crossing::NoData => return "below the measured bracket: the model is optimistic",
+    };
+    if speedup_agrees {
+        "below the significant bracket, where the speedup is above 1 but not significant yet: more repetitions may confirm it"
+    } else {
+        "below the measured bracket, where the speedup is not above 1 either: the model is optimistic"
     }
 }
 
@@ -168,15 +202,48 @@ mod tests {
             below: 0.01,
             at: 0.1,
         };
-        assert_eq!(agreement(0.05, m), "within the measured bracket");
+        // The speedup itself passes 1 where it is significant.
+        let agree = |p: f64, m: Crossing| agreement(p, m, m);
+        assert_eq!(agree(0.05, m), "within the measured bracket");
         // The bracket is (below, at]: paying off at `at` is within, at `below` it is not.
-        assert_eq!(agreement(0.1, m), "within the measured bracket");
-        assert!(agreement(0.01, m).starts_with("below"));
-        assert!(agreement(0.005, m).starts_with("below"));
-        assert!(agreement(0.5, m).starts_with("above"));
-        assert!(agreement(50.0, Crossing::Beyond(30.0)).starts_with("consistent"));
-        assert!(agreement(5.0, Crossing::Beyond(30.0)).starts_with("below"));
-        assert!(agreement(0.001, Crossing::AtOrBelow(0.01)).starts_with("consistent"));
-        assert!(agreement(0.1, Crossing::AtOrBelow(0.01)).starts_with("above"));
+        assert_eq!(agree(0.1, m), "within the measured bracket");
+        assert!(agree(0.01, m).ends_with("optimistic"));
+        assert!(agree(0.005, m).ends_with("optimistic"));
+        assert!(agree(0.5, m).ends_with("pessimistic"));
+        assert!(agree(50.0, Crossing::Beyond(30.0)).starts_with("consistent"));
+        assert!(agree(5.0, Crossing::Beyond(30.0)).ends_with("optimistic"));
+        assert!(agree(0.001, Crossing::AtOrBelow(0.01)).starts_with("consistent"));
+        assert!(agree(0.1, Crossing::AtOrBelow(0.01)).ends_with("pessimistic"));
+    }
+
+    #[test]
+    fn a_prediction_below_a_crossing_not_yet_significant_is_not_called_optimistic() {
+        // No interval anywhere (too few repetitions), the speedup above 1 from 1 ms on.
+        let significant = Crossing::Beyond(30.0);
+        let above_one = Crossing::Between {
+            below: 0.3,
+            at: 1.0,
+        };
+        assert_eq!(
+            not_significant_yet(significant, above_one),
+            Some((1.0, None))
+        );
+        assert!(agreement(0.5, significant, above_one).contains("not significant yet"));
+        // Below where even the speedup passes 1: optimistic.
+        assert!(agreement(0.1, significant, above_one).ends_with("optimistic"));
+        // Significant from 3 ms, above 1 from 1 ms: 1 ms up to 3 ms is not significant yet.
+        let significant = Crossing::Between {
+            below: 1.0,
+            at: 3.0,
+        };
+        assert_eq!(
+            not_significant_yet(significant, above_one),
+            Some((1.0, Some(3.0)))
+        );
+        assert_eq!(not_significant_yet(significant, significant), None);
+        assert_eq!(
+            not_significant_yet(significant, Crossing::Beyond(30.0)),
+            None
+        );
     }
 }

@@ -3,8 +3,11 @@
 
 use std::fmt::Write;
 
-use super::breakeven::{Crossing, agreement};
+use super::breakeven::{Crossing, agreement, not_significant_yet};
 use super::data::{SweepData, size_words};
+use super::fixed_cost::FixedCost;
+use super::markdown_fits::opt;
+use super::models::predicted_range;
 use super::records::ModelRow;
 use crate::chart::ChartSpec;
 use crate::chart::data::{is_baseline, pretty_date, variant_words};
@@ -23,7 +26,20 @@ pub fn answer(data: &SweepData, v: Variant) -> Option<String> {
     let (strategies, reference): (Vec<&&ModelRow>, Vec<&&ModelRow>) = models
         .iter()
         .partition(|m| m.strategy != crate::strategy::ceiling::INFO.name);
-    let parts: Vec<String> = strategies.iter().map(|m| pays_off(m)).collect();
+    let parts: Vec<String> = strategies
+        .iter()
+        .map(|m| {
+            let measured = Crossing::from_columns(m.break_even_ms, m.break_even_below_ms);
+            let above_one = Crossing::from_columns(m.above_one_ms, m.above_one_below_ms);
+            match not_significant_words(measured, above_one) {
+                Some(w) => format!(
+                    "{} (its speedup is above 1 {w}, not significant yet)",
+                    pays_off(m)
+                ),
+                None => pays_off(m),
+            }
+        })
+        .collect();
     let mut s = format!(
         "On this machine ({} cores; {n} workers, {} jobs, {}), {}.",
         data.cores(),
@@ -100,11 +116,11 @@ pub fn markdown(data: &SweepData, charts: &[ChartSpec]) -> String {
         }
     }
     s.push_str(
-        "\"Pays off\" means the 95% bootstrap interval of the speedup over sequential lies above 1 at that job size and at every larger one; the two sizes bracket the crossing, which the sweep cannot place more finely than its sizes.\n\n",
+        "\"Pays off\" means the 95% bootstrap interval of the speedup over sequential lies above 1 at that job size and at every larger one; the two sizes bracket the crossing, which the sweep cannot place more finely than its sizes. A point measured fewer than 6 times has no interval, so it cannot pay off: where its speedup is above 1 it is \"not significant yet\". The \"predicted crossing\" is the model's, from the fixed cost F, not a measurement.\n\n",
     );
     for v in data.variants() {
         s.push_str(&pay_table(data, v));
-        s.push_str(&fit_table(data, v));
+        s.push_str(&super::markdown_fits::fit_table(data, v));
     }
     s.push_str(&markdown::charts_section(
         charts.iter().map(|c| (c.name, c.title, c.caption)),
@@ -116,34 +132,44 @@ pub fn markdown(data: &SweepData, charts: &[ChartSpec]) -> String {
     s
 }
 
-fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    x.map_or("–".into(), f)
-}
-
 fn pay_table(data: &SweepData, v: Variant) -> String {
     let mut s = format!("## Where parallelism pays ({})\n\n", variant_words(v));
     s.push_str(&markdown::header(
         &[
             "strategy",
             "workers",
-            "fixed cost F",
-            "predicted break-even",
-            "measured break-even",
+            "fixed cost F [95% CI]",
+            "predicted crossing (from F)",
+            "measured break-even (CI above 1)",
+            "above 1, not significant yet",
             "90% efficiency from",
         ],
-        &["---", "---:", "---:", "---", "---", "---"],
+        &["---", "---:", "---:", "---", "---", "---", "---"],
     ));
     for m in data.models_of(v) {
         let measured = Crossing::from_columns(m.break_even_ms, m.break_even_below_ms);
-        let predicted = m.predicted_break_even_ms.map_or("–".into(), |p| {
-            format!("{} ({})", size_words(p), agreement(p, measured))
+        let above_one = Crossing::from_columns(m.above_one_ms, m.above_one_below_ms);
+        let f = m.fixed_cost_ms.map(|ms| FixedCost {
+            ms,
+            ci_ms: m.fixed_cost_ci_low_ms.zip(m.fixed_cost_ci_high_ms),
         });
+        let predicted =
+            m.predicted_break_even_ms
+                .zip(m.break_even_workers)
+                .map_or("–".into(), |(p, n)| {
+                    format!(
+                        "{}: {}",
+                        predicted_range(p, f, n, data.jobs()),
+                        agreement(p, measured, above_one)
+                    )
+                });
         s.push_str(&markdown::row(&[
             m.strategy.clone(),
             m.break_even_workers.map_or("–".into(), |n| n.to_string()),
-            opt(m.fixed_cost_ms, |f| format_seconds(f / 1e3)),
+            opt(m.fixed_cost_ms, |f| fixed_cost_cell(f, m)),
             predicted,
             bracket(measured),
+            not_significant_words(measured, above_one).unwrap_or("–".into()),
             bracket(Crossing::from_columns(
                 m.efficiency90_ms,
                 m.efficiency90_below_ms,
@@ -152,10 +178,37 @@ fn pay_table(data: &SweepData, v: Variant) -> String {
     }
     let _ = writeln!(
         s,
-        "\nF is the strategy's fixed cost per run with every worker engaged: its median wall time minus the ideal J·u/N at the smallest size where it reaches 90 % efficiency (models.csv also gives the zero-work cost, the same {} jobs with no work minus sequential's: a floor, since with nothing to do some strategies never wake their second worker). With J jobs of u each on N workers, parallel ≈ J·u/N + F and sequential ≈ J·u, so the prediction is u > F·N/(J·(N−1)); it assumes the work itself divides perfectly, which oversubscribed or lock-bound strategies (gil) do not.\n",
+        "\nF is the strategy's fixed cost per run with every worker engaged: in each round, its wall time T_N minus the sequential wall time T_seq measured at the same size in the same round, divided by N; F is the median of these per-round values and its interval their 95% order-statistic (sign-test) interval, none below 6 rounds. It is measured at the smallest size where the strategy reaches 90 % efficiency (at zero work where none does; models.csv also gives the zero-work cost, the same {} jobs with no work: a floor, since with nothing to do some strategies never wake their second worker). With J jobs of u each on N workers, parallel ≈ T_seq/N + F and sequential ≈ T_seq ≈ J·u, so the predicted crossing is u > F·N/(J·(N−1)), its range from F's interval; it assumes the work itself divides perfectly, which oversubscribed or lock-bound strategies (gil) do not.\n",
         data.jobs()
     );
     s
+}
+
+/// "152 µs [140 µs, 160 µs]", with "at 1.3 ms" where F was not measured at zero work.
+fn fixed_cost_cell(f: f64, m: &ModelRow) -> String {
+    let ci = match (m.fixed_cost_ci_low_ms, m.fixed_cost_ci_high_ms) {
+        (Some(lo), Some(hi)) => format!(
+            "[{}, {}]",
+            format_seconds(lo / 1e3),
+            format_seconds(hi / 1e3)
+        ),
+        _ => "[–]".into(),
+    };
+    let at = m
+        .fixed_cost_unit_ms
+        .filter(|u| *u > 0.0)
+        .map_or(String::new(), |u| format!(" at {}", size_words(u)));
+    format!("{} {ci}{at}", format_seconds(f / 1e3))
+}
+
+/// "from 1 ms on" or "from 1 ms to below 3 ms": where the speedup is above 1 without a
+/// significant break-even.
+pub fn not_significant_words(measured: Crossing, above_one: Crossing) -> Option<String> {
+    let (from, until) = not_significant_yet(measured, above_one)?;
+    Some(match until {
+        Some(u) => format!("from {} to below {}", size_words(from), size_words(u)),
+        None => format!("from {} on", size_words(from)),
+    })
 }
 
 fn bracket(c: Crossing) -> String {
@@ -172,125 +225,6 @@ fn bracket(c: Crossing) -> String {
         Crossing::Beyond(last) => format!("not up to {}", size_words(last)),
         Crossing::NoData => "–".into(),
     }
-}
-
-fn fit_table(data: &SweepData, v: Variant) -> String {
-    let models = data.models_of(v);
-    let Some(fit_unit) = models.first().map(|m| m.fit_unit_ms) else {
-        return String::new();
-    };
-    let mut s = format!(
-        "### Scaling with workers ({}, {} per job)\n\n",
-        variant_words(v),
-        size_words(fit_unit)
-    );
-    s.push_str(&markdown::header(
-        &[
-            "strategy",
-            "worker counts",
-            "Amdahl s",
-            "USL σ",
-            "USL κ",
-            "USL λ",
-            "USL R² / max residual",
-            "peak N*",
-        ],
-        &["---", "---:", "---", "---:", "---:", "---:", "---", "---:"],
-    ));
-    let f3 = |x: f64| format!("{x:.3}");
-    // A fit that was refused shows "–" and its reason once, below the table.
-    let mut refused: Vec<String> = Vec::new();
-    let mut note = |n: &str| {
-        if !n.is_empty() && !refused.iter().any(|r| r == n) {
-            refused.push(n.to_string());
-        }
-    };
-    let mut caveats: Vec<String> = Vec::new();
-    for m in &models {
-        let amdahl = match m.amdahl_serial_fraction {
-            Some(sf) => format!(
-                "{sf:.3} (R² {}, max residual {})",
-                opt(m.amdahl_r2, f3),
-                opt(m.amdahl_max_residual, f3)
-            ),
-            None => {
-                note(&m.amdahl_note);
-                "–".into()
-            }
-        };
-        if m.usl_sigma.is_none() {
-            note(&m.usl_note);
-        } else if !m.usl_note.is_empty() {
-            caveats.push(format!("{} ({})", m.strategy, m.usl_note));
-        }
-        s.push_str(&markdown::row(&[
-            m.strategy.clone(),
-            m.fit_points.to_string(),
-            amdahl,
-            opt(m.usl_sigma, f3),
-            opt(m.usl_kappa, |k| format!("{k:.5}")),
-            opt(m.usl_lambda, f3),
-            format!("{} / {}", opt(m.usl_r2, f3), opt(m.usl_max_residual, f3)),
-            opt(m.usl_peak_workers, |p| format!("{p:.1}")),
-        ]));
-    }
-    if !refused.is_empty() {
-        let _ = writeln!(s, "\nNot fitted: {}.", refused.join("; "));
-    }
-    if !caveats.is_empty() {
-        let _ = writeln!(s, "\nUSL caveats: {}.", caveats.join("; "));
-    }
-    s.push_str(
-        "\nSpeedups are over sequential (T1 = the best sequential run, not the strategy's own one-worker run), so λ below 1 is what one worker costs over sequential. USL needs at least 6 worker counts and Amdahl at least 2 above one; with fewer, no number is given. Amdahl's law counts processors, so its fit sees only worker counts up to the cores: past them a flat speedup is the machine's limit, not serial code. USL sees every count and reads that limit as contention (σ) or crosstalk (κ); compare with the ceiling's own fit.\n\n",
-    );
-    s.push_str(&measured_beside_predicted(data, v, &models, fit_unit));
-    s
-}
-
-/// The second table of a fit: each worker count's measured speedup beside the models'.
-fn measured_beside_predicted(
-    data: &SweepData,
-    v: Variant,
-    models: &[&ModelRow],
-    fit_unit: f64,
-) -> String {
-    let f2 = |x: f64| format!("{x:.2}");
-    let f3 = |x: f64| format!("{x:.3}");
-    let mut s = String::from("Measured beside predicted, at this size:\n\n");
-    s.push_str(&markdown::header(
-        &[
-            "strategy",
-            "workers",
-            "measured speedup [95% CI]",
-            "Karp–Flatt e",
-            "Amdahl",
-            "USL",
-        ],
-        &["---", "---:", "---", "---:", "---:", "---:"],
-    ));
-    for m in models {
-        for p in data
-            .points_of(v, &m.strategy)
-            .into_iter()
-            .filter(|p| p.unit_ms == fit_unit)
-        {
-            s.push_str(&markdown::row(&[
-                p.strategy.clone(),
-                p.workers.to_string(),
-                format!(
-                    "{} [{}, {}]",
-                    opt(p.speedup, f2),
-                    opt(p.speedup_ci_low, f2),
-                    opt(p.speedup_ci_high, f2)
-                ),
-                opt(p.karp_flatt, f3),
-                opt(p.amdahl_speedup, f2),
-                opt(p.usl_speedup, f2),
-            ]));
-        }
-    }
-    s.push('\n');
-    s
 }
 
 fn setup(data: &SweepData) -> String {

@@ -11,8 +11,9 @@
 //!                 points (sweep.csv) ─> models (models.csv) ─> report (charts, REPORT.md)
 //! ```
 //! Layout: [`args`] (flags), [`plan`] (axes, arms, blocks), [`budget`] (reps and stop rule),
-//! [`measure`] (the rounds), [`points`] and [`models`] with [`breakeven`] (pure analysis),
-//! [`records`] (file schemas), [`data`], [`report`], [`markdown`] and the two charts.
+//! [`measure`] (the rounds), [`points`] and [`models`] with [`breakeven`] and [`fixed_cost`]
+//! (pure analysis),
+//! [`records`] (file schemas), [`data`], [`report`], [`markdown`] (with `markdown_fits`) and the two charts.
 
 pub mod args;
 pub mod breakeven;
@@ -20,7 +21,9 @@ pub mod budget;
 mod chart_sizes;
 mod chart_workers;
 pub mod data;
+pub mod fixed_cost;
 pub mod markdown;
+mod markdown_fits;
 pub mod measure;
 pub mod models;
 pub mod plan;
@@ -61,7 +64,7 @@ pub fn analyse_rows(
     cores: usize,
 ) -> (Vec<SweepRow>, Vec<ModelRow>) {
     let mut points = points::sweep_points(rows, bootstrap);
-    let models = models::models(&points, jobs, cores);
+    let models = models::models(&points, rows, jobs, cores);
     models::add_predictions(&mut points, &models);
     (points, models)
 }
@@ -75,22 +78,24 @@ pub fn console_summary(data: &data::SweepData) -> String {
         }
         let _ = writeln!(
             s,
-            "{:<8} {:<13} {:>7} {:>12} {:>14} {:>26} {:>10} {:>22}",
+            "{:<8} {:<13} {:>7} {:>12} {:>14} {:>26} {:>26} {:>10} {:>22}",
             "variant",
             "strategy",
             "workers",
             "fixed cost",
             "predicted",
             "measured break-even",
+            "above 1, not significant",
             "Amdahl s",
             "USL σ / κ"
         );
         for m in data.models_of(v) {
             let measured =
                 breakeven::Crossing::from_columns(m.break_even_ms, m.break_even_below_ms);
+            let above_one = breakeven::Crossing::from_columns(m.above_one_ms, m.above_one_below_ms);
             let _ = writeln!(
                 s,
-                "{:<8} {:<13} {:>7} {:>12} {:>14} {:>26} {:>10} {:>22}",
+                "{:<8} {:<13} {:>7} {:>12} {:>14} {:>26} {:>26} {:>10} {:>22}",
                 v.name(),
                 m.strategy,
                 m.break_even_workers.map_or("-".into(), |n| n.to_string()),
@@ -99,6 +104,7 @@ pub fn console_summary(data: &data::SweepData) -> String {
                 m.predicted_break_even_ms
                     .map_or("-".into(), data::size_words),
                 crossing_short(measured),
+                markdown::not_significant_words(measured, above_one).unwrap_or("-".into()),
                 m.amdahl_serial_fraction
                     .map_or("not fitted".into(), |x| format!("{x:.3}")),
                 match (m.usl_sigma, m.usl_kappa) {

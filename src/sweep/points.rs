@@ -82,7 +82,7 @@ pub(crate) mod tests {
     #[test]
     fn each_size_is_compared_with_its_own_baseline() {
         let mut rows = Vec::new();
-        for i in 0..5 {
+        for i in 0..crate::stats::MIN_INTERVAL_N {
             let j = 1.0 + 0.001 * i as f64;
             // 1 ms per job: sequential 8 ms, threads on 2 workers 4 ms (2x).
             rows.push(run(Variant::Cpu, 1.0, "sequential", 1, 0.008 * j));
