@@ -274,6 +274,72 @@ fn fewer_than_four_repetitions_never_give_a_verdict() {
     assert_eq!(threads["note"], "n<6");
 }
 
+/// Make one configuration's trials `factor` times as long, as a regression in it alone would.
+fn slow_down(dir: &Path, strategy: &str, factor: f64) {
+    edit_runs(dir, |runs| {
+        for r in runs.iter_mut() {
+            if r.variant.name() == "cpu" && r.strategy == strategy && r.workers == 2 {
+                r.wall_s *= factor;
+            }
+        }
+    });
+    resummarize(dir);
+}
+
+#[test]
+fn one_row_just_significant_among_17_does_not_fail_after_holms_correction() {
+    // 4 repetitions a side: cpu/threads/2 50 % slower in every trial gives the smallest p 4
+    // against 4 can give, 2/70 = 0.029, with its whole CI beyond +5 %; the 16 other rows are
+    // the same in both runs.
+    let (base, new) = (default_run("holm-base"), default_run("holm-new"));
+    for dir in [&base, &new] {
+        edit_runs(dir, |runs| runs.retain(|r| r.rep <= 4));
+        resummarize(dir);
+    }
+    slow_down(&new, "threads", 1.5);
+    let o = compare(&base, &new, &["--format", "json", "--fail-on-regression"]);
+    let doc = json_of(&o, 0);
+    assert_eq!(doc["settings"]["correction"], "holm");
+    let threads = rows(&doc)
+        .iter()
+        .find(|r| r["variant"] == "cpu" && r["strategy"] == "threads" && r["workers"] == 2)
+        .unwrap();
+    let p = threads["p_value"].as_f64().unwrap();
+    assert!((p - 2.0 / 70.0).abs() < 1e-12, "{threads}");
+    assert_eq!(threads["test"], "exact");
+    // Alone, the row is slower; as one of 17 it is not: Holm multiplies the smallest p by 17.
+    assert_eq!(threads["verdict"], "slower", "{threads}");
+    assert_eq!(threads["holm_verdict"], "~", "{threads}");
+    let p_holm = threads["p_holm"].as_f64().unwrap();
+    assert!((p_holm - 17.0 * p).abs() < 1e-12, "{threads}");
+    let said = doc["footnotes"].as_array().unwrap();
+    assert!(
+        said.iter().any(|f| {
+            let f = f.as_str().unwrap();
+            f.starts_with("cpu/threads/2: slower at p = 0.029, but ~ after Holm's correction over the 17 rows (p = 0.486)")
+                && f.ends_with("--fail-on-regression does not fail on it")
+        }),
+        "{said:?}"
+    );
+    let table = stdout(&compare(&base, &new, &["--format", "table"]));
+    assert!(table.contains("Holm-corrected over the 17 rows"), "{table}");
+    assert!(table.contains("p Holm"), "{table}");
+
+    // With all 10 repetitions the same slowdown is clear even as one of 17: it fails.
+    let (base, new) = (default_run("holm-base-10"), default_run("holm-new-10"));
+    slow_down(&new, "threads", 1.5);
+    let doc = json_of(
+        &compare(&base, &new, &["--format", "json", "--fail-on-regression"]),
+        1,
+    );
+    let slower: Vec<&Value> = rows(&doc)
+        .iter()
+        .filter(|r| r["holm_verdict"] == "slower")
+        .collect();
+    assert_eq!(slower.len(), 1, "{slower:?}");
+    assert_eq!(slower[0]["strategy"], "threads");
+}
+
 #[test]
 fn rows_on_one_side_and_changed_claims_are_listed() {
     let base = default_run("one-side-base");

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::rows::{Key, Row, Verdict};
+use super::rows::{Key, Row, Test, Verdict};
 use super::{Comparison, Format, RunInfo};
 use crate::console::format_seconds;
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ pub fn render(c: &Comparison, format: Format) -> Result<String> {
     }
 }
 
-const HEADER: [&str; 11] = [
+const HEADER: [&str; 12] = [
     "variant",
     "strategy",
     "workers",
@@ -30,17 +30,20 @@ const HEADER: [&str; 11] = [
     "change",
     "95% CI",
     "p",
+    "p Holm",
     "verdict",
     "speedup base → new",
     "note",
 ];
 /// Which columns are numbers (right-aligned).
-const NUMERIC: [bool; 11] = [
-    false, false, true, true, true, true, true, true, false, true, false,
+const NUMERIC: [bool; 12] = [
+    false, false, true, true, true, true, true, true, true, false, true, false,
 ];
+/// Where the verdict is.
+const VERDICT_COLUMN: usize = 9;
 
 /// The cells of one row, as both the table and markdown show them.
-fn cells(r: &Row) -> [String; 11] {
+fn cells(r: &Row) -> [String; 12] {
     [
         r.key.variant.name().into(),
         r.key.strategy.clone(),
@@ -53,6 +56,7 @@ fn cells(r: &Row) -> [String; 11] {
             _ => "-".into(),
         },
         p_value(r.p_value),
+        p_value(r.p_holm),
         r.verdict.word().into(),
         match (r.base_speedup, r.new_speedup) {
             (Some(b), Some(n)) => format!(
@@ -66,12 +70,12 @@ fn cells(r: &Row) -> [String; 11] {
     ]
 }
 
-fn geomean_cells(c: &Comparison) -> Option<[String; 11]> {
+fn geomean_cells(c: &Comparison) -> Option<[String; 12]> {
     let g = c.geomean.as_ref()?;
-    let mut cells: [String; 11] = Default::default();
+    let mut cells: [String; 12] = Default::default();
     cells[0] = "geomean".into();
     cells[5] = pct(g.change_pct);
-    cells[10] = format!("{} rows", g.rows);
+    cells[11] = format!("{} rows", g.rows);
     Some(cells)
 }
 
@@ -90,7 +94,7 @@ pub fn p_value(p: f64) -> String {
     }
 }
 
-fn key(k: &Key) -> String {
+pub fn key(k: &Key) -> String {
     format!("{}/{}/{}", k.variant, k.strategy, k.workers)
 }
 
@@ -119,9 +123,12 @@ fn short_commit(commit: &str) -> &str {
 }
 
 fn rule(c: &Comparison) -> String {
+    let family = c.rows.iter().filter(|r| r.test != Test::NotTested).count();
     format!(
-        "faster/slower when the Mann-Whitney U p < {} and the whole 95% CI of the change lies beyond ±{}%; otherwise ~. change = new median / base median - 1 (negative is faster)",
-        c.settings.alpha, c.settings.threshold_pct
+        "faster/slower when the Mann-Whitney U p < {alpha} and the whole 95% CI of the change lies beyond ±{}%; otherwise ~. change = new median / base median - 1 (negative is faster). Each verdict judges its row alone; --fail-on-regression fails only on a row still slower with p Holm-corrected over the {family} rows (p Holm), so trial-to-trial noise alone fails it at most {}% of the time",
+        c.settings.threshold_pct,
+        c.settings.alpha * 100.0,
+        alpha = c.settings.alpha,
     )
 }
 
@@ -184,7 +191,7 @@ pub fn table(c: &Comparison) -> String {
         let _ = writeln!(s, "warning: {w}");
     }
     s.push('\n');
-    let mut lines: Vec<[String; 11]> = vec![HEADER.map(String::from)];
+    let mut lines: Vec<[String; 12]> = vec![HEADER.map(String::from)];
     lines.extend(c.rows.iter().map(cells));
     lines.extend(geomean_cells(c));
     let width = |i: usize| {
@@ -242,7 +249,7 @@ pub fn markdown(c: &Comparison) -> String {
     for r in &c.rows {
         let mut l = cells(r);
         if r.verdict != Verdict::Same {
-            l[8] = format!("**{}**", l[8]);
+            l[VERDICT_COLUMN] = format!("**{}**", l[VERDICT_COLUMN]);
         }
         s.push_str(&markdown::row(&l));
     }
@@ -272,7 +279,7 @@ fn code_dir(line: &str) -> String {
     }
 }
 
-const CSV_HEADER: [&str; 18] = [
+const CSV_HEADER: [&str; 20] = [
     "row",
     "variant",
     "strategy",
@@ -285,8 +292,10 @@ const CSV_HEADER: [&str; 18] = [
     "change_ci_low_pct",
     "change_ci_high_pct",
     "p_value",
+    "p_holm",
     "test",
     "verdict",
+    "holm_verdict",
     "base_speedup",
     "new_speedup",
     "speedup_change_pct",
@@ -312,11 +321,10 @@ pub fn csv(c: &Comparison) -> Result<String> {
             num(r.change_ci_low_pct),
             num(r.change_ci_high_pct),
             r.p_value.to_string(),
-            match r.test {
-                crate::stats::mann_whitney::Method::Exact => "exact".into(),
-                crate::stats::mann_whitney::Method::Asymptotic => "asymptotic".into(),
-            },
+            r.p_holm.to_string(),
+            r.test.label().into(),
             r.verdict.word().into(),
+            r.holm_verdict.word().into(),
             num(r.base_speedup),
             num(r.new_speedup),
             num(r.speedup_change_pct),

@@ -1,9 +1,11 @@
 //! The rows of a comparison: per (variant, strategy, workers) in both runs, the change of the
-//! median wall time with its bootstrap CI, the Mann–Whitney U p-value and the verdict; the
-//! geometric mean of the changes; the rows only one run has; the claims whose verdict changed.
+//! median wall time with its bootstrap CI, the Mann–Whitney U p-value (raw and Holm-adjusted
+//! across the rows) and the verdicts; the geometric mean of the changes; the rows only one run
+//! has; the claims whose verdict changed.
 
 use serde::Serialize;
 
+use super::holm::holm_adjust;
 use crate::export::{Configuration, SummaryJson};
 use crate::records::ClaimRow;
 use crate::stats::mann_whitney::{Method, mann_whitney_u};
@@ -106,10 +108,49 @@ impl RepsNote {
     }
 }
 
+/// Which Mann–Whitney U test gave a row's p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Test {
+    /// The exact null distribution of U (a small sample, no ties).
+    #[serde(rename = "exact")]
+    Exact,
+    /// The normal approximation (ties, or both samples large).
+    #[serde(rename = "asymptotic")]
+    Asymptotic,
+    /// No test: every wall time of both runs is the same value, so there is nothing to rank;
+    /// p is then 1.
+    #[serde(rename = "none")]
+    NotTested,
+}
+
+impl Test {
+    fn of(method: Option<Method>) -> Test {
+        match method {
+            Some(Method::Exact) => Test::Exact,
+            Some(Method::Asymptotic) => Test::Asymptotic,
+            None => Test::NotTested,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Test::Exact => "exact",
+            Test::Asymptotic => "asymptotic",
+            Test::NotTested => "none",
+        }
+    }
+}
+
+/// How the rows' p-values are corrected for `holm_verdict` and `--fail-on-regression`.
+pub const CORRECTION: &str = "holm";
+
 /// The verdict rule's settings, recorded with every comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
     pub alpha: f64,
+    /// The correction of p across the rows that `holm_verdict` and the exit status of
+    /// `--fail-on-regression` use (each row's own `verdict` uses its raw p).
+    pub correction: &'static str,
     pub threshold_pct: f64,
     pub min_reps_to_detect: usize,
     pub min_reps_for_ci: usize,
@@ -122,6 +163,7 @@ impl Settings {
     pub fn new(threshold_pct: f64) -> Settings {
         Settings {
             alpha: ALPHA,
+            correction: CORRECTION,
             threshold_pct,
             min_reps_to_detect: MIN_REPS_TO_DETECT,
             min_reps_for_ci: MIN_REPS_FOR_CI,
@@ -161,10 +203,16 @@ pub struct Row {
     pub change_pct: f64,
     pub change_ci_low_pct: Option<f64>,
     pub change_ci_high_pct: Option<f64>,
-    /// Two-sided Mann–Whitney U p-value of the two runs' wall times.
+    /// Two-sided Mann–Whitney U p-value of the two runs' wall times (1 without a test).
     pub p_value: f64,
-    pub test: Method,
+    /// `p_value` adjusted by Holm's step-down method over every row with a test.
+    pub p_holm: f64,
+    pub test: Test,
+    /// By the raw p: this row judged on its own (benchstat's and criterion's reading).
     pub verdict: Verdict,
+    /// By the Holm-adjusted p: this row judged as one of all the rows, as the exit status of
+    /// `--fail-on-regression` judges it.
+    pub holm_verdict: Verdict,
     /// The speedups over the baseline within each run (summary.csv's), and their change in %.
     pub base_speedup: Option<f64>,
     pub new_speedup: Option<f64>,
@@ -213,7 +261,25 @@ pub fn compare_rows(
         .map(Key::of)
         .filter(|k| find(base, k).is_none())
         .collect();
+    apply_holm(&mut rows, settings);
     (rows, only_base, only_new)
+}
+
+/// Fill in `p_holm` and `holm_verdict`: the family is every row with a test (a row without one
+/// has no hypothesis to reject and keeps p = 1).
+fn apply_holm(rows: &mut [Row], settings: &Settings) {
+    let tested: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].test != Test::NotTested)
+        .collect();
+    let raw: Vec<f64> = tested.iter().map(|&i| rows[i].p_value).collect();
+    for (&i, p) in tested.iter().zip(holm_adjust(&raw)) {
+        rows[i].p_holm = p;
+    }
+    for r in rows.iter_mut() {
+        let ci = r.change_ci_low_pct.zip(r.change_ci_high_pct);
+        let min_reps = r.base_reps.min(r.new_reps);
+        r.holm_verdict = verdict(r.p_holm, ci, settings.threshold_pct, min_reps);
+    }
 }
 
 fn row(key: Key, base: &Configuration, new: &Configuration, settings: &Settings) -> Row {
@@ -241,8 +307,11 @@ fn row(key: Key, base: &Configuration, new: &Configuration, settings: &Settings)
         change_ci_low_pct: ci.map(|c| c.0),
         change_ci_high_pct: ci.map(|c| c.1),
         p_value,
-        test: test.map_or(Method::Exact, |t| t.method),
+        // Set over all the rows by apply_holm.
+        p_holm: p_value,
+        test: Test::of(test.map(|t| t.method)),
         verdict: verdict(p_value, ci, settings.threshold_pct, min_reps),
+        holm_verdict: Verdict::Same,
         base_speedup: bs,
         new_speedup: ns,
         speedup_change_pct: bs

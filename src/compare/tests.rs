@@ -1,20 +1,80 @@
-//! The pure parts of `compare`: the verdict rule at its edges, what counts as the same work,
-//! the geometric mean and the claims' changes.
+//! The pure parts of `compare`: the verdict rule at its edges, Holm's correction, the test each
+//! row used, what counts as the same work, the geometric mean and the claims' changes.
 
+use super::holm::holm_adjust;
 use super::rows::{
-    ClaimChange, Key, MIN_REPS_TO_DETECT, RepsNote, Row, Verdict, claim_changes, geomean, verdict,
+    ClaimChange, Key, MIN_REPS_TO_DETECT, RepsNote, Row, Settings, Test, Verdict, claim_changes,
+    compare_rows, geomean, verdict,
 };
 use super::work;
+use crate::export::{self, SummaryJson};
 use crate::records::{ClaimRow, Meta, read_meta};
-use crate::stats::mann_whitney::Method;
+use crate::results::run_folder::RunData;
 use crate::workload::{Calibration, Variant};
 
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/small-run");
+
 fn fixture_meta() -> Meta {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/small-run/meta.json"
+    read_meta(&std::path::Path::new(FIXTURE).join("meta.json")).unwrap()
+}
+
+fn close(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12)
+}
+
+#[test]
+fn holm_adjusts_the_textbook_examples() {
+    // Wikipedia's example of the Holm–Bonferroni method: 4 hypotheses at α = 0.05; H4 (0.005
+    // < 0.05/4) and H1 (0.01 < 0.05/3) are rejected, H3 (0.03 > 0.05/2) stops the procedure.
+    let adjusted = holm_adjust(&[0.01, 0.04, 0.03, 0.005]);
+    assert!(close(&adjusted, &[0.03, 0.06, 0.06, 0.02]), "{adjusted:?}");
+    let rejected: Vec<bool> = adjusted.iter().map(|&p| p < 0.05).collect();
+    assert_eq!(rejected, [true, false, false, true]);
+    // R's p.adjust(c(0.01, 0.02, 0.03, 0.04, 0.05), "holm"): the running maximum keeps the
+    // adjusted values in the order of the raw ones.
+    let adjusted = holm_adjust(&[0.01, 0.02, 0.03, 0.04, 0.05]);
+    assert!(
+        close(&adjusted, &[0.05, 0.08, 0.09, 0.09, 0.09]),
+        "{adjusted:?}"
     );
-    read_meta(std::path::Path::new(path)).unwrap()
+    // Capped at 1; NaN is no evidence; one hypothesis is not corrected; none, nothing.
+    assert!(close(&holm_adjust(&[0.6, 0.7]), &[1.0, 1.0]));
+    assert!(close(&holm_adjust(&[0.4, 0.3, f64::NAN]), &[0.9, 0.9, 1.0]));
+    assert!(close(&holm_adjust(&[0.03]), &[0.03]));
+    assert!(holm_adjust(&[]).is_empty());
+}
+
+/// The small fixture run with its wall times replaced: `walls[i]` for the i-th configuration.
+fn fixture_with(walls: &[&[f64]]) -> SummaryJson {
+    let mut doc = export::from_run(&RunData::load(std::path::Path::new(FIXTURE)).unwrap());
+    doc.summary.truncate(walls.len());
+    for (c, w) in doc.summary.iter_mut().zip(walls) {
+        c.wall_times_s = w.to_vec();
+    }
+    doc
+}
+
+#[test]
+fn each_row_names_the_test_it_used_or_none() {
+    let distinct: &[f64] = &[1.0, 1.1, 1.2, 1.3, 1.4];
+    let tied: &[f64] = &[1.0, 1.0, 1.2, 1.3, 1.4];
+    let constant: &[f64] = &[1.0; 5];
+    let base = fixture_with(&[distinct, tied, constant]);
+    let new = fixture_with(&[&[1.05, 1.15, 1.25, 1.35, 1.45], tied, constant]);
+    let (rows, _, _) = compare_rows(&base, &new, &Settings::new(5.0));
+    let tests: Vec<Test> = rows.iter().map(|r| r.test).collect();
+    assert_eq!(tests, [Test::Exact, Test::Asymptotic, Test::NotTested]);
+    let labels: Vec<&str> = tests.iter().map(|t| t.label()).collect();
+    assert_eq!(labels, ["exact", "asymptotic", "none"]);
+    // No test: p is 1 and the row is left out of Holm's family (2 rows, not 3).
+    assert_eq!((rows[2].p_value, rows[2].p_holm), (1.0, 1.0));
+    let (p0, p1) = (rows[0].p_value, rows[1].p_value);
+    assert!(p0 < p1, "{rows:?}");
+    assert!(
+        (rows[0].p_holm - (2.0 * p0).min(1.0)).abs() < 1e-12,
+        "{rows:?}"
+    );
+    assert!((rows[1].p_holm - p1.max(2.0 * p0).min(1.0)).abs() < 1e-12);
 }
 
 #[test]
@@ -133,8 +193,10 @@ fn row(base: f64, new: f64) -> Row {
         change_ci_low_pct: None,
         change_ci_high_pct: None,
         p_value: 1.0,
-        test: Method::Asymptotic,
+        p_holm: 1.0,
+        test: Test::Asymptotic,
         verdict: Verdict::Same,
+        holm_verdict: Verdict::Same,
         base_speedup: None,
         new_speedup: None,
         speedup_change_pct: None,

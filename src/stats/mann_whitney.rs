@@ -7,7 +7,9 @@
 //! - **exact** when either sample has at most 8 values and no value occurs twice in the pooled
 //!   sample: the null distribution of U counted exactly;
 //! - otherwise the **normal approximation** with the tie correction of the variance and a
-//!   continuity correction of 1/2.
+//!   continuity correction of 1/2;
+//! - **no test** when every value of both samples is the same: there is no order to rank
+//!   (scipy's formula divides by a zero variance there and reports p = 1).
 
 use std::cmp::Ordering;
 
@@ -33,14 +35,17 @@ pub struct MannWhitney {
     pub method: Method,
 }
 
-/// Two-sided Mann–Whitney U test of `x` against `y`; `None` when a sample is empty or holds a
-/// NaN (there is nothing to rank).
+/// Two-sided Mann–Whitney U test of `x` against `y`; `None` when there is nothing to rank: a
+/// sample is empty, holds a NaN, or every value of both is the same.
 pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
     let (n1, n2) = (x.len(), y.len());
     if n1 == 0 || n2 == 0 || x.iter().chain(y).any(|v| v.is_nan()) {
         return None;
     }
     let (ranks, ties) = average_ranks(&[x, y].concat());
+    if ties.len() == 1 {
+        return None;
+    }
     let r1: f64 = ranks[..n1].iter().sum();
     let (n1f, n2f) = (n1 as f64, n2 as f64);
     let u1 = r1 - n1f * (n1f + 1.0) / 2.0;
@@ -60,12 +65,8 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
     let tie_term: f64 = ties.iter().map(|&t| (t as f64).powi(3) - t as f64).sum();
     let sigma = (n1f * n2f / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)))).sqrt();
     let numerator = u - n1f * n2f / 2.0 - 0.5;
-    // All values equal: no spread at all, no evidence of a difference.
-    let p = if sigma > 0.0 {
-        2.0 * normal_sf(numerator / sigma)
-    } else {
-        1.0
-    };
+    // At least two distinct values (checked above): the tie-corrected variance is positive.
+    let p = 2.0 * normal_sf(numerator / sigma);
     Some(MannWhitney {
         u1,
         p_value: p.clamp(0.0, 1.0),
@@ -253,7 +254,6 @@ mod tests {
         scipy(&x, &y, 15.5, 0.00949585610483713, Asymptotic);
         let (x, y) = ([1., 1., 2., 3.], [2., 3., 4., 4., 5.]);
         scipy(&x, &y, 2.0, 0.06168916598092455, Asymptotic);
-        scipy(&[2., 2., 2.], &[2., 2., 2., 2.], 6.0, 1.0, Asymptotic);
         // Both above 8, no ties: normal approximation.
         let x = [
             0.101, 0.103, 0.099, 0.108, 0.102, 0.1005, 0.097, 0.111, 0.104, 0.1001,
@@ -305,5 +305,11 @@ mod tests {
     fn nothing_to_rank() {
         assert_eq!(mann_whitney_u(&[], &[1.0]), None);
         assert_eq!(mann_whitney_u(&[1.0], &[f64::NAN]), None);
+        // One value throughout: no order, so no test (scipy reports p = 1 from a 0/0).
+        assert_eq!(mann_whitney_u(&[2., 2., 2.], &[2., 2., 2., 2.]), None);
+        assert_eq!(mann_whitney_u(&[2.], &[2.]), None);
+        // Two values are enough to rank.
+        let r = mann_whitney_u(&[2., 2., 3.], &[2., 2., 2.]).unwrap();
+        assert_eq!(r.method, Method::Asymptotic);
     }
 }
