@@ -20,6 +20,7 @@ mod catalog;
 mod decide;
 pub mod demos;
 mod expect;
+pub mod looks;
 mod meta;
 mod speed;
 pub mod stopping;
