@@ -7,8 +7,9 @@ use std::fmt::Write;
 use crate::chart::data::{baseline_of, ideal_speedup, is_baseline, variant_words};
 use crate::chart::speedup::baseline_row;
 use crate::chart::wall_time::trim;
-use crate::console::format_seconds;
-use crate::records::SummaryRow;
+use crate::claim::verdict::ORDER_STATISTIC;
+use crate::console::{format_seconds, verdict_family_note};
+use crate::records::{ClaimRow, SummaryRow};
 use crate::results::run_folder::RunData;
 use crate::workload::Variant;
 
@@ -316,4 +317,24 @@ fn capitalise(s: &str) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Under REPORT.md's claims table: the verdicts as a family, and, for a `concbench claim` run,
+/// why its Summary table's intervals are not the claims' intervals.
+pub fn claims_notes(data: &RunData, claims: &[ClaimRow]) -> String {
+    let mut s = String::new();
+    if let Some(note) = verdict_family_note(claims) {
+        let _ = write!(s, "\n{note}\n");
+    }
+    let paired = claims.iter().any(|c| c.interval_kind == ORDER_STATISTIC);
+    if paired && !data.summary.is_empty() {
+        s.push_str(
+            "\nThe Summary's speedup and 95% CI are not the claims': the Summary divides the \
+             arms' medians and bootstraps them apart (unpaired), while a claim takes the median \
+             of the speedups measured within each round (paired: both arms back to back) with \
+             its order-statistic interval at the look's level. For the same comparison the two \
+             can differ; the verdicts rest on the claims' intervals.\n",
+        );
+    }
+    s
 }
