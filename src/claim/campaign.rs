@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::decide::one_core;
 pub use super::decide::{Decision, Judging, decide};
 pub use super::looks::MIN_FINAL_REPS;
-use super::looks::{ClaimState, Schedule, SequentialLooks, WallClock};
+use super::looks::{ClaimState, Clock, Schedule, SequentialLooks, WallClock};
 use super::stopping::Sequence;
 use super::subject::Subject;
 use crate::engine::{OnWrongResults, Order, Preparation, RerunRule, default_timeout};
@@ -91,16 +91,8 @@ pub fn run(
     let arms = study::build_arms(&specs, ctx)?;
     let pythons = describe_pythons(subjects, calibration.as_ref());
     let meta = meta_of(&prepared, pythons);
-    let config = StudyConfig {
-        out_dir: dir.to_path_buf(),
-        numbers: cfg.numbers.clone(),
-        order: cfg.order,
-        seed: cfg.order_seed,
-        preparation: cfg.preparation,
-        sample_interval: cfg.sample_interval,
-    };
     let epoch = prepared.epoch;
-    let mut study = Study::open(&config, epoch, arms, meta, None)?;
+    let mut study = Study::open(&study_config(cfg, dir), epoch, arms, meta, None)?;
     study.engine.on_wrong = OnWrongResults::Fail;
     study.engine.rerun = Some(RerunRule {
         busy_pct: BUSY_TRIAL_PCT,
@@ -108,6 +100,29 @@ pub fn run(
         until: epoch + cfg.budget / 2,
     });
     study.warn_if_busy("before the claims", prepared.before);
+    Ok(measure(cfg, subjects, study, WallClock))
+}
+
+/// The study of a claim run in `dir`.
+pub(super) fn study_config(cfg: &Config, dir: &std::path::Path) -> StudyConfig {
+    StudyConfig {
+        out_dir: dir.to_path_buf(),
+        numbers: cfg.numbers.clone(),
+        order: cfg.order,
+        seed: cfg.order_seed,
+        preparation: cfg.preparation,
+        sample_interval: cfg.sample_interval,
+    }
+}
+
+/// The sequential looks on an open study, with the budget kept by `clock`, until every claim
+/// is decided or the budget (or the cap) ends them; then the study closes.
+pub(super) fn measure(
+    cfg: &Config,
+    subjects: &[Subject],
+    study: Study,
+    clock: impl Clock,
+) -> Outcome {
     let states = subjects
         .iter()
         .map(|subject| ClaimState {
@@ -126,13 +141,13 @@ pub fn run(
         judging: cfg.judging,
         budget: cfg.budget,
         quiet: cfg.quiet,
-        clock: WallClock,
+        clock,
         states,
         stop_reason: String::new(),
     };
     let closed = study.run(&mut looks);
     let summary = summarize_with(&closed.rows, &cfg.bootstrap);
-    Ok(Outcome {
+    Outcome {
         summary,
         runs: closed.rows,
         decisions: looks
@@ -144,7 +159,7 @@ pub fn run(
         stop_reason: looks.stop_reason,
         discarded_busy: closed.discarded_busy,
         error: closed.error,
-    })
+    }
 }
 
 /// The interpreters of the CPython subjects, described (and calibrated to the CPU unit) for
@@ -170,7 +185,7 @@ fn describe_pythons(
 
 /// One arm per (variant, label) the subjects need (each one's strategy and its baseline), in
 /// blocks of arms compared with each other (same variant, same baseline).
-fn arm_specs(
+pub(super) fn arm_specs(
     cfg: &Config,
     subjects: &[Subject],
     calibration: Option<&Calibration>,

@@ -225,6 +225,9 @@ fn needed_arms(study: &Study, states: &[ClaimState]) -> Vec<bool> {
 }
 
 #[cfg(test)]
+mod fake_engine;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
