@@ -338,3 +338,54 @@ pub fn claims_notes(data: &RunData, claims: &[ClaimRow]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(kind: &str, level: Option<f64>) -> ClaimRow {
+        ClaimRow {
+            claim: "C2".into(),
+            statement: String::new(),
+            subject: "rust-threads".into(),
+            evidence: String::new(),
+            verdict: "HOLDS".into(),
+            reason: String::new(),
+            level_achieved: level,
+            interval_kind: kind.into(),
+        }
+    }
+
+    #[test]
+    fn a_claim_runs_report_tells_its_paired_intervals_from_the_summarys() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run");
+        let data = RunData::read(&dir).unwrap();
+        let claim = [verdict("order-statistic", Some(0.96875)), verdict("", None)];
+        let notes = claims_notes(&data, &claim);
+        assert!(
+            notes.contains("The 1 speed verdicts are a family"),
+            "{notes}"
+        );
+        assert!(notes.contains("at most 5% (2.5% each way"), "{notes}");
+        assert!(notes.contains("not the claims'"), "{notes}");
+        // A run's own verdicts use the Summary's interval: nothing to tell apart.
+        let run = [
+            verdict("bootstrap", Some(0.95)),
+            verdict("bootstrap", Some(0.95)),
+        ];
+        let notes = claims_notes(&data, &run);
+        assert!(
+            notes.contains("The 2 speed verdicts are a family"),
+            "{notes}"
+        );
+        assert!(notes.contains("5%, nominal"), "{notes}");
+        assert!(!notes.contains("not the claims'"), "{notes}");
+        // Demonstrations only: no interval, no note.
+        assert_eq!(claims_notes(&data, &[verdict("", None)]), "");
+        assert_eq!(
+            crate::console::interval_words(&claim[0]),
+            "order-statistic, covers 96.9%"
+        );
+        assert_eq!(crate::console::interval_words(&claim[1]), "");
+    }
+}
