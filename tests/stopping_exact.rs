@@ -106,15 +106,13 @@ fn defaults(max_reps: u32) -> Schedule {
     }
 }
 
-/// The budgets (in rounds) tried for one cap: the forced final look at 6, budgets ending on
-/// and between looks (52: looks at 11, 15, ..., 51), past the last interim look, and none
-/// (the cap ends it).
+/// The budgets (in rounds) tried for one cap: every one up to 120 (the forced final look at 6,
+/// budgets ending on and between looks, past the 25th interim look at 107 with the defaults),
+/// then a few longer ones, and none (the cap ends it).
 fn budgets(max_reps: u32) -> Vec<u32> {
-    let mut b: Vec<u32> = vec![
-        1, 6, 8, 11, 13, 14, 15, 30, 51, 52, 106, 107, 110, 111, 200, 400,
-    ];
-    b.push(max_reps + 1);
+    let mut b: Vec<u32> = (1..=120).chain([200, 400, max_reps + 1]).collect();
     b.retain(|&x| x <= max_reps + 1);
+    b.dedup();
     b
 }
 
