@@ -3,7 +3,7 @@
 use std::fmt::Write;
 use std::io::Write as _;
 
-use crate::claim::verdict::THRESHOLD;
+use crate::claim::verdict::{ORDER_STATISTIC, THRESHOLD};
 use crate::records::{ClaimRow, Meta, SummaryRow};
 use crate::stats::MIN_INTERVAL_N;
 
@@ -124,7 +124,38 @@ pub fn claims_table(rows: &[ClaimRow], cores: usize) -> String {
             w = w_subject
         );
     }
+    if let Some(note) = verdict_family_note(rows) {
+        let _ = writeln!(s, "{note}");
+    }
     s
+}
+
+/// The interval a verdict used and the coverage it has: "order-statistic, covers 96.9%";
+/// empty for a verdict without one.
+pub fn interval_words(r: &ClaimRow) -> String {
+    match r.level_achieved {
+        Some(level) if !r.interval_kind.is_empty() => {
+            format!("{}, covers {:.1}%", r.interval_kind, level * 100.0)
+        }
+        _ => String::new(),
+    }
+}
+
+/// One sentence under a claims table: its speed verdicts are a family of separate tests, each
+/// with its own error rate. `None` when no verdict rests on an interval.
+pub fn verdict_family_note(rows: &[ClaimRow]) -> Option<String> {
+    let n = rows.iter().filter(|r| !r.interval_kind.is_empty()).count();
+    if n == 0 {
+        return None;
+    }
+    let per_verdict = if rows.iter().any(|r| r.interval_kind == ORDER_STATISTIC) {
+        "at most 5% (2.5% each way, whatever the number of looks)"
+    } else {
+        "5%, nominal (the bootstrap's level)"
+    };
+    Some(format!(
+        "The {n} speed verdicts are a family of separate tests: each one's chance of being wrong is {per_verdict}, per verdict, not for the family; that at least one of the {n} is wrong is likelier (up to {n} x 5% by the union bound)."
+    ))
 }
 
 /// How a table writes a summary row's ratios: the times sign, the mark of an empty figure and

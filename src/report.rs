@@ -119,6 +119,7 @@ pub fn markdown(data: &RunData) -> String {
     if let Some(claims) = &data.claims {
         s.push_str("\n## Claims\n\n");
         s.push_str(&tables::claims_table(claims));
+        s.push_str(&findings::claims_notes(data, claims));
     }
     s.push('\n');
     s.push_str(&carryover::section(data));

@@ -169,10 +169,12 @@ fn speed_rows_carry_the_interval_and_follow_the_rule() {
     let threads = claim::judge_speed(spec("rust-threads"), &summary, 2, "").unwrap();
     assert_eq!(threads.verdict, "DOES NOT HOLD");
     assert!(
-        threads.evidence.contains("95% CI [1.80, 2.00]"),
+        threads.evidence.contains("95% bootstrap CI [1.80, 2.00]"),
         "{}",
         threads.evidence
     );
+    assert_eq!(threads.interval_kind, "bootstrap");
+    assert_eq!(threads.level_achieved, Some(0.95));
     assert_eq!(
         claim::judge_speed(spec("gil"), &summary, 2, "")
             .unwrap()
@@ -231,6 +233,38 @@ fn speed_rows_carry_the_interval_and_follow_the_rule() {
 }
 
 #[test]
+fn run_verdicts_need_6_repetitions() {
+    let spec = SPEED_CLAIMS
+        .iter()
+        .find(|c| c.claim == "C2" && c.subject == "rust-threads")
+        .unwrap();
+    let with_reps = |reps: usize| {
+        let mut summary = vec![
+            summary_row(Variant::Cpu, "sequential", 1, None),
+            summary_row(Variant::Cpu, "threads", 2, Some((1.96, 2.0))),
+        ];
+        summary.iter_mut().for_each(|r| r.reps = reps);
+        claim::judge_speed(spec, &summary, 2, "").unwrap()
+    };
+    // `--reps 3`: an interval from 3 trials would decide, wrongly trusted; none is used.
+    for reps in [1, 3, 5] {
+        let row = with_reps(reps);
+        assert_eq!(row.verdict, "INCONCLUSIVE", "{reps} reps");
+        assert!(
+            row.reason.contains("too few repetitions (n < 6)"),
+            "{}",
+            row.reason
+        );
+        assert!(!row.evidence.contains("CI"), "{}", row.evidence);
+        assert_eq!((row.level_achieved, row.interval_kind.as_str()), (None, ""));
+    }
+    // `--reps 6`: decided as before.
+    let row = with_reps(6);
+    assert_eq!(row.verdict, "DOES NOT HOLD", "{}", row.reason);
+    assert_eq!(row.interval_kind, "bootstrap");
+}
+
+#[test]
 fn the_claim_table_covers_every_claim_and_subject() {
     let out = tmp("table");
     let o = concbench(&[
@@ -252,7 +286,7 @@ fn the_claim_table_covers_every_claim_and_subject() {
     let header = std::fs::read_to_string(out.join("claims.csv")).unwrap();
     assert_eq!(
         header.lines().next().unwrap(),
-        "claim,statement,subject,evidence,verdict,reason"
+        "claim,statement,subject,evidence,verdict,reason,level_achieved,interval_kind"
     );
     let rows = claims(&out);
     let pairs: Vec<(String, String)> = rows
@@ -283,12 +317,16 @@ fn the_claim_table_covers_every_claim_and_subject() {
     {
         if r.evidence != "not measured" {
             assert!(
-                r.evidence.contains("95% CI [")
+                r.evidence.contains("95% order-statistic CI [")
                     && r.evidence.contains("final look")
                     && r.evidence.contains("6 paired rounds")
                     && r.evidence.contains("cores"),
                 "{r:?}"
             );
+            // [min, max] of 6 covers 1 - 2/64 = 96.875 %, whatever 95 % was asked.
+            assert_eq!(r.interval_kind, "order-statistic", "{r:?}");
+            let achieved = r.level_achieved.unwrap_or(0.0);
+            assert!((achieved - 0.96875).abs() < 1e-9, "{r:?}");
         }
     }
     // The demonstrations are behaviour, not speed: their verdicts are fixed.

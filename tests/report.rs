@@ -179,6 +179,8 @@ fn claims_csv_adds_a_claims_table() {
             evidence: "speedup 1.9× | CI 1.8–2.0".into(),
             verdict: "HOLDS".into(),
             reason: "CI low end above 1.1\nover 3 reps".into(),
+            level_achieved: None,
+            interval_kind: String::new(),
         },
         ClaimRow {
             claim: "C2".into(),
@@ -187,6 +189,8 @@ fn claims_csv_adds_a_claims_table() {
             evidence: "speedup 1.4×".into(),
             verdict: "INCONCLUSIVE".into(),
             reason: "CI contains 1.1".into(),
+            level_achieved: None,
+            interval_kind: String::new(),
         },
     ];
     records::write_csv(&dir.join("claims.csv"), &claims).unwrap();

@@ -68,7 +68,9 @@ fn simulate(seed: u64, ratio: f64, direction: Direction, noise: Noise) -> Verdic
             cand.push((n as u64, trial(&mut rng, 0.200 / ratio, interpreter, noise)));
             n += 1;
         }
-        let look = sequence.next(n + STEP > FINAL_REPS);
+        let look = sequence
+            .next(&rule, n + STEP > FINAL_REPS)
+            .expect("fewer interim looks than the cap");
         let ratios = paired_ratios(&base, &cand);
         let verdict = median_ci(&ratios, rule.confidence(look))
             .map_or(Verdict::Inconclusive, |ci| {

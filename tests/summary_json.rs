@@ -157,6 +157,8 @@ fn claims_csv_goes_into_summary_json() {
         evidence: "speedup 1.9x".into(),
         verdict: "HOLDS".into(),
         reason: "CI low 1.8 > 1.10".into(),
+        level_achieved: Some(0.95),
+        interval_kind: "bootstrap".into(),
     }];
     records::write_csv(&dir.join("claims.csv"), &claims).unwrap();
     report(&dir);

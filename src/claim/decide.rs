@@ -6,7 +6,7 @@ use super::subject::Subject;
 use super::{Verdict, judge};
 use crate::error::Result;
 use crate::records::RunRow;
-use crate::stats::{median, median_ci, paired_ratios, speedup};
+use crate::stats::{median, median_ci, paired_ratios};
 use crate::workload::Variant;
 
 /// What a look judges by: the threshold and the stopping rule that sets each look's level.
@@ -22,13 +22,18 @@ pub struct Decision {
     pub subject: Subject,
     pub verdict: Verdict,
     pub reason: String,
-    /// The speedup (ratio of medians) and its interval at the deciding look.
+    /// The speedup: the median over paired rounds of baseline ÷ strategy within the round (a
+    /// median of ratios, not a ratio of medians), and its order-statistic interval at the
+    /// deciding look.
     pub speedup: Option<f64>,
     pub ci: Option<(f64, f64)>,
-    /// "99.9%" and "interim look 2" / "final look".
+    /// "99.9%" (the level asked for) and "interim look 2" / "final look".
     pub level: String,
     pub look: String,
-    /// Medians and repetitions of baseline and strategy at that look.
+    /// The coverage the interval has (at least the level asked for: order statistics give
+    /// discrete levels, 96.9 % for [min, max] of 6).
+    pub level_achieved: Option<f64>,
+    /// Medians of baseline and strategy, and the paired rounds, at that look.
     pub medians: Option<(f64, f64)>,
     pub reps: usize,
 }
@@ -48,19 +53,24 @@ fn walls(rows: &[RunRow], variant: Variant, strategy: &str) -> Vec<f64> {
         .collect()
 }
 
-/// Judge one claim on the rows so far, with the interval at `look`'s level: the median over
-/// rounds of the speedup measured within each round (baseline and strategy run back to back,
-/// in one interpreter for the py-* arms), and its order-statistic interval.
-pub fn decide(cfg: &Judging, subject: &Subject, rows: &[RunRow], look: Look) -> Decision {
-    let spec = subject.spec;
-    let baseline = subject.baseline();
+/// The speedup measured within each round (baseline and strategy run back to back, in one
+/// interpreter for the py-* arms), in round order.
+fn paired_speedups(subject: &Subject, rows: &[RunRow]) -> Vec<f64> {
     let keyed = |name: &str| -> Vec<(u64, f64)> {
-        arm_rows(rows, spec.variant, name)
+        arm_rows(rows, subject.variant(), name)
             .iter()
             .map(|r| (u64::from(r.round), r.wall_s))
             .collect()
     };
-    let ratios = paired_ratios(&keyed(&baseline), &keyed(&subject.label));
+    paired_ratios(&keyed(&subject.baseline()), &keyed(&subject.label))
+}
+
+/// Judge one claim on the rows so far, with the interval at `look`'s level: the median over
+/// rounds of the paired speedups, and its order-statistic interval.
+pub fn decide(cfg: &Judging, subject: &Subject, rows: &[RunRow], look: Look) -> Decision {
+    let spec = subject.spec;
+    let baseline = subject.baseline();
+    let ratios = paired_speedups(subject, rows);
     let base = walls(rows, spec.variant, &baseline);
     let cand = walls(rows, spec.variant, &subject.label);
     let medians = median(&base).zip(median(&cand));
@@ -109,6 +119,7 @@ pub fn decide(cfg: &Judging, subject: &Subject, rows: &[RunRow], look: Look) -> 
         ci: ci.map(|c| (c.0, c.1)),
         level: cfg.rule.level_words(look),
         look: look_words,
+        level_achieved: ci.map(|c| c.2),
         medians,
         reps: ratios.len(),
     }
@@ -124,15 +135,18 @@ pub(super) fn one_core(subject: &Subject) -> Decision {
         ci: None,
         level: String::new(),
         look: String::new(),
+        level_achieved: None,
         medians: None,
         reps: 0,
     }
 }
 
-/// A claim the measurements ended before deciding.
+/// A claim the measurements ended before deciding: its speedup as a decided one's (the median
+/// of the paired rounds so far), with no interval.
 pub(super) fn unfinished(subject: &Subject, rows: &[RunRow], result: &Result<()>) -> Decision {
     let base = walls(rows, subject.variant(), &subject.baseline());
     let cand = walls(rows, subject.variant(), &subject.label);
+    let ratios = paired_speedups(subject, rows);
     let why = match result {
         Err(e) => format!("{e}"),
         Ok(()) => "the measurements ended".into(),
@@ -140,17 +154,13 @@ pub(super) fn unfinished(subject: &Subject, rows: &[RunRow], result: &Result<()>
     Decision {
         subject: subject.clone(),
         verdict: Verdict::Inconclusive,
-        reason: format!(
-            "not decided: {why} after {} reps",
-            base.len().min(cand.len())
-        ),
-        speedup: median(&base)
-            .zip(median(&cand))
-            .and_then(|(b, c)| speedup(b, c)),
+        reason: format!("not decided: {why} after {} paired rounds", ratios.len()),
+        speedup: median(&ratios).filter(|s| s.is_finite()),
         ci: None,
         level: String::new(),
         look: String::new(),
+        level_achieved: None,
         medians: median(&base).zip(median(&cand)),
-        reps: base.len().min(cand.len()),
+        reps: ratios.len(),
     }
 }

@@ -1,11 +1,14 @@
-//! The speed claims' verdicts from a summary: the speedup's bootstrap interval against the
-//! threshold, with the evidence in words.
+//! The speed claims' verdicts in words: from a run's summary (the ratio of medians and its
+//! bootstrap interval, from 6 repetitions on) and from `concbench claim`'s decisions (the
+//! median of paired speedups and its order-statistic interval).
 
 use std::fmt::Write as _;
 
 use super::decide::Decision;
+use super::verdict::{BOOTSTRAP, ORDER_STATISTIC};
 use super::{SPEED_CLAIMS, SpeedClaim, THRESHOLD, Verdict, is_cpython, judge, statement, verdict};
 use crate::records::{ClaimRow, Meta, SummaryRow};
+use crate::stats::{BootstrapSettings, MIN_INTERVAL_N};
 use crate::strategy;
 use crate::workload::Variant;
 
@@ -39,17 +42,22 @@ fn speed_row(
         .iter()
         .find(|r| r.variant == spec.variant && r.strategy == baseline && r.items == row.items)?;
     let fmt_ms = |s: f64| format!("{:.1} ms", s * 1e3);
+    let reps = row.reps.min(base.reps);
+    let too_few = reps < MIN_INTERVAL_N;
     let ci = row
         .speedup_ci_low
         .zip(row.speedup_ci_high)
-        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
+        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite() && !too_few);
     let speedup = row.speedup.filter(|s| s.is_finite());
+    let level = BootstrapSettings::default().confidence;
     let mut evidence = match (speedup, ci) {
         (Some(s), Some(ci)) => format!(
-            "speedup {s:.2}x, 95% CI [{}, {}]",
+            "speedup {s:.2}x (ratio of medians), {:.0}% {BOOTSTRAP} CI [{}, {}]",
+            level * 100.0,
             verdict::bound(ci.0, THRESHOLD),
             verdict::bound(ci.1, THRESHOLD)
         ),
+        (Some(s), None) => format!("speedup {s:.2}x (ratio of medians), no interval"),
         _ => "no speedup interval".to_string(),
     };
     let _ = write!(
@@ -58,7 +66,7 @@ fn speed_row(
         fmt_ms(base.wall_median_s),
         label,
         fmt_ms(row.wall_median_s),
-        row.reps.min(base.reps),
+        reps,
         row.workers,
         cores
     );
@@ -72,6 +80,10 @@ fn speed_row(
         _ if spec.variant == Variant::Cpu && cores < 2 => (
             Verdict::Inconclusive,
             "only 1 core available: CPU-bound work cannot run in parallel on this machine".into(),
+        ),
+        _ if too_few => (
+            Verdict::Inconclusive,
+            format!("too few repetitions (n < {MIN_INTERVAL_N}): {reps} give no interval"),
         ),
         (Some(_), Some(ci)) => {
             let v = judge(spec.direction, ci, THRESHOLD);
@@ -97,6 +109,8 @@ fn speed_row(
         evidence,
         verdict: verdict.to_string(),
         reason,
+        level_achieved: ci.map(|_| level),
+        interval_kind: ci.map_or(String::new(), |_| BOOTSTRAP.into()),
     })
 }
 
@@ -107,11 +121,12 @@ pub fn decision_row(d: &Decision, cores: usize, workers: usize) -> ClaimRow {
     let context = d.subject.context.as_str();
     let mut evidence = match (d.speedup, d.ci) {
         (Some(s), Some(ci)) => format!(
-            "speedup {s:.2}x (median of {} paired rounds), {} CI [{}, {}] at the {}",
+            "speedup {s:.2}x (median of {} paired rounds), {} {ORDER_STATISTIC} CI [{}, {}] (covers {:.1}%) at the {}",
             d.reps,
             d.level,
             verdict::bound(ci.0, THRESHOLD),
             verdict::bound(ci.1, THRESHOLD),
+            d.level_achieved.unwrap_or(f64::NAN) * 100.0,
             d.look
         ),
         (Some(s), None) => format!(
@@ -143,6 +158,8 @@ pub fn decision_row(d: &Decision, cores: usize, workers: usize) -> ClaimRow {
         evidence,
         verdict: d.verdict.to_string(),
         reason,
+        level_achieved: d.level_achieved,
+        interval_kind: d.ci.map_or(String::new(), |_| ORDER_STATISTIC.into()),
     }
 }
 

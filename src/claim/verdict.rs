@@ -1,11 +1,19 @@
-//! The verdict rule: a claim about speed is decided by where the 95 % confidence interval of the
-//! speedup lies relative to a threshold (1.10), never by one number.
+//! The verdict rule: a claim about speed is decided by where a confidence interval of the
+//! speedup lies relative to a threshold (1.10), never by one number. `concbench claim` uses the
+//! order-statistic interval of the median of paired speedups at its stopping rule's level
+//! (99.9 % at interim looks, 95-97.5 % at the final one); `concbench run` the 95 % bootstrap
+//! interval of the ratio of medians, from 6 repetitions on.
 
 use std::fmt;
 use std::str::FromStr;
 
 /// "Speeds up" holds above this, "doesn't speed up" below it.
 pub const THRESHOLD: f64 = 1.10;
+
+/// claims.csv's `interval_kind`: `claim`'s interval of a median from order statistics.
+pub const ORDER_STATISTIC: &str = "order-statistic";
+/// claims.csv's `interval_kind`: `run`'s percentile bootstrap of a ratio of medians.
+pub const BOOTSTRAP: &str = "bootstrap";
 
 /// The outcome of checking a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

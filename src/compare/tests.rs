@@ -223,6 +223,8 @@ fn claim(id: &str, subject: &str, verdict: &str) -> ClaimRow {
         evidence: String::new(),
         verdict: verdict.into(),
         reason: String::new(),
+        level_achieved: None,
+        interval_kind: String::new(),
     }
 }
 

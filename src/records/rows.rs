@@ -111,12 +111,21 @@ pub struct ClaimRow {
     pub statement: String,
     /// The runtime/strategy judged (rust-threads, rayon, gil, cpython-threads, ...).
     pub subject: String,
-    /// The figures the verdict rests on (speedup median and 95 % CI, reps, cores; or observed
+    /// The figures the verdict rests on (the speedup and its interval, reps, cores; or observed
     /// values).
     pub evidence: String,
     /// HOLDS, DOES NOT HOLD or INCONCLUSIVE.
     pub verdict: String,
     pub reason: String,
+    /// The coverage the verdict's interval actually has, as a fraction: an order-statistic
+    /// interval's comes in steps (0.96875 for [min, max] of 6 at 95 %); a bootstrap's is its
+    /// nominal level. Empty without an interval.
+    #[serde(default)]
+    pub level_achieved: Option<f64>,
+    /// `order-statistic` (claim: the median of paired per-round speedups) or `bootstrap` (run:
+    /// the ratio of medians, arms resampled apart); empty without an interval.
+    #[serde(default)]
+    pub interval_kind: String,
 }
 
 /// One sysinfo sample of one core.
@@ -209,6 +218,8 @@ impl CsvRecord for ClaimRow {
         "evidence",
         "verdict",
         "reason",
+        "level_achieved",
+        "interval_kind",
     ];
 }
 
@@ -285,6 +296,8 @@ pub(crate) mod tests {
             evidence: String::new(),
             verdict: String::new(),
             reason: String::new(),
+            level_achieved: None,
+            interval_kind: String::new(),
         };
         assert_eq!(serde_header(&claim), ClaimRow::HEADER);
     }

@@ -7,8 +7,9 @@ use std::fmt::Write;
 use crate::chart::data::{baseline_of, ideal_speedup, is_baseline, variant_words};
 use crate::chart::speedup::baseline_row;
 use crate::chart::wall_time::trim;
-use crate::console::format_seconds;
-use crate::records::SummaryRow;
+use crate::claim::verdict::ORDER_STATISTIC;
+use crate::console::{format_seconds, verdict_family_note};
+use crate::records::{ClaimRow, SummaryRow};
 use crate::results::run_folder::RunData;
 use crate::workload::Variant;
 
@@ -316,4 +317,75 @@ pub(super) fn capitalise(s: &str) -> String {
 
 pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Under REPORT.md's claims table: the verdicts as a family, and, for a `concbench claim` run,
+/// why its Summary table's intervals are not the claims' intervals.
+pub fn claims_notes(data: &RunData, claims: &[ClaimRow]) -> String {
+    let mut s = String::new();
+    if let Some(note) = verdict_family_note(claims) {
+        let _ = write!(s, "\n{note}\n");
+    }
+    let paired = claims.iter().any(|c| c.interval_kind == ORDER_STATISTIC);
+    if paired && !data.summary.is_empty() {
+        s.push_str(
+            "\nThe Summary's speedup and 95% CI are not the claims': the Summary divides the \
+             arms' medians and bootstraps them apart (unpaired), while a claim takes the median \
+             of the speedups measured within each round (paired: both arms back to back) with \
+             its order-statistic interval at the look's level. For the same comparison the two \
+             can differ; the verdicts rest on the claims' intervals.\n",
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(kind: &str, level: Option<f64>) -> ClaimRow {
+        ClaimRow {
+            claim: "C2".into(),
+            statement: String::new(),
+            subject: "rust-threads".into(),
+            evidence: String::new(),
+            verdict: "HOLDS".into(),
+            reason: String::new(),
+            level_achieved: level,
+            interval_kind: kind.into(),
+        }
+    }
+
+    #[test]
+    fn a_claim_runs_report_tells_its_paired_intervals_from_the_summarys() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-run");
+        let data = RunData::read(&dir).unwrap();
+        let claim = [verdict("order-statistic", Some(0.96875)), verdict("", None)];
+        let notes = claims_notes(&data, &claim);
+        assert!(
+            notes.contains("The 1 speed verdicts are a family"),
+            "{notes}"
+        );
+        assert!(notes.contains("at most 5% (2.5% each way"), "{notes}");
+        assert!(notes.contains("not the claims'"), "{notes}");
+        // A run's own verdicts use the Summary's interval: nothing to tell apart.
+        let run = [
+            verdict("bootstrap", Some(0.95)),
+            verdict("bootstrap", Some(0.95)),
+        ];
+        let notes = claims_notes(&data, &run);
+        assert!(
+            notes.contains("The 2 speed verdicts are a family"),
+            "{notes}"
+        );
+        assert!(notes.contains("5%, nominal"), "{notes}");
+        assert!(!notes.contains("not the claims'"), "{notes}");
+        // Demonstrations only: no interval, no note.
+        assert_eq!(claims_notes(&data, &[verdict("", None)]), "");
+        assert_eq!(
+            crate::console::interval_words(&claim[0]),
+            "order-statistic, covers 96.9%"
+        );
+        assert_eq!(crate::console::interval_words(&claim[1]), "");
+    }
 }

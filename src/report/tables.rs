@@ -82,23 +82,30 @@ pub fn claims_table(claims: &[ClaimRow]) -> String {
             "subject",
             "statement",
             "verdict",
+            "interval",
             "evidence",
             "reason",
         ],
-        &["---"; 6],
+        &["---"; 7],
     );
     for c in claims {
+        let interval = crate::console::interval_words(c);
         s.push_str(&markdown::row(&[
             c.claim.as_str(),
             &c.subject,
             &c.statement,
             &format!("**{}**", c.verdict),
+            if interval.is_empty() {
+                "–"
+            } else {
+                &interval
+            },
             &c.evidence,
             &c.reason,
         ]));
     }
     if claims.is_empty() {
-        s.push_str("| – | – | claims.csv has no rows | – | – | – |\n");
+        s.push_str("| – | – | claims.csv has no rows | – | – | – | – |\n");
     }
     s
 }

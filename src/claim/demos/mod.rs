@@ -39,6 +39,8 @@ fn row(claim: &str, subject: &str, evidence: String, verdict: Verdict, reason: &
         evidence,
         verdict: verdict.to_string(),
         reason: reason.into(),
+        level_achieved: None,
+        interval_kind: String::new(),
     }
 }
 
