@@ -98,7 +98,8 @@ fn a_planted_carry_over_is_reported_per_arm_and_across_arms() {
         .parse()
         .unwrap();
     assert!((6.0..14.0).contains(&effect), "{row}");
-    assert!(row.ends_with("| 3 | 4 / 8 |"), "{row}");
+    // m is the family: 4 arms × 3 predecessors each.
+    assert!(row.ends_with("| 12 | 4 / 8 |"), "{row}");
     assert!(
         s.contains("1 of 4 arms depend on what ran before them beyond noise, most of all `threads/2` after `cpu/sequential/1`"),
         "{s}"

@@ -10,11 +10,9 @@ use crate::records::RunRow;
 use crate::results::markdown;
 use crate::results::run_folder::RunData;
 use crate::stats::carryover::{
-    ArmCarryover, MIN_TRIALS, Observation, PredecessorEffect, carryover, pooled,
+    ALPHA, ArmCarryover, MIN_EFFECT, MIN_TRIALS, Observation, PredecessorEffect, beyond_noise,
+    carryover, pooled,
 };
-
-/// A corrected p below this is called beyond noise.
-const ALPHA: f64 = 0.05;
 
 /// How many predecessors the across-arms table lists (the clearest ones).
 const POOLED_SHOWN: usize = 3;
@@ -35,8 +33,11 @@ pub fn section(data: &RunData) -> String {
          arm's median wall time right after it against its median after every other \
          predecessor. *Across arms*: each trial divided by its own arm's median, pooled over \
          the variant's arms, after one predecessor against after the others. p is a two-sided \
-         Mann–Whitney test, Bonferroni-corrected over the m predecessors with at least \
-         {MIN_TRIALS} trials on each side; below {ALPHA} the effect is beyond noise.{prime}\n\n"
+         Mann–Whitney test with at least {MIN_TRIALS} trials on each side, Bonferroni-corrected \
+         over its family of m tests (every arm and predecessor of the variant per arm; every \
+         predecessor across arms); an effect counts when its corrected p is below {ALPHA} and \
+         it is at least {min_effect:.0} %.{prime}\n\n",
+        min_effect = MIN_EFFECT * 100.0
     );
     for v in data.variants() {
         let rows: Vec<&RunRow> = data.runs.iter().filter(|r| r.variant == v).collect();
@@ -61,6 +62,7 @@ pub fn section(data: &RunData) -> String {
 
 /// The per-arm table, and what it says.
 fn per_arm(arms: &[ArmCarryover]) -> String {
+    let family: usize = arms.iter().map(|a| a.effects.len()).sum();
     let tested: Vec<(&ArmCarryover, &PredecessorEffect)> = arms
         .iter()
         .filter_map(|a| a.worst().map(|w| (a, w)))
@@ -88,14 +90,12 @@ fn per_arm(arms: &[ArmCarryover]) -> String {
             w.after.clone(),
             percent(w.effect),
             format_p(w.p_adjusted),
-            a.effects.len().to_string(),
+            family.to_string(),
             format!("{} / {}", w.n_after, w.n_others),
         ]));
     }
-    let mut beyond: Vec<&(&ArmCarryover, &PredecessorEffect)> = tested
-        .iter()
-        .filter(|(_, w)| w.p_adjusted < ALPHA)
-        .collect();
+    let mut beyond: Vec<&(&ArmCarryover, &PredecessorEffect)> =
+        tested.iter().filter(|(_, w)| beyond_noise(w)).collect();
     beyond.sort_by(|x, y| y.1.effect.abs().total_cmp(&x.1.effect.abs()));
     let mut s = match beyond.first() {
         None => "Per arm: no arm's time depends on what ran before it beyond noise.".into(),
@@ -138,7 +138,7 @@ fn across_arms(mut effects: Vec<PredecessorEffect>) -> String {
             .total_cmp(&b.p_adjusted)
             .then(b.effect.abs().total_cmp(&a.effect.abs()))
     });
-    let beyond = effects.iter().filter(|e| e.p_adjusted < ALPHA).count();
+    let beyond = effects.iter().filter(|e| beyond_noise(e)).count();
     let mut s = format!(
         "Across arms: {beyond} of {m} predecessors change the time of the trial after them \
          beyond noise (the {} clearest listed).\n\n",

@@ -3,8 +3,11 @@
 //! For each arm and each predecessor P, the effect is the arm's median wall time over its
 //! trials right after P divided by its median over its trials after any other predecessor,
 //! minus 1 (+0.10: 10 % slower after P). Whether it is beyond noise is a two-sided
-//! Mann–Whitney test of the two groups, Bonferroni-corrected over the predecessors tested for
-//! that arm. Medians and ranks, because timing samples have a few far outliers (another
+//! Mann–Whitney test of the two groups, Bonferroni-corrected over the whole family of (arm,
+//! predecessor) pairs tested (a run of 10 arms tests 10–30 pairs: corrected per arm only, one
+//! of them came out "beyond noise" by chance in most default claim runs), and an effect counts
+//! only from [`MIN_EFFECT`] on: with sleep-bound trials a 0.1 % shift can be significant and
+//! still mean nothing for a speedup. Medians and ranks, because timing samples have a few far outliers (another
 //! process, a migration) that would swing a mean or a least-squares fit; and no model of how
 //! effects add up, because the Williams order already spreads every predecessor over rounds
 //! and positions, so drift falls on both groups alike.
@@ -16,6 +19,18 @@ use super::median;
 /// and 10 after the others an exact Mann–Whitney p cannot go below 2/66 = 0.03, which a
 /// correction over a few predecessors lifts past 0.05, so the test could never find anything.
 pub const MIN_TRIALS: usize = 3;
+
+/// The error rate of the family of carry-over tests of one variant.
+pub const ALPHA: f64 = 0.05;
+
+/// The smallest effect worth naming: 2 % is below what a speed claim's threshold (10 %) or
+/// compare's (5 %) can see.
+pub const MIN_EFFECT: f64 = 0.02;
+
+/// Whether an effect is beyond noise and large enough to matter.
+pub fn beyond_noise(e: &PredecessorEffect) -> bool {
+    e.p_adjusted < ALPHA && e.effect.abs() >= MIN_EFFECT
+}
 
 /// One trial: its arm, the arm that ran just before it (empty for the first trial of a run)
 /// and its wall time.
@@ -35,7 +50,8 @@ pub struct PredecessorEffect {
     pub effect: f64,
     /// Two-sided Mann–Whitney p of "after `after`" against "after the others", uncorrected.
     pub p_value: f64,
-    /// `p_value` × the number of predecessors tested for this arm, at most 1 (Bonferroni).
+    /// `p_value` × the number of tests in its family, at most 1 (Bonferroni): every (arm,
+    /// predecessor) pair for [`carryover`], every predecessor for [`pooled`].
     pub p_adjusted: f64,
     pub n_after: usize,
     pub n_others: usize,
@@ -74,13 +90,19 @@ pub fn carryover<'a>(trials: impl IntoIterator<Item = Observation<'a>>) -> Vec<A
             None => arms.push((t.arm, vec![(t.after, t.wall_s)])),
         }
     }
-    arms.into_iter()
+    let mut found: Vec<ArmCarryover> = arms
+        .into_iter()
         .map(|(arm, trials)| ArmCarryover {
             arm: arm.to_string(),
             n: trials.len(),
             effects: effects(&trials),
         })
-        .collect()
+        .collect();
+    let family: usize = found.iter().map(|a| a.effects.len()).sum();
+    for e in found.iter_mut().flat_map(|a| a.effects.iter_mut()) {
+        e.p_adjusted = (e.p_value * family as f64).min(1.0);
+    }
+    found
 }
 
 /// The effect of each predecessor on whichever arm runs next, pooled over the arms in `trials`:
@@ -213,6 +235,24 @@ mod tests {
         for a in all.iter().filter(|a| a.arm != "threads/2") {
             assert!(a.worst().unwrap().p_adjusted >= 0.05, "{a:?}");
         }
+    }
+
+    #[test]
+    fn a_significant_but_tiny_effect_is_not_named() {
+        let e = |effect: f64, p_adjusted: f64| PredecessorEffect {
+            after: "sequential/1".into(),
+            effect,
+            p_value: p_adjusted,
+            p_adjusted,
+            n_after: 10,
+            n_others: 100,
+        };
+        assert!(
+            !beyond_noise(&e(0.001, 0.001)),
+            "0.1 % is below what a speedup resolves"
+        );
+        assert!(!beyond_noise(&e(0.10, 0.2)), "not significant");
+        assert!(beyond_noise(&e(-0.05, 0.01)));
     }
 
     #[test]
