@@ -5,7 +5,8 @@ use std::path::Path;
 
 use concbench::chart::timeline::{SPEC, Timeline};
 use concbench::chart::timeline_blocks::variant_blocks;
-use concbench::chart::{RunData, register_fonts, to_svg};
+use concbench::chart::{register_fonts, to_svg};
+use concbench::results::run_folder::RunData;
 
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use concbench::chart::RunData;
 use concbench::export::{self, SUMMARY_JSON};
 use concbench::records::{self, ClaimRow, RunRow, SummaryRow};
+use concbench::results::run_folder::RunData;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_concbench");

@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use concbench::chart::data::RunData;
 use concbench::records::{self, ClaimRow, RunRow, SampleRow, SummaryRow};
+use concbench::results::run_folder::RunData;
 use proptest::prelude::*;
 
 const CASES: u32 = 10_000;

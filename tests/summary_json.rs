@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use concbench::chart::RunData;
 use concbench::export::{self, SUMMARY_JSON};
 use concbench::records::{self, ClaimRow, CsvRecord, RunRow, SummaryRow};
+use concbench::results::run_folder::RunData;
 use serde_json::Value;
 
 mod python3;

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use concbench::records::CsvRecord;
-use concbench::sweep::records::{ModelRow, SweepRow};
+use concbench::records::sweep::{ModelRow, SweepRow};
 
 const BIN: &str = env!("CARGO_BIN_EXE_concbench");
 

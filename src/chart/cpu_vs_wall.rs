@@ -7,11 +7,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::bars::nice_step;
-use super::data::{RunData, TimeUnit, variant_words};
+use super::data::{TimeUnit, variant_words};
 use super::{
     AXIS_PX, Canvas, Chart, ChartSpec, DrawResult, FAMILY, Frame, GREY, INK, LIGHT, LegendEntry,
     NOTE_PX, Plot, Swatch, TICK_PX, strategy_color, strategy_legend, text, tick,
 };
+use crate::results::run_folder::RunData;
 use crate::workload::Variant;
 
 /// Reference lines drawn at most (a 64-core machine would be a fan of lines).

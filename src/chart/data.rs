@@ -3,8 +3,6 @@
 
 use crate::workload::Variant;
 
-pub use crate::results::run_folder::{RunData, pretty_date};
-
 /// Whether `strategy` is a speedup baseline ("sequential", "py-sequential", ...).
 pub fn is_baseline(strategy: &str) -> bool {
     crate::strategy::baseline_of(strategy) == strategy

@@ -29,7 +29,6 @@ use wall_time::WallTime;
 
 use crate::error::{Error, Result};
 use crate::results::Staged;
-pub use data::RunData;
 pub use frame::{Frame, LegendEntry, Swatch, draw_frame, strategy_legend};
 
 /// DejaVu Sans (licence in assets/DejaVuSans-LICENSE.txt): embedded so text renders on a
@@ -106,7 +105,11 @@ pub fn register_fonts() -> Result<()> {
 }
 
 /// Stage every chart of a run as SVG and PNG in `dir`, in report order.
-pub fn stage_all(data: &RunData, dir: &Path, staged: &mut Staged) -> Result<()> {
+pub fn stage_all(
+    data: &crate::results::run_folder::RunData,
+    dir: &Path,
+    staged: &mut Staged,
+) -> Result<()> {
     register_fonts()?;
     stage_svg_and_png(staged, dir, &wall_time::SPEC, &WallTime::new(data))?;
     stage_svg_and_png(staged, dir, &speedup::SPEC, &Speedup::new(data))?;

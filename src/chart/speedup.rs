@@ -5,12 +5,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::bars::{Bar, Panel, draw_panels, group_bars};
-use super::data::{RunData, baseline_of, ideal_speedup, is_baseline, variant_words};
+use super::data::{baseline_of, ideal_speedup, is_baseline, variant_words};
 use super::{
     CEILING, Canvas, Chart, ChartSpec, DrawResult, Frame, GREY, INK, LegendEntry, Swatch,
     strategy_color,
 };
 use crate::records::SummaryRow;
+use crate::results::run_folder::RunData;
 use crate::workload::Variant;
 
 /// For REPORT.md: what the reader should look for.

@@ -7,13 +7,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::data::{RunData, variant_words};
+use super::data::variant_words;
 use super::timeline_blocks::{Block, step_points, usage_blocks, variant_blocks, warmup_of};
 use super::{
     AXIS_PX, Canvas, Chart, ChartSpec, DrawResult, FAMILY, Frame, GREY, INK, LIGHT, LegendEntry,
     NOTE_PX, Plot, Swatch, TICK_PX, strategy_color, strategy_legend, text, tick,
 };
 use crate::records::SampleRow;
+use crate::results::run_folder::RunData;
 use crate::workload::Variant;
 
 const CORE: RGBColor = RGBColor(88, 78, 150);

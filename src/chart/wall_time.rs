@@ -6,10 +6,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::bars::{Bar, Panel, draw_panels, group_bars};
-use super::data::{RunData, TimeUnit, variant_words};
+use super::data::{TimeUnit, variant_words};
 use super::{
     Canvas, Chart, ChartSpec, DrawResult, Frame, INK, LegendEntry, Swatch, strategy_color,
 };
+use crate::results::run_folder::RunData;
 
 /// For REPORT.md: what the reader should look for.
 const CAPTION: &str = "Median wall time of one trial for each strategy and worker count, one panel per variant (each with its own scale), whiskers over the spread of the repetitions.";

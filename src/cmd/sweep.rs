@@ -8,7 +8,7 @@ use crate::console;
 use crate::error::{Error, Result};
 use crate::strategy::{RuntimeSettings, StrategyContext};
 pub use crate::sweep::SweepArgs;
-use crate::sweep::{self, data, measure, report};
+use crate::sweep::{self, measure, report};
 
 pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     let started = Instant::now();
@@ -40,7 +40,7 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     };
     if let (Ok(_), Ok(())) = (&analysed, &reported)
         && !measured.rows.is_empty()
-        && let Ok(data) = data::SweepData::load(out)
+        && let Ok(data) = crate::results::run_folder::SweepData::load(out)
     {
         console::emit(&sweep::console_summary(&data));
     }

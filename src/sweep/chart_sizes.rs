@@ -9,14 +9,15 @@ use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::prelude::*;
 
 use super::chart_workers::{panel_builder, shown_strategies};
-use super::data::{SweepData, size_words};
-use super::records::{ModelRow, SweepRow};
+use super::data::size_words;
 use crate::chart::data::{ideal_speedup, variant_words};
 use crate::chart::frame::{house_mesh, side_by_side};
 use crate::chart::{
     Canvas, Chart, ChartSpec, DrawResult, Frame, GREY, INK, LIGHT, LegendEntry, Swatch,
     strategy_color, strategy_legend,
 };
+use crate::records::sweep::{ModelRow, SweepRow};
+use crate::results::run_folder::SweepData;
 use crate::workload::Variant;
 
 /// For REPORT.md: what the reader should look for.

@@ -6,8 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::data::{SweepData, size_words};
-use super::records::{ModelRow, SweepRow};
+use super::data::size_words;
 use crate::chart::bars::nice_step;
 use crate::chart::data::{ideal_speedup, is_baseline, variant_words};
 use crate::chart::frame::{house_mesh, side_by_side, vertical_whisker};
@@ -15,6 +14,8 @@ use crate::chart::{
     AXIS_PX, Canvas, Chart, ChartSpec, DrawResult, FAMILY, Frame, GREY, INK, LIGHT, LegendEntry,
     Plot, Swatch, strategy_color, strategy_legend, tick,
 };
+use crate::records::sweep::{ModelRow, SweepRow};
+use crate::results::run_folder::SweepData;
 use crate::stats::scaling::amdahl_speedup;
 use crate::workload::Variant;
 

@@ -1,8 +1,6 @@
 //! The vocabulary a sweep's charts and report share. The sweep's files are loaded by
 //! [`crate::results::run_folder`].
 
-pub use crate::results::run_folder::SweepData;
-
 /// A job size for people: "1 µs", "30 µs", "1.5 ms", "30 ms", "2.5 s".
 pub fn size_words(ms: f64) -> String {
     let (v, unit) = if ms >= 1000.0 {

@@ -4,15 +4,17 @@
 use std::fmt::Write;
 
 use super::breakeven::{Crossing, agreement, not_significant_yet};
-use super::data::{SweepData, size_words};
+use super::data::size_words;
 use super::fixed_cost::FixedCost;
 use super::markdown_fits::opt;
 use super::models::predicted_range;
-use super::records::ModelRow;
 use crate::chart::ChartSpec;
-use crate::chart::data::{is_baseline, pretty_date, variant_words};
+use crate::chart::data::{is_baseline, variant_words};
 use crate::console::format_seconds;
+use crate::records::sweep::ModelRow;
 use crate::results::markdown;
+use crate::results::run_folder::SweepData;
+use crate::results::run_folder::pretty_date;
 use crate::workload::Variant;
 
 /// "threads pay off above 3 µs per job (between 3 µs and 10 µs)", and so on, for one variant:

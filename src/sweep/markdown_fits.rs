@@ -3,10 +3,11 @@
 
 use std::fmt::Write;
 
-use super::data::{SweepData, size_words};
-use super::records::ModelRow;
+use super::data::size_words;
 use crate::chart::data::variant_words;
+use crate::records::sweep::ModelRow;
 use crate::results::markdown;
+use crate::results::run_folder::SweepData;
 use crate::workload::Variant;
 
 pub(super) fn fit_table(data: &SweepData, v: Variant) -> String {

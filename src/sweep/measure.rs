@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use super::budget::{Reserve, StoppedBy, fits, plan_reps};
 use super::plan::{CpuSizes, SweepPlan, arm_specs};
-use super::records::{JobSize, SweepMeta, SweepSettings};
 use crate::engine::{Arm, MetaSection};
 use crate::error::{Error, Result};
 use crate::measure::machine;
+use crate::records::sweep::{JobSize, SweepMeta, SweepSettings};
 use crate::records::{Meta, Parameters, RunRow};
 use crate::strategy::{self, StrategyContext};
 use crate::study::{self, CpuUnit, MetaParts, Policy, Prepared, Study, StudyKind, study_meta};

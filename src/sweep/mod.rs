@@ -28,7 +28,6 @@ pub mod measure;
 pub mod models;
 pub mod plan;
 pub mod points;
-pub mod records;
 pub mod report;
 
 use std::fmt::Write as _;
@@ -37,9 +36,9 @@ use std::path::Path;
 pub use args::SweepArgs;
 
 use crate::error::Result;
+use crate::records::sweep::{MODELS_CSV, ModelRow, SWEEP_CSV, SweepRow};
 use crate::records::{CsvRecord, write_csv};
 use crate::stats::BootstrapSettings;
-use records::{MODELS_CSV, ModelRow, SWEEP_CSV, SweepRow};
 
 /// Points and models from what was measured (whatever stopped it), written to
 /// `out`. Returns the points.
@@ -70,7 +69,7 @@ pub fn analyse_rows(
 }
 
 /// What stdout gets: the answer and one line per strategy.
-pub fn console_summary(data: &data::SweepData) -> String {
+pub fn console_summary(data: &crate::results::run_folder::SweepData) -> String {
     let mut s = String::new();
     for v in data.variants() {
         if let Some(a) = markdown::answer(data, v) {

@@ -16,8 +16,8 @@ use super::breakeven::{
 };
 use super::data::size_words;
 use super::fixed_cost::{FixedCost, fixed_cost};
-use super::records::{ModelRow, SweepRow};
 use crate::records::RunRow;
+use crate::records::sweep::{ModelRow, SweepRow};
 use crate::stats::scaling::{ScalingPoint, amdahl_speedup, fit_amdahl, fit_usl};
 use crate::strategy::baseline_of;
 use crate::workload::Variant;

@@ -10,10 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::records::JobSize;
 use crate::engine::default_timeout;
 use crate::error::Result;
 use crate::experiment;
+use crate::records::sweep::JobSize;
 use crate::strategy::processes::Chunk;
 use crate::strategy::python::{Interpreter, PyKernel};
 use crate::strategy::{self, StrategyInfo};

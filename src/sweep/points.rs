@@ -3,8 +3,8 @@
 //! schedule keep the two seconds apart), its bootstrap interval, efficiency and Karp–Flatt's
 //! serial fraction. Pure: the same rows always give the same points.
 
-use super::records::SweepRow;
 use crate::records::RunRow;
+use crate::records::sweep::SweepRow;
 use crate::stats::BootstrapSettings;
 use crate::stats::scaling::karp_flatt;
 use crate::strategy;

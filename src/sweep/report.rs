@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use super::data::SweepData;
 use super::{chart_sizes, chart_workers};
 use crate::chart::{ChartSpec, register_fonts, stage_svg_and_png};
 use crate::error::{Error, Result};
 use crate::results::Staged;
+use crate::results::run_folder::SweepData;
 use crate::results::run_folder::{CHARTS_DIR, REPORT_MD};
 
 /// Every chart of a sweep, in report order.

@@ -2,7 +2,7 @@
 //! fits' choice of points.
 
 use super::*;
-use crate::sweep::records::SweepRow;
+use crate::records::sweep::SweepRow;
 
 /// A synthetic point: speedup with a ±2 % interval.
 fn pt(unit_ms: f64, strategy: &str, workers: usize, speedup: f64, wall_s: f64) -> SweepRow {
