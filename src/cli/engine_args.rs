@@ -39,7 +39,7 @@ pub struct EngineArgs {
     pub seed: Option<u64>,
 
     // Its help is built from the defaults (`prime_help`), so it cannot go stale.
-    #[arg(allow_negative_numbers = true, long, value_name = "MS", help = prime_help(), value_parser = clap::value_parser!(u64).range(0..=1000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", help = prime_help(), value_parser = parse::prime_ms)]
     pub prime_ms: Option<u64>,
 
     /// Seconds a single trial may take before its workers are killed and the run fails
@@ -49,7 +49,7 @@ pub struct EngineArgs {
 
     /// Milliseconds between sysinfo CPU samples (200-60000; sysinfo gives wrong figures faster
     /// than 200)
-    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=60_000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = 250, value_parser = parse::sample_ms)]
     pub sample_ms: u64,
 
     /// Python interpreters of the py-* strategies, comma-separated paths or names; with

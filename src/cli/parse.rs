@@ -50,6 +50,31 @@ fn number_in(s: &str, range: std::ops::RangeInclusive<f64>, unit: Unit) -> Parse
     }
 }
 
+/// A whole number within `range`, in `unit`: a negative one is out of range, not "an invalid
+/// digit" (what parsing it as unsigned would say).
+fn whole_in(s: &str, range: std::ops::RangeInclusive<i64>, unit: Unit) -> Parsed<u64> {
+    match s.trim().parse::<i64>() {
+        Ok(x) if range.contains(&x) => Ok(x as u64),
+        Ok(x) => Err(format!(
+            "{x} {} is out of range ({}-{})",
+            unit.symbol,
+            range.start(),
+            range.end()
+        )),
+        Err(_) => Err(format!("'{s}' is not a whole number of {}", unit.words)),
+    }
+}
+
+/// Milliseconds every core is kept busy before each trial (0-1000).
+pub fn prime_ms(s: &str) -> Parsed<u64> {
+    whole_in(s, 0..=1000, MS)
+}
+
+/// Milliseconds between sysinfo samples (200-60000).
+pub fn sample_ms(s: &str) -> Parsed<u64> {
+    whole_in(s, 200..=60_000, MS)
+}
+
 #[derive(Clone, Copy)]
 struct Unit {
     symbol: &'static str,
