@@ -128,17 +128,23 @@ pub struct Checked {
     pub written: Result<()>,
 }
 
-/// Check the selected claims: measure the speed claims, run the demonstrations, write
-/// claims.csv, summary.csv and meta.json into `out`. Errors before the first trial come back as
-/// `Err`; once measuring has started, what was decided comes back, with the error that ended
-/// it (in `measured`).
-pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> {
+/// What clap cannot check of the options alone: one line, exit status 2.
+pub fn check_args(args: &ClaimArgs) -> Result<()> {
     if args.max_reps < args.min_reps {
         return Err(Error::Usage(format!(
             "--max-reps {} is below --min-reps {}",
             args.max_reps, args.min_reps
         )));
     }
+    Ok(())
+}
+
+/// Check the selected claims: measure the speed claims, run the demonstrations, write
+/// claims.csv, summary.csv and meta.json into `out`. Errors before the first trial come back as
+/// `Err`; once measuring has started, what was decided comes back, with the error that ended
+/// it (in `measured`).
+pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> {
+    check_args(args)?;
     crate::lifecycle::install()?;
     let e = &args.engine;
     let mut ctx = StrategyContext::current_exe(Duration::from_secs(60))?;

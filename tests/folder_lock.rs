@@ -109,3 +109,63 @@ fn after_a_kill_9_the_next_run_into_the_folder_proceeds() {
         String::from_utf8_lossy(&next.stderr)
     );
 }
+
+/// A folder made read-only after an earlier run: the new run refuses before touching it (the
+/// lock file alone could be writable while the folder is not, and runs.csv would be cut).
+/// Root ignores permissions, so as root the run is made as `nobody` through setpriv.
+#[test]
+fn a_run_into_a_read_only_folder_refuses_and_keeps_the_earlier_files() {
+    let base = scratch("read-only");
+    std::fs::create_dir_all(&base).unwrap();
+    let out = base.join("earlier");
+    let first = run_into(&out, "1").output().unwrap();
+    assert!(first.status.success());
+    let runs_before = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut cmd = if root {
+        if Command::new("setpriv").arg("--version").output().is_err() {
+            eprintln!("skipped: running as root and no setpriv to drop to an unprivileged user");
+            return;
+        }
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        // nobody owns the earlier files, so they could be written, but not the folder (0o555
+        // below): the case where a lock file alone proves nothing.
+        for entry in std::fs::read_dir(&out).unwrap() {
+            std::os::unix::fs::chown(entry.unwrap().path(), Some(65534), Some(65534)).unwrap();
+        }
+        std::os::unix::fs::chown(&out, Some(65534), Some(65534)).unwrap();
+        // nobody must be able to reach the folder.
+        std::fs::set_permissions(&base, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        c
+    } else {
+        Command::new(BIN)
+    };
+    std::fs::set_permissions(&out, std::os::unix::fs::PermissionsExt::from_mode(0o555)).unwrap();
+    let o = cmd
+        .env("CONCBENCH_CACHE_DIR", std::env::temp_dir())
+        .args([
+            "run",
+            "--variant",
+            "sleep",
+            "--sleep-ms",
+            "1",
+            "--strategy",
+            "threads",
+        ])
+        .args(["--warmup", "0", "--reps", "1", "-q", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&out, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("Permission denied"), "{err}");
+    let runs_after = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert_eq!(
+        runs_before, runs_after,
+        "the earlier run's runs.csv was touched"
+    );
+}

@@ -13,8 +13,9 @@ use crate::error::Result;
 pub fn execute(args: &ClaimArgs) -> Result<Outcome> {
     let started = Instant::now();
     let out = args.engine.out_or(claim::DEFAULT_OUT);
-    // One writer per folder, held until the report is written.
-    let _lock = crate::results::FolderLock::acquire(&out)?;
+    // Bad input first, then one writer per folder, held until the report is written.
+    claim::check_args(args)?;
+    let _lock = crate::results::FolderLock::for_output(&out)?;
     let Checked {
         rows,
         measured,

@@ -180,7 +180,7 @@ pub fn execute(args: &RunArgs) -> Result<Outcome> {
     let mut plan = args.plan()?;
     // Bad input first: an unwritable --out, or one another run is writing into, gets its one
     // line before any interpreter is probed. The lock is held until the report is written.
-    let _lock = FolderLock::acquire(&plan.study.out_dir)?;
+    let _lock = FolderLock::for_output(&plan.study.out_dir)?;
     plan.pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
     if plan.strategies.is_empty() {
         return Err(Error::Usage("no strategy left to run".into()));

@@ -15,7 +15,7 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     let mut plan = args.plan()?;
     // Bad input first: an unwritable --out, or one another run is writing into, gets its one
     // line before any interpreter is probed. The lock is held until the report is written.
-    let _lock = crate::results::FolderLock::acquire(&plan.study.out_dir)?;
+    let _lock = crate::results::FolderLock::for_output(&plan.study.out_dir)?;
     let pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
     plan.python = pythons.first().cloned();
     if plan.strategies.iter().all(|s| s.baseline() == s.name) {

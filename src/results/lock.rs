@@ -37,7 +37,8 @@ impl FolderLock {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            // Named by the folder the user gave: the lock file is an implementation detail.
+            .map_err(|e| Error::io(dir, e))?;
         // SAFETY: flock on a file descriptor this function owns; no memory is involved.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
             let err = std::io::Error::last_os_error();
@@ -54,6 +55,22 @@ impl FolderLock {
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(owner.as_bytes()));
         Ok(FolderLock { file, path })
+    }
+
+    /// Take the lock on the folder a run will write into, and check that the folder itself
+    /// can be written: a writable lock file proves nothing about a folder made read-only after
+    /// an earlier run, whose runs.csv a new run would otherwise truncate before failing. Both
+    /// refusals come before any file of the folder is touched (exit status 2).
+    pub fn for_output(dir: &Path) -> Result<FolderLock> {
+        let lock = FolderLock::acquire(dir)?;
+        let probe = dir.join(format!(".concbench-write-test.{}", std::process::id()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|e| Error::io(dir, e))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(lock)
     }
 
     /// The lock file.
