@@ -17,7 +17,7 @@
 //! gets half of it: "speeds up" is concluded wrongly (the true speedup at or below the
 //! threshold) at most 2.5 % of the time, and so is "no real speedup". The levels are minimums:
 //! an order-statistic interval's coverage comes in steps, so each look spends at most its share
-//! (tests/stopping_rule.rs computes the exact error). A claim still undecided at its final look
+//! (tests/stopping_exact.rs computes the exact error). A claim still undecided at its final look
 //! is INCONCLUSIVE.
 
 /// Defined with the file schemas it is recorded in.

@@ -11,7 +11,7 @@ use crate::results::markdown;
 use crate::results::run_folder::RunData;
 use crate::stats::carryover::{
     ALPHA, ArmCarryover, MIN_EFFECT, MIN_TRIALS, Observation, PredecessorEffect, beyond_noise,
-    carryover, pooled,
+    carryover, clearest_first, pooled,
 };
 
 /// How many predecessors the across-arms table lists (the clearest ones).
@@ -133,11 +133,7 @@ fn across_arms(mut effects: Vec<PredecessorEffect>) -> String {
         );
     }
     let m = effects.len();
-    effects.sort_by(|a, b| {
-        a.p_adjusted
-            .total_cmp(&b.p_adjusted)
-            .then(b.effect.abs().total_cmp(&a.effect.abs()))
-    });
+    effects.sort_by(clearest_first);
     let beyond = effects.iter().filter(|e| beyond_noise(e)).count();
     let mut s = format!(
         "Across arms: {beyond} of {m} predecessors change the time of the trial after them \

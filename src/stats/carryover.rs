@@ -69,15 +69,21 @@ pub struct ArmCarryover {
 }
 
 impl ArmCarryover {
-    /// The predecessor with the clearest effect: the smallest corrected p, and among equal
-    /// ones the largest effect either way; `None` when none could be tested.
+    /// The predecessor with the clearest effect (see [`clearest_first`]); `None` when none
+    /// could be tested.
     pub fn worst(&self) -> Option<&PredecessorEffect> {
-        self.effects.iter().min_by(|a, b| {
-            a.p_adjusted
-                .total_cmp(&b.p_adjusted)
-                .then(b.effect.abs().total_cmp(&a.effect.abs()))
-        })
+        self.effects.iter().min_by(|a, b| clearest_first(a, b))
     }
+}
+
+/// The order effects are named in: those that count ([`beyond_noise`]) first, so a tiny but
+/// very significant shift (common in sleep-bound arms) never hides a large one; then the
+/// smallest corrected p, then the largest effect either way.
+pub fn clearest_first(a: &PredecessorEffect, b: &PredecessorEffect) -> std::cmp::Ordering {
+    beyond_noise(b)
+        .cmp(&beyond_noise(a))
+        .then(a.p_adjusted.total_cmp(&b.p_adjusted))
+        .then(b.effect.abs().total_cmp(&a.effect.abs()))
 }
 
 /// The carry-over of every arm in `trials`, arms in the order they first appear. Trials with a
@@ -235,6 +241,24 @@ mod tests {
         for a in all.iter().filter(|a| a.arm != "threads/2") {
             assert!(a.worst().unwrap().p_adjusted >= 0.05, "{a:?}");
         }
+    }
+
+    #[test]
+    fn a_large_effect_is_named_before_a_tinier_more_significant_one() {
+        let e = |after: &str, effect: f64, p_adjusted: f64| PredecessorEffect {
+            after: after.into(),
+            effect,
+            p_value: p_adjusted,
+            p_adjusted,
+            n_after: 30,
+            n_others: 90,
+        };
+        let arm = ArmCarryover {
+            arm: "threads/2".into(),
+            n: 120,
+            effects: vec![e("a", 0.005, 2e-5), e("b", 0.099, 0.026), e("c", 0.0, 1.0)],
+        };
+        assert_eq!(arm.worst().unwrap().after, "b");
     }
 
     #[test]
