@@ -13,7 +13,7 @@ use super::super::meta::claim_meta;
 use super::super::stopping::StoppingRule;
 use super::super::subject::Subject;
 use super::super::{SPEED_CLAIMS, THRESHOLD, Verdict};
-use super::Clock;
+use super::{Clock, Schedule};
 use crate::engine::{Arm, Order, Preparation, RunTrial, Trial};
 use crate::error::Result;
 use crate::measure::usage::{CpuTimes, TrialUsage};
@@ -216,6 +216,13 @@ fn the_budget_forces_the_final_look_at_6_rounds() {
     assert_eq!(summary(&d), expected, "{}", d.reason);
     assert!((d.level_achieved.unwrap() - 0.96875).abs() < 1e-9);
     assert_eq!(trials, 12);
+    // The schedule tests/stopping_exact.rs enumerates says the same of a 6-round budget.
+    let schedule = Schedule {
+        min_reps: 11,
+        step: 4,
+        max_reps: 1000,
+    };
+    assert_eq!(schedule.looks(6), vec![(6, true)]);
 }
 
 #[test]
@@ -240,6 +247,15 @@ fn many_looks_stop_at_the_interim_cap_and_the_final_look_keeps_half_of_alpha() {
     let expected = (Verdict::Inconclusive, 150, "final look", "97.5%");
     assert_eq!(summary(&d), expected, "{}", d.reason);
     assert_eq!(trials, 300);
+    // The enumerated schedule ends where the loop did: the final look at --max-reps.
+    let schedule = Schedule {
+        min_reps: 6,
+        step: 1,
+        max_reps: 150,
+    };
+    let looks = schedule.looks(u32::MAX);
+    assert_eq!(looks.first(), Some(&(6, false)));
+    assert_eq!(looks.last(), Some(&(150, true)));
 }
 
 #[test]
