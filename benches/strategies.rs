@@ -5,7 +5,7 @@
 //!   [`SLEEP`];
 //! - `cpu_bound`: the same jobs, each burning [`CPU_ITERS`] kernel iterations (about 2.3 ms
 //!   on the reference 2-core machine);
-//! - `overhead`: one job of zero work (`WorkUnit::Cpu { iters: 0 }`), so what is left is each
+//! - `overhead`: one job of zero work (`WorkUnit::cpu(0)`), so what is left is each
 //!   strategy's fixed cost per run: spawning and joining threads, dispatching into an already
 //!   built rayon pool, spawning worker processes, one round trip over their pipes and reaping
 //!   them; and `overhead/spawn_floor`, spawning and waiting for `/bin/true`, the floor under
@@ -184,11 +184,11 @@ fn matrix(c: &mut Criterion, group: &str, unit: WorkUnit) {
 }
 
 fn sleep_bound(c: &mut Criterion) {
-    matrix(c, "sleep_bound", WorkUnit::Sleep(SLEEP));
+    matrix(c, "sleep_bound", WorkUnit::sleep(SLEEP));
 }
 
 fn cpu_bound(c: &mut Criterion) {
-    matrix(c, "cpu_bound", WorkUnit::Cpu { iters: CPU_ITERS });
+    matrix(c, "cpu_bound", WorkUnit::cpu(CPU_ITERS));
 }
 
 /// `overhead`: a single job of zero work, so each figure is the strategy's fixed cost per
@@ -200,7 +200,7 @@ fn overhead(c: &mut Criterion) {
         task: Task::Square,
         number: 2,
     };
-    let work = Work::new(vec![job], WorkUnit::Cpu { iters: 0 });
+    let work = Work::new(vec![job], WorkUnit::cpu(0));
     let mut g = c.benchmark_group("overhead");
     for (info, workers) in configurations(&overhead_workers()) {
         bench_configuration(&mut g, info, workers, &ctx, &work, |slow| {
@@ -238,7 +238,7 @@ const SPAWN_FLOOR: &str = "/bin/true";
 fn chunking(c: &mut Criterion) {
     let work = Work::new(
         workload::jobs_for(&(1..=1000).collect::<Vec<i64>>()),
-        WorkUnit::Cpu { iters: 0 },
+        WorkUnit::cpu(0),
     );
     let mut g = c.benchmark_group("chunking");
     g.sampling_mode(SamplingMode::Flat);

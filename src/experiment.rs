@@ -25,6 +25,8 @@ pub struct Plan {
     pub workers: Vec<usize>,
     pub sleep: Duration,
     pub cpu: CpuUnit,
+    /// Bytes every job holds while it works (`--job-mb`); 0 for none.
+    pub job_bytes: u64,
     pub reps: u32,
     pub warmup: u32,
     /// Per-trial timeout; `None` derives one from the size of the work.
@@ -52,6 +54,7 @@ impl Plan {
             workers: vec![2],
             sleep: Duration::from_millis(25),
             cpu: CpuUnit::Millis(25.0),
+            job_bytes: 0,
             reps: 10,
             warmup: 1,
             timeout: None,
@@ -211,8 +214,45 @@ fn arm_specs(plan: &Plan, calibration: Option<&Calibration>) -> Vec<ArmSpec> {
 
 fn unit_of(plan: &Plan, variant: Variant, calibration: Option<&Calibration>) -> (WorkUnit, f64) {
     match (variant, calibration) {
-        (Variant::Cpu, Some(c)) => (WorkUnit::Cpu { iters: c.iters }, c.target_ms),
-        _ => (WorkUnit::Sleep(plan.sleep), plan.sleep.as_secs_f64() * 1e3),
+        (Variant::Cpu, Some(c)) => (WorkUnit::cpu(c.iters).holding(plan.job_bytes), c.target_ms),
+        _ => (
+            WorkUnit::sleep(plan.sleep).holding(plan.job_bytes),
+            plan.sleep.as_secs_f64() * 1e3,
+        ),
+    }
+}
+
+/// `--job-mb` must fit: every job running at once (the most workers any strategy of the plan
+/// runs, never more than the jobs) holds its memory together, and that must fit in what the
+/// machine has available now, or the run would swap or be killed halfway.
+pub fn check_job_memory(plan: &Plan) -> Result<()> {
+    if plan.job_bytes == 0 {
+        return Ok(());
+    }
+    let jobs = plan.study.numbers.len() * 2;
+    let at_once = plan
+        .strategies
+        .iter()
+        .map(|s| {
+            if s.uses_workers {
+                plan.workers.iter().copied().max().unwrap_or(1)
+            } else {
+                1
+            }
+        })
+        .max()
+        .unwrap_or(1)
+        .min(jobs.max(1));
+    let needed = plan.job_bytes.saturating_mul(at_once as u64);
+    let available = crate::measure::memory::available_bytes();
+    match available {
+        Some(free) if needed > free => Err(Error::Usage(format!(
+            "--job-mb: {} MiB per job x {at_once} jobs at once = {} MiB, more than the {} MiB available",
+            plan.job_bytes >> 20,
+            needed >> 20,
+            free >> 20
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -262,6 +302,7 @@ fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
             CpuUnit::Iters(n) => Some(n),
             CpuUnit::Millis(_) => None,
         },
+        job_mb: (plan.job_bytes > 0).then_some(plan.job_bytes >> 20),
         reps: plan.reps,
         warmup: plan.warmup,
         order: plan.study.order.name().into(),

@@ -78,6 +78,8 @@ pub struct ConfigurationStats<'a> {
     /// None for a baseline, and below [`MIN_INTERVAL_N`] trials of either arm.
     pub speedup_ci: Option<(f64, f64)>,
     pub all_correct: bool,
+    /// Median peak memory over the repetitions that measured it.
+    pub mem_peak_bytes: Option<u64>,
 }
 
 /// Every configuration of `rows` in the order it first appears, with its statistics; the
@@ -126,7 +128,16 @@ fn stats_of<'a>(
     } else {
         speedup_interval(&base_trials, &trials, bootstrap, &stream(&config))
     };
+    // The median over the repetitions that measured memory (all of them, in files written since).
+    let mem: Vec<&RunRow> = trials
+        .iter()
+        .copied()
+        .filter(|r| r.mem_peak_bytes.is_some())
+        .collect();
+    let mem_peak_bytes =
+        median_of(&mem, |r| r.mem_peak_bytes.unwrap_or(0) as f64).map(|m| m.median.round() as u64);
     Some(ConfigurationStats {
+        mem_peak_bytes,
         cpu_total_median_s: median_of(&trials, |r| r.cpu_total_s)?.median,
         cores_busy_median: median_of(&trials, |r| r.cores_busy)?.median,
         all_correct: trials.iter().all(|r| r.correct),
@@ -181,6 +192,10 @@ fn summary_row(s: &ConfigurationStats) -> SummaryRow {
         all_correct: s.all_correct,
         ceiling_speedup: None,
         efficiency_vs_ceiling: None,
+        mem_peak_bytes: s.mem_peak_bytes,
+        mem_per_worker_bytes: s
+            .mem_peak_bytes
+            .map(|b| (b as f64 / c.workers.max(1) as f64).round() as u64),
     }
 }
 

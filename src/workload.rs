@@ -89,49 +89,151 @@ impl FromStr for Variant {
     }
 }
 
-/// The cost of one job, fully resolved (no calibration left to do).
+/// What one job spends its time on, fully resolved (no calibration left to do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkUnit {
+pub enum Effort {
     Sleep(Duration),
     Cpu { iters: u64 },
 }
 
+/// The cost of one job: its effort, and the memory it holds while it works (`--job-mb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkUnit {
+    pub effort: Effort,
+    /// Bytes every job maps and touches before its effort and frees after it: a load whose
+    /// peak is known (one job holds exactly this much), so memory figures can be checked.
+    pub job_bytes: u64,
+}
+
 impl WorkUnit {
+    /// A sleep of `d` per job, holding no memory.
+    pub const fn sleep(d: Duration) -> Self {
+        WorkUnit {
+            effort: Effort::Sleep(d),
+            job_bytes: 0,
+        }
+    }
+
+    /// `iters` iterations of the CPU kernel per job, holding no memory.
+    pub const fn cpu(iters: u64) -> Self {
+        WorkUnit {
+            effort: Effort::Cpu { iters },
+            job_bytes: 0,
+        }
+    }
+
+    /// The same unit, each job holding `bytes` while it works.
+    pub const fn holding(self, bytes: u64) -> Self {
+        WorkUnit {
+            job_bytes: bytes,
+            ..self
+        }
+    }
+
     /// Spend one unit of work. Returns a value the caller must not ignore, so the CPU kernel
     /// stays observable.
     pub fn spend(self) -> u64 {
-        match self {
-            WorkUnit::Sleep(d) => {
+        let held = JobMemory::hold(self.job_bytes);
+        let value = match self.effort {
+            Effort::Sleep(d) => {
                 // One timed kernel wait, like thread::sleep, that a stop signal can cut short.
                 crate::lifecycle::sleep(d);
                 0
             }
-            WorkUnit::Cpu { iters } => burn(iters),
-        }
+            Effort::Cpu { iters } => burn(iters),
+        };
+        // Held until the effort is spent, then unmapped.
+        drop(held);
+        value
     }
 
     pub fn variant(self) -> Variant {
-        match self {
-            WorkUnit::Sleep(_) => Variant::Sleep,
-            WorkUnit::Cpu { .. } => Variant::Cpu,
+        match self.effort {
+            Effort::Sleep(_) => Variant::Sleep,
+            Effort::Cpu { .. } => Variant::Cpu,
         }
     }
 
-    /// Encoding for the worker protocol and logs: `sleep:<ns>` or `cpu:<iters>`.
+    /// Encoding for the worker protocol and logs: `sleep:<ns>` or `cpu:<iters>`, then
+    /// `,mem:<bytes>` when jobs hold memory.
     pub fn encode(self) -> String {
-        match self {
-            WorkUnit::Sleep(d) => format!("sleep:{}", d.as_nanos()),
-            WorkUnit::Cpu { iters } => format!("cpu:{iters}"),
+        let effort = match self.effort {
+            Effort::Sleep(d) => format!("sleep:{}", d.as_nanos()),
+            Effort::Cpu { iters } => format!("cpu:{iters}"),
+        };
+        match self.job_bytes {
+            0 => effort,
+            b => format!("{effort},mem:{b}"),
         }
     }
 
     pub fn decode(s: &str) -> Option<Self> {
-        let (kind, value) = s.split_once(':')?;
+        let (effort, mem) = match s.split_once(',') {
+            Some((e, m)) => (e, Some(m.strip_prefix("mem:")?.parse::<u64>().ok()?)),
+            None => (s, None),
+        };
+        let (kind, value) = effort.split_once(':')?;
         let value: u64 = value.parse().ok()?;
-        match kind {
-            "sleep" => Some(WorkUnit::Sleep(Duration::from_nanos(value))),
-            "cpu" => Some(WorkUnit::Cpu { iters: value }),
-            _ => None,
+        let unit = match kind {
+            "sleep" => WorkUnit::sleep(Duration::from_nanos(value)),
+            "cpu" => WorkUnit::cpu(value),
+            _ => return None,
+        };
+        Some(unit.holding(mem.unwrap_or(0)))
+    }
+}
+
+/// Memory one job holds while it works: an anonymous private mapping of exactly the asked
+/// size, every page written once so it is resident, unmapped when dropped. Mapped directly
+/// rather than through the allocator, so that what is held and when it goes back to the
+/// kernel do not depend on malloc's thresholds and caches.
+pub struct JobMemory {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl JobMemory {
+    const PAGE: usize = 4096;
+
+    pub fn hold(bytes: u64) -> JobMemory {
+        let len = bytes as usize;
+        if len == 0 {
+            return JobMemory {
+                ptr: std::ptr::null_mut(),
+                len: 0,
+            };
+        }
+        // SAFETY: a new anonymous private mapping; nothing else refers to it.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            // Checked against free memory before anything runs; failing here is a machine
+            // that changed since. Dying at once is better than a figure that lies.
+            eprintln!("concbench: cannot map {bytes} bytes for --job-mb");
+            std::process::abort();
+        }
+        let ptr = ptr as *mut u8;
+        for offset in (0..len).step_by(Self::PAGE) {
+            // SAFETY: offset < len, inside the mapping; volatile so the write is not elided.
+            unsafe { std::ptr::write_volatile(ptr.add(offset), 1) };
+        }
+        JobMemory { ptr, len }
+    }
+}
+
+impl Drop for JobMemory {
+    fn drop(&mut self) {
+        if self.len > 0 {
+            // SAFETY: the mapping made in `hold`, unmapped once.
+            unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
         }
     }
 }
@@ -319,13 +421,17 @@ mod tests {
     #[test]
     fn units_round_trip_through_the_wire_encoding() {
         for u in [
-            WorkUnit::Sleep(Duration::from_millis(25)),
-            WorkUnit::Cpu { iters: 123 },
+            WorkUnit::sleep(Duration::from_millis(25)),
+            WorkUnit::cpu(123),
+            WorkUnit::cpu(7).holding(64 << 20),
         ] {
             assert_eq!(WorkUnit::decode(&u.encode()), Some(u));
         }
+        assert_eq!(WorkUnit::cpu(7).holding(3).encode(), "cpu:7,mem:3");
         assert_eq!(WorkUnit::decode("cpu:x"), None);
         assert_eq!(WorkUnit::decode("nap:1"), None);
+        assert_eq!(WorkUnit::decode("cpu:1,mem:x"), None);
+        assert_eq!(WorkUnit::decode("cpu:1,rss:3"), None);
     }
 
     #[test]

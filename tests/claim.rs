@@ -149,6 +149,8 @@ fn summary_row(
         all_correct: true,
         ceiling_speedup: None,
         efficiency_vs_ceiling: None,
+        mem_peak_bytes: None,
+        mem_per_worker_bytes: None,
     }
 }
 

@@ -76,8 +76,8 @@ fn lists() -> Vec<Vec<i64>> {
 
 fn units() -> [WorkUnit; 2] {
     [
-        WorkUnit::Sleep(Duration::from_micros(200)),
-        WorkUnit::Cpu { iters: 10_000 },
+        WorkUnit::sleep(Duration::from_micros(200)),
+        WorkUnit::cpu(10_000),
     ]
 }
 
@@ -124,7 +124,7 @@ fn calibrations_here_keep_their_rates_under_target() {
 fn the_reference_is_the_sequential_strategy() {
     let jobs: Vec<Job> = jobs_for(&[-3, 0, 4]);
     let mut seq = (strategy::find("sequential").unwrap().build)(1, &ctx()).unwrap();
-    let out = seq.run(&jobs, WorkUnit::Sleep(Duration::ZERO)).unwrap();
+    let out = seq.run(&jobs, WorkUnit::sleep(Duration::ZERO)).unwrap();
     assert_eq!(out.results, vec![9, 0, 16, -27, 0, 64]);
 }
 
@@ -135,7 +135,7 @@ fn processes_run_elsewhere_and_share_no_memory() {
     let mut p = (strategy::find("processes").unwrap().build)(3, &ctx()).unwrap();
     let mut seen: Vec<u32> = Vec::new();
     for run in 0..2 {
-        let out = p.run(&jobs, WorkUnit::Cpu { iters: 1000 }).unwrap();
+        let out = p.run(&jobs, WorkUnit::cpu(1000)).unwrap();
         assert_eq!(out.results, reference_results(&jobs));
         // Three distinct children, none of them us, none of them from the run before.
         let me = std::process::id();
@@ -178,7 +178,7 @@ fn chunks_carry_several_jobs_per_message_and_still_return_everything() {
             Some(chunk.size(jobs.len(), 2)),
             "{chunk}"
         );
-        let out = p.run(&jobs, WorkUnit::Cpu { iters: 100 }).unwrap();
+        let out = p.run(&jobs, WorkUnit::cpu(100)).unwrap();
         assert_eq!(out.results, reference_results(&jobs), "{chunk}");
     }
 }
@@ -188,7 +188,7 @@ fn threads_stay_in_this_process() {
     let jobs = jobs_for(&[1, 2]);
     for name in ["threads", "rayon", "ceiling"] {
         let mut s = (strategy::find(name).unwrap().build)(2, &ctx()).unwrap();
-        let out = s.run(&jobs, WorkUnit::Cpu { iters: 10 }).unwrap();
+        let out = s.run(&jobs, WorkUnit::cpu(10)).unwrap();
         assert!(out.child_pids.is_empty());
     }
 }
@@ -199,7 +199,7 @@ fn a_missing_worker_binary_is_a_clear_error() {
     c.worker_exe = "/nonexistent/concbench".into();
     let mut p = (strategy::find("processes").unwrap().build)(2, &c).unwrap();
     let err = p
-        .run(&jobs_for(&[1]), WorkUnit::Cpu { iters: 1 })
+        .run(&jobs_for(&[1]), WorkUnit::cpu(1))
         .unwrap_err()
         .to_string();
     assert!(err.contains("cannot start worker process"), "{err}");
@@ -213,7 +213,7 @@ fn faulty(fault: &str, timeout: Duration) -> (Result<(), String>, Duration) {
     let started = Instant::now();
     let jobs = jobs_for(&[2, 3, 8, 9]);
     let result = p
-        .run(&jobs, WorkUnit::Sleep(Duration::from_millis(1)))
+        .run(&jobs, WorkUnit::sleep(Duration::from_millis(1)))
         .map(|out| assert_eq!(out.results, reference_results(&jobs)))
         .map_err(|e| e.to_string());
     (result, started.elapsed())

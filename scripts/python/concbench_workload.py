@@ -91,11 +91,27 @@ def apply(task, n):
     return n * n if task == "square" else n * n * n
 
 
+def hold_memory(size):
+    """`--job-mb`: an anonymous mapping of exactly `size` bytes, every page written once so it
+    is resident (as concbench's Rust jobs do), unmapped by the caller when the job is done."""
+    import mmap
+
+    held = mmap.mmap(-1, size)
+    for offset in range(0, size, mmap.PAGESIZE):
+        held[offset] = 1
+    return held
+
+
 def spend(unit):
-    if "sleep_s" in unit:
-        time.sleep(unit["sleep_s"])
-        return 0
-    return KERNELS[unit.get("kernel", "bytecode")](unit["cpu_iters"])
+    held = hold_memory(unit["job_bytes"]) if unit.get("job_bytes") else None
+    try:
+        if "sleep_s" in unit:
+            time.sleep(unit["sleep_s"])
+            return 0
+        return KERNELS[unit.get("kernel", "bytecode")](unit["cpu_iters"])
+    finally:
+        if held is not None:
+            held.close()
 
 
 def run_job(job, unit):

@@ -203,8 +203,8 @@ pub(super) fn arm_specs(
             labels.push((variant, label.clone()));
             let info = strategy::find(strategy::name_in_label(&label))?;
             let (unit, unit_ms) = match (variant, calibration) {
-                (Variant::Cpu, Some(c)) => (WorkUnit::Cpu { iters: c.iters }, c.target_ms),
-                _ => (WorkUnit::Sleep(cfg.sleep), cfg.sleep.as_secs_f64() * 1e3),
+                (Variant::Cpu, Some(c)) => (WorkUnit::cpu(c.iters), c.target_ms),
+                _ => (WorkUnit::sleep(cfg.sleep), cfg.sleep.as_secs_f64() * 1e3),
             };
             let key = (variant, subject.baseline());
             let found = block_keys.iter().position(|k| *k == key);

@@ -19,6 +19,7 @@ pub(super) fn claim_meta(
     fallback: Option<PythonInfo>,
 ) -> Meta {
     let parameters = records::Parameters {
+        job_mb: None,
         variants: Vec::new(),
         strategies: Vec::new(),
         workers: vec![cfg.workers],

@@ -110,6 +110,16 @@ pub fn budget_s(s: &str) -> Parsed<f64> {
     number_in(s, 1.0..=86_400.0, S)
 }
 
+/// `--job-mb`: MiB every job holds while it works (1-1048576).
+pub fn job_mb(s: &str) -> Parsed<u64> {
+    whole_in(s, 1..=1_048_576, MIB)
+}
+
+const MIB: Unit = Unit {
+    symbol: "MiB",
+    words: "MiB",
+};
+
 /// A worker count: 1-1024, or `auto` (the available parallelism).
 pub fn worker_count(s: &str) -> Parsed<usize> {
     let s = s.trim();
@@ -142,6 +152,16 @@ mod tests {
         assert_eq!(
             switch_interval_ms("20000"),
             Err("20000 ms is out of range (0.01-10000)".into())
+        );
+        assert_eq!(job_mb("64"), Ok(64));
+        assert_eq!(job_mb("0"), Err("0 MiB is out of range (1-1048576)".into()));
+        assert_eq!(
+            job_mb("-1"),
+            Err("-1 MiB is out of range (1-1048576)".into())
+        );
+        assert_eq!(
+            job_mb("1e9"),
+            Err("'1e9' is not a whole number of MiB".into())
         );
     }
 }

@@ -57,6 +57,11 @@ pub struct RunArgs {
     #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub cpu_iters: Option<u64>,
 
+    /// MiB every job maps and touches while it works, freed after it (1-1048576): a load whose
+    /// peak is known, N MiB per job running at once, to check the memory figures against
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = parse::job_mb)]
+    pub job_mb: Option<u64>,
+
     /// Measured repetitions of every configuration (1-100000)
     #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub reps: u32,
@@ -132,6 +137,7 @@ impl RunArgs {
             Some(n) => CpuUnit::Iters(n),
             None => CpuUnit::Millis(self.cpu_ms),
         };
+        plan.job_bytes = self.job_mb.unwrap_or(0) << 20;
         plan.reps = self.reps;
         plan.warmup = self.warmup;
         plan.study.order = if self.shuffle {
@@ -178,6 +184,7 @@ fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
 /// `concbench run`.
 pub fn execute(args: &RunArgs) -> Result<Outcome> {
     let mut plan = args.plan()?;
+    experiment::check_job_memory(&plan)?;
     // Bad input first: an unwritable --out, or one another run is writing into, gets its one
     // line before any interpreter is probed. The lock is held until the report is written.
     let _lock = FolderLock::for_output(&plan.study.out_dir)?;

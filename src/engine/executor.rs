@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::lifecycle;
 use crate::measure::load::{LoadMark, LoadSource, best_source};
+use crate::measure::memory::{MemoryPeak, MemoryWatch};
 use crate::measure::sampler::{SamplerClock, TrialTag};
 use crate::measure::usage::{CpuTimes, TrialUsage, measure};
 use crate::strategy::{Strategy, StrategyOutput};
@@ -87,6 +88,9 @@ pub struct Trial {
     pub others_pct: Option<f64>,
     /// The sampler thread's CPU during `run`, already taken out of `usage`.
     pub sampler_cpu_s: f64,
+    /// Peak memory of concbench and the processes it started, above the trial's baseline;
+    /// the memory sampler's CPU is already taken out of `usage`.
+    pub memory: MemoryPeak,
     pub correct: bool,
     /// What differs from the reference, when not correct.
     pub difference: Option<String>,
@@ -102,6 +106,7 @@ pub struct Executor {
     preparation: Preparation,
     cores: usize,
     load_source: Option<LoadSource>,
+    memory: MemoryWatch,
 }
 
 impl Executor {
@@ -122,11 +127,17 @@ impl Executor {
             preparation,
             cores: crate::measure::machine::available_parallelism(),
             load_source: best_source(),
+            memory: MemoryWatch::start(crate::measure::memory::DEFAULT_INTERVAL),
         }
     }
 
     pub fn preparation(&self) -> Preparation {
         self.preparation
+    }
+
+    /// The memory watch, for what its sampling cost over the run.
+    pub fn memory_watch(&self) -> &MemoryWatch {
+        &self.memory
     }
 
     /// Run and measure one trial of `arm`, labelled `label` in messages and samples.
@@ -158,7 +169,7 @@ impl Executor {
         if lifecycle::stop_requested() {
             return Err(Error::interrupted());
         }
-        let (output, mut usage, started_s, ended_s, sampler_cpu_s) =
+        let (output, mut usage, started_s, ended_s, sampler_cpu_s, memory) =
             measured.map_err(|e| match e {
                 Error::Trial { .. } | Error::Interrupted { .. } | Error::Write { .. } => e,
                 e => Error::Trial {
@@ -182,6 +193,7 @@ impl Executor {
             ended_s,
             others_pct,
             sampler_cpu_s,
+            memory,
         })
     }
 
@@ -190,7 +202,7 @@ impl Executor {
         &self,
         arm: &mut Arm,
         label: &str,
-    ) -> Result<(StrategyOutput, TrialUsage, f64, f64, f64)> {
+    ) -> Result<(StrategyOutput, TrialUsage, f64, f64, f64, MemoryPeak)> {
         let strategy = arm.strategy.as_mut();
         strategy.set_timeout(arm.timeout);
         if let Err(e) = strategy.prepare(&self.jobs, arm.unit) {
@@ -199,20 +211,26 @@ impl Executor {
         }
         prime(self.cores, self.preparation.prime);
         self.tag.set(label);
+        self.memory.begin(strategy.uses_child_processes());
         let sampler0 = self.sampler.cpu_s();
         let started_s = self.epoch.elapsed().as_secs_f64();
         let (output, mut usage) = measure(|| strategy.run(&self.jobs, arm.unit));
         let ended_s = self.epoch.elapsed().as_secs_f64();
         let sampler_cpu_s = (self.sampler.cpu_s() - sampler0).max(0.0);
+        let memory = self.memory.end();
         self.tag.clear();
         let finished = strategy.finish();
         let output = output?;
         finished?;
+        // Both samplers run in this process, so getrusage(SELF) counted them: out they go. The
+        // memory sampler's time is reading /proc, system time; any rest comes out of user time.
+        let sys_s = (usage.cpu.sys_s - memory.sampler_cpu_s).max(0.0);
+        let rest = memory.sampler_cpu_s - (usage.cpu.sys_s - sys_s);
         usage.cpu = CpuTimes {
-            user_s: (usage.cpu.user_s - sampler_cpu_s).max(0.0),
-            sys_s: usage.cpu.sys_s,
+            user_s: (usage.cpu.user_s - sampler_cpu_s - rest).max(0.0),
+            sys_s,
         };
-        Ok((output, usage, started_s, ended_s, sampler_cpu_s))
+        Ok((output, usage, started_s, ended_s, sampler_cpu_s, memory))
     }
 }
 

@@ -27,7 +27,7 @@ pub use schedule::{Order, Schedule};
 pub use session::{MetaSection, Session, Status};
 
 use crate::error::{Error, Result};
-use crate::records::{Discipline, RunRow};
+use crate::records::{Discipline, MemorySamplerReport, RunRow};
 
 /// Re-run a trial during which other processes were busy (the claim runner uses it): at most
 /// `max_retries` times per trial, and only until `until`, so constant load cannot stall a run.
@@ -55,6 +55,10 @@ pub trait RunTrial: Send {
     fn run(&self, arm: &mut Arm, label: &str) -> Result<Trial>;
     /// Jobs per trial.
     fn jobs(&self) -> usize;
+    /// What measuring memory cost over the trials so far (none where nothing measured it).
+    fn memory_report(&self) -> Option<MemorySamplerReport> {
+        None
+    }
 }
 
 impl RunTrial for Executor {
@@ -63,6 +67,22 @@ impl RunTrial for Executor {
     }
     fn jobs(&self) -> usize {
         self.jobs.len()
+    }
+    fn memory_report(&self) -> Option<MemorySamplerReport> {
+        let watch = self.memory_watch();
+        let t = watch.totals();
+        Some(MemorySamplerReport {
+            interval_ms: watch.interval().as_secs_f64() * 1e3,
+            sampled_trials: t.sampled_trials,
+            samples: t.samples,
+            cpu_s: t.cpu_s,
+            sampling_wall_s: t.sampling_wall_s,
+            overhead_pct_of_core: if t.sampling_wall_s > 0.0 {
+                100.0 * t.cpu_s / t.sampling_wall_s
+            } else {
+                0.0
+            },
+        })
     }
 }
 
@@ -190,8 +210,9 @@ impl Engine {
     }
 
     /// Finish: clear the progress bar and close the session with `status`.
-    pub fn close(self, status: &Status) -> (crate::records::Meta, Vec<RunRow>, Result<()>) {
+    pub fn close(mut self, status: &Status) -> (crate::records::Meta, Vec<RunRow>, Result<()>) {
         self.progress.finish_and_clear();
+        self.session.meta.memory_sampler = self.executor.memory_report();
         self.session.close(status)
     }
 }
@@ -240,6 +261,9 @@ fn run_row(
         cores_busy: u.cores_busy(),
         peak_rss_kib: u.peak_rss_kib,
         child_peak_rss_kib: trial.output.child_peak_rss_kib,
+        mem_peak_bytes: Some(trial.memory.peak_bytes),
+        mem_samples: trial.memory.samples,
+        mem_sampler_cpu_s: trial.memory.sampler_cpu_s,
         correct: trial.correct,
         started_s: trial.started_s,
         ended_s: trial.ended_s,

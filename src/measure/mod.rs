@@ -3,5 +3,6 @@
 
 pub mod load;
 pub mod machine;
+pub mod memory;
 pub mod sampler;
 pub mod usage;

@@ -67,8 +67,8 @@ impl TrialUsage {
 }
 
 /// Measure `f`: only `f` runs between the two clock readings.
+/// The caller resets the peak RSS before (see [`crate::measure::memory::MemoryWatch::begin`]).
 pub fn measure<R>(f: impl FnOnce() -> R) -> (R, TrialUsage) {
-    reset_peak_rss();
     let cpu0 = CpuTimes::now();
     let t0 = Instant::now();
     let out = f();
@@ -80,12 +80,6 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, TrialUsage) {
         peak_rss_kib: peak_rss_kib(),
     };
     (out, usage)
-}
-
-/// Reset the kernel's RSS high-water mark for this process (Linux >= 4.0), so VmHWM measures
-/// one trial rather than the whole run. Silently does nothing where not allowed.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// VmHWM from /proc/self/status, or getrusage's lifetime maximum as a fallback.

@@ -22,6 +22,9 @@ pub struct Parameters {
     pub sleep_ms: f64,
     pub cpu_ms: Option<f64>,
     pub cpu_iters: Option<u64>,
+    /// MiB every job holds while it works (`--job-mb`); absent when jobs hold none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_mb: Option<u64>,
     pub reps: u32,
     pub warmup: u32,
     /// "round-robin" or "shuffled".
@@ -56,6 +59,10 @@ pub struct Meta {
     pub calibration: Option<Calibration>,
     pub background: BackgroundLoad,
     pub sampler: Option<SamplerReport>,
+    /// What measuring memory cost: the tree sampler behind mem_peak_bytes. Absent in files
+    /// written before memory was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_sampler: Option<MemorySamplerReport>,
     pub mismatches: usize,
     /// The interpreter behind the py-* strategies: version, GIL, calibration, start-up cost.
     /// Absent when no Python strategy ran (and in files written before it existed).
@@ -171,6 +178,22 @@ pub struct SamplerReport {
     /// How long the sampler ran.
     pub wall_s: f64,
     /// cpu_s / wall_s in % of one core: the sampler's cost.
+    pub overhead_pct_of_core: f64,
+}
+
+/// What the memory sampler did and cost (see measure::memory). Only trials whose work ran in
+/// other processes are sampled; the others read concbench's exact peak at no cost.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MemorySamplerReport {
+    pub interval_ms: f64,
+    /// Trials whose process tree was sampled.
+    pub sampled_trials: u32,
+    pub samples: u64,
+    /// CPU time of the memory sampler thread, over all sampled trials.
+    pub cpu_s: f64,
+    /// How long it sampled, over all sampled trials.
+    pub sampling_wall_s: f64,
+    /// cpu_s / sampling_wall_s in % of one core: its cost while it runs.
     pub overhead_pct_of_core: f64,
 }
 

@@ -18,8 +18,8 @@ pub mod sweep;
 mod work;
 
 pub use meta::{
-    BackgroundLoad, ClaimSettings, Discipline, Machine, Meta, Parameters, SamplerReport,
-    StoppingRule,
+    BackgroundLoad, ClaimSettings, Discipline, Machine, MemorySamplerReport, Meta, Parameters,
+    SamplerReport, StoppingRule,
 };
 pub use python::{CalibrationSource, PyCalibration, PyKernel, PythonInfo};
 #[cfg(test)]

@@ -27,6 +27,18 @@ pub struct RunRow {
     pub peak_rss_kib: u64,
     /// Largest peak RSS of a child process (processes strategy only).
     pub child_peak_rss_kib: Option<u64>,
+    /// Peak memory of concbench and every process it started during the trial, above the
+    /// baseline just before it (docs/methodology.md, "Memory"). Empty in files written before
+    /// it was measured.
+    #[serde(default)]
+    pub mem_peak_bytes: Option<u64>,
+    /// Samples of the process tree behind mem_peak_bytes; 0 when the work stayed in concbench
+    /// and its exact peak was read instead.
+    #[serde(default)]
+    pub mem_samples: u32,
+    /// CPU of the memory sampler during the trial, already taken out of the CPU columns.
+    #[serde(default)]
+    pub mem_sampler_cpu_s: f64,
     /// Whether the results equal the sequential reference exactly.
     pub correct: bool,
     /// When the trial started and ended, in seconds since the run began (to line up with
@@ -100,6 +112,12 @@ pub struct SummaryRow {
     /// speedup / ceiling_speedup: how much of what the machine allows this strategy reached.
     #[serde(default)]
     pub efficiency_vs_ceiling: Option<f64>,
+    /// Median over repetitions of runs.csv's mem_peak_bytes; empty where it was not measured.
+    #[serde(default)]
+    pub mem_peak_bytes: Option<u64>,
+    /// mem_peak_bytes / workers: what each worker costs in memory.
+    #[serde(default)]
+    pub mem_per_worker_bytes: Option<u64>,
 }
 
 /// One verdict of `concbench claim` (claims.csv).
@@ -163,6 +181,9 @@ impl CsvRecord for RunRow {
         "cores_busy",
         "peak_rss_kib",
         "child_peak_rss_kib",
+        "mem_peak_bytes",
+        "mem_samples",
+        "mem_sampler_cpu_s",
         "correct",
         "started_s",
         "ended_s",
@@ -207,6 +228,8 @@ impl CsvRecord for SummaryRow {
         "all_correct",
         "ceiling_speedup",
         "efficiency_vs_ceiling",
+        "mem_peak_bytes",
+        "mem_per_worker_bytes",
     ];
 }
 
@@ -250,6 +273,9 @@ pub(crate) mod tests {
             cores_busy: 1.0,
             peak_rss_kib: 1,
             child_peak_rss_kib: None,
+            mem_peak_bytes: None,
+            mem_samples: 0,
+            mem_sampler_cpu_s: 0.0,
             correct: true,
             started_s: 0.0,
             ended_s: wall_s,

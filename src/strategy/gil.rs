@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use super::threads::run_on_queue;
 use super::{Strategy, StrategyInfo, StrategyOutput};
 use crate::error::Result;
-use crate::workload::{Job, WorkUnit, burn};
+use crate::workload::{Effort, Job, JobMemory, WorkUnit, burn};
 
 /// CPython's default switch interval (`sys.getswitchinterval()` = 0.005).
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
@@ -253,13 +253,14 @@ impl Strategy for GilThreads {
             // A new Python thread must take the GIL before running any bytecode.
             |me| gil.take(me),
             |me, job| {
-                match unit {
-                    WorkUnit::Sleep(d) => {
+                let _held = JobMemory::hold(unit.job_bytes);
+                match unit.effort {
+                    Effort::Sleep(d) => {
                         gil.release(me, false);
                         std::thread::sleep(d);
                         gil.take(me);
                     }
-                    WorkUnit::Cpu { iters } => {
+                    Effort::Cpu { iters } => {
                         black_box(burn_holding(&gil, me, iters));
                     }
                 }

@@ -73,6 +73,11 @@ pub trait Strategy: Send {
     }
     /// Strategies that can hang (child processes) stop a trial that runs longer than this.
     fn set_timeout(&mut self, _timeout: Duration) {}
+    /// Whether the work runs in other processes (worker processes, an interpreter): their
+    /// memory is then sampled during the trial, not only concbench's own.
+    fn uses_child_processes(&self) -> bool {
+        false
+    }
     /// Jobs sent to a worker in one message, for strategies that send them (processes).
     fn chunk_size(&self, _jobs: usize) -> Option<usize> {
         None

@@ -143,6 +143,9 @@ impl Strategy for Processes {
     fn chunk_size(&self, jobs: usize) -> Option<usize> {
         Some(self.ctx.chunk.size(jobs, self.workers))
     }
+    fn uses_child_processes(&self) -> bool {
+        true
+    }
 
     fn run(&mut self, jobs: &[Job], unit: WorkUnit) -> Result<StrategyOutput> {
         let deadline = Instant::now() + self.ctx.timeout;

@@ -54,6 +54,7 @@ pub fn study_meta(kind: StudyKind, parts: MetaParts) -> Meta {
             ..Default::default()
         },
         sampler: None,
+        memory_sampler: None,
         mismatches: 0,
         python: parts.pythons.first().cloned(),
         pythons: if list_all { parts.pythons } else { Vec::new() },

@@ -58,6 +58,7 @@ impl RunTrial for FakeExecutor {
             ended_s: wall_s,
             others_pct: None,
             sampler_cpu_s: 0.0,
+            memory: Default::default(),
             correct: true,
             difference: None,
         })
@@ -70,7 +71,7 @@ impl RunTrial for FakeExecutor {
 fn arm(name: &'static str) -> Arm {
     Arm {
         variant: Variant::Sleep,
-        unit: WorkUnit::Sleep(Duration::from_millis(1)),
+        unit: WorkUnit::sleep(Duration::from_millis(1)),
         unit_ms: 1.0,
         timeout: Duration::from_secs(10),
         strategy: Box::new(Named(name)),
@@ -91,6 +92,7 @@ fn open(name: &str, fail_at: Option<u32>) -> (Study, std::path::PathBuf) {
         sample_interval: Duration::from_millis(250),
     };
     let parameters = Parameters {
+        job_mb: None,
         variants: vec![Variant::Sleep],
         strategies: vec!["sequential".into(), "threads".into()],
         workers: vec![1],

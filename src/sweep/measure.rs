@@ -282,6 +282,7 @@ fn sweep_meta(
         .map(|p| strategy::python::describe(p, prepared.calibration.as_ref(), plan.py_kernel))
         .collect();
     let parameters = Parameters {
+        job_mb: None,
         variants: plan.variants.clone(),
         strategies: plan.display_strategies(),
         workers: plan.workers.clone(),

@@ -116,7 +116,7 @@ impl SweepPlan {
                 unit_ms: 0.0,
                 iters: Some(0),
             },
-            WorkUnit::Cpu { iters: 0 },
+            WorkUnit::cpu(0),
         )];
         for v in Variant::ALL
             .into_iter()
@@ -127,7 +127,7 @@ impl SweepPlan {
                     .sleep_ms
                     .iter()
                     .map(|&ms| {
-                        let unit = WorkUnit::Sleep(Duration::from_secs_f64(ms / 1e3));
+                        let unit = WorkUnit::sleep(Duration::from_secs_f64(ms / 1e3));
                         (sized(v, ms, None), unit)
                     })
                     .collect(),
@@ -135,14 +135,14 @@ impl SweepPlan {
                     .iter()
                     .map(|&ms| {
                         let iters = ((rate * ms).round() as u64).max(1);
-                        (sized(v, ms, Some(iters)), WorkUnit::Cpu { iters })
+                        (sized(v, ms, Some(iters)), WorkUnit::cpu(iters))
                     })
                     .collect(),
                 (Variant::Cpu, CpuSizes::Iters(its)) => its
                     .iter()
                     .map(|&iters| {
                         let ms = iters as f64 / rate;
-                        (sized(v, ms, Some(iters)), WorkUnit::Cpu { iters })
+                        (sized(v, ms, Some(iters)), WorkUnit::cpu(iters))
                     })
                     .collect(),
             };

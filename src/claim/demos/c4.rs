@@ -24,7 +24,7 @@ pub fn c4_rust(ctx: &StrategyContext, workers: usize) -> Result<ClaimRow> {
     let jobs = tutorial_jobs();
     let reference = reference_results(&jobs);
     let mut p = (strategy::find("processes")?.build)(workers, ctx)?;
-    let out = p.run(&jobs, WorkUnit::Sleep(Duration::from_millis(1)))?;
+    let out = p.run(&jobs, WorkUnit::sleep(Duration::from_millis(1)))?;
     let parent = worker::appended_in_this_process();
     let children: usize = out.child_appends.iter().sum();
     let correct = out
@@ -44,7 +44,7 @@ pub fn c4_rust(ctx: &StrategyContext, workers: usize) -> Result<ClaimRow> {
             let jobs = &jobs;
             s.spawn(move || {
                 for job in jobs.iter().skip(w).step_by(workers) {
-                    let v = run_job(*job, WorkUnit::Sleep(Duration::from_millis(1)));
+                    let v = run_job(*job, WorkUnit::sleep(Duration::from_millis(1)));
                     THREAD_RESULT
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())

@@ -85,7 +85,7 @@ fn crash_beside_siblings(ctx: &StrategyContext, jobs: &[Job]) -> Result<Crash> {
         )?);
     }
     let pids: Vec<u32> = children.iter().map(|c| c.id()).collect();
-    let unit = WorkUnit::Sleep(Duration::from_millis(5));
+    let unit = WorkUnit::sleep(Duration::from_millis(5));
     let driven: Vec<Driven> = std::thread::scope(|s| {
         let handles: Vec<_> = children
             .iter_mut()
@@ -147,7 +147,7 @@ fn leak_beside_a_trial(ctx: &StrategyContext, jobs: &[Job]) -> Result<Leak> {
     let _ = leaker_out.read_line(&mut line);
     let leaker_rss = vm_rss_kib(Some(leaker_pid)).unwrap_or(0);
     let mut sibling = (strategy::find("processes")?.build)(2, ctx)?;
-    let sibling_out = sibling.run(jobs, WorkUnit::Sleep(Duration::from_millis(2)));
+    let sibling_out = sibling.run(jobs, WorkUnit::sleep(Duration::from_millis(2)));
     drop(leaker.stdin.take()); // EOF: the leaker exits with its leak
     let mut rest = String::new();
     let _ = leaker_out.read_to_string(&mut rest);

@@ -81,7 +81,7 @@ fn leak(mib: u64) -> i32 {
 /// One of three threads aborts: the process dies before any result is printed.
 fn threads_abort() -> i32 {
     let jobs = tutorial_jobs();
-    let unit = WorkUnit::Sleep(Duration::from_millis(20));
+    let unit = WorkUnit::sleep(Duration::from_millis(20));
     let results: Vec<i128> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..WORKERS)
             .map(|w| {
@@ -108,7 +108,7 @@ fn threads_abort() -> i32 {
 fn threads_panic() -> i32 {
     let jobs = tutorial_jobs();
     std::panic::set_hook(Box::new(|_| {}));
-    let unit = WorkUnit::Sleep(Duration::from_millis(5));
+    let unit = WorkUnit::sleep(Duration::from_millis(5));
     let shared = Mutex::new(Vec::<i128>::new());
     let outcomes: Vec<std::thread::Result<Vec<i128>>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..WORKERS)
@@ -137,7 +137,7 @@ fn threads_panic() -> i32 {
         .map(|(w, v)| {
             let want: Vec<i128> = share(&jobs, w)
                 .iter()
-                .map(|j| run_job(*j, WorkUnit::Sleep(Duration::ZERO)))
+                .map(|j| run_job(*j, WorkUnit::sleep(Duration::ZERO)))
                 .collect();
             v.iter().zip(&want).filter(|(a, b)| a == b).count()
         })

@@ -117,7 +117,7 @@ fn the_strategy_returns_the_reference_and_switches_on_cpu_work() {
     let jobs = jobs_for(&[2, 3, 8, 9]);
     let mut g = GilThreads::new(2, Duration::from_millis(1));
     let out = g
-        .run(&jobs, WorkUnit::Sleep(Duration::from_micros(200)))
+        .run(&jobs, WorkUnit::sleep(Duration::from_micros(200)))
         .unwrap();
     assert_eq!(out.results, reference_results(&jobs));
     // Each thread takes the GIL once to start and once after each of its sleeps.
@@ -126,7 +126,7 @@ fn the_strategy_returns_the_reference_and_switches_on_cpu_work() {
     // CPU jobs of several switch intervals each: the waiting thread must ask, and the holder
     // must hand the GIL over (a model that never switched would run one thread to the end).
     let iters = 4 * crate::workload::measure_kernel_rate().0 as u64; // about 4 ms per job
-    let out = g.run(&jobs, WorkUnit::Cpu { iters }).unwrap();
+    let out = g.run(&jobs, WorkUnit::cpu(iters)).unwrap();
     assert_eq!(out.results, reference_results(&jobs));
     let st = g.last_stats();
     assert!(st.drop_requests >= 1 && st.forced_switches >= 1, "{st:?}");

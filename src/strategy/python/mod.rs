@@ -48,7 +48,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::measure::usage::CpuTimes;
-use crate::workload::{Job, WorkUnit};
+use crate::workload::{Effort, Job, WorkUnit};
 use calibration::rust_iters_per_ms;
 pub use calibration::{CalibrationSource, PyCalibration, calibrate};
 pub use host::PyHost;
@@ -228,14 +228,18 @@ struct RunReply {
 impl PyStrategy {
     /// The Python unit matching a Rust unit.
     fn python_unit(&self, unit: WorkUnit) -> Result<serde_json::Value> {
-        Ok(match unit {
-            WorkUnit::Sleep(d) => serde_json::json!({ "sleep_s": d.as_secs_f64() }),
-            WorkUnit::Cpu { iters } => {
+        let mut json = match unit.effort {
+            Effort::Sleep(d) => serde_json::json!({ "sleep_s": d.as_secs_f64() }),
+            Effort::Cpu { iters } => {
                 let ms = iters as f64 / rust_iters_per_ms();
                 let c = calibrate(&self.interp, iters, ms, self.kernel)?;
                 serde_json::json!({ "cpu_iters": c.iters, "kernel": self.kernel.name() })
             }
-        })
+        };
+        if unit.job_bytes > 0 {
+            json["job_bytes"] = unit.job_bytes.into();
+        }
+        Ok(json)
     }
 
     fn fail(&self, what: String) -> Error {
@@ -289,6 +293,9 @@ impl Strategy for PyStrategy {
     }
     fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
+    }
+    fn uses_child_processes(&self) -> bool {
+        true
     }
     fn self_reporting(&mut self) -> Option<&mut dyn SelfReporting> {
         Some(self)

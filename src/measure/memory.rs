@@ -1,0 +1,377 @@
+//! Peak memory of one trial, for concbench and every process it started: `mem_peak_bytes`.
+//!
+//! How it is measured (docs/methodology.md says the same for users):
+//! - **Processes that exist when the trial starts** (concbench itself; a shared CPython host):
+//!   what they *add*. Just before the clock, each one's peak (VmHWM) is reset through
+//!   `/proc/PID/clear_refs` and its resident size read (the baseline); after the clock, VmHWM
+//!   minus that baseline is its exact peak growth.
+//! - **Processes started during the trial** (workers, multiprocessing children) and the sum
+//!   over the whole tree: a sampler thread walks concbench's descendants every
+//!   [`DEFAULT_INTERVAL`] and adds, at each sample, the growth of the processes above plus the
+//!   PSS of each new one (`/proc/PID/smaps_rollup`: pages shared with others count by their
+//!   share, so forked children are not counted 7-10 times over as their RSS would be).
+//! - The trial's figure is the largest of: the largest sampled total, and each existing
+//!   process's exact peak growth. Each is a lower bound of the true peak, so their largest is
+//!   too. What sampling can miss: a child that starts and ends between two samples, and a
+//!   spike shorter than the interval in a new process.
+//! - Arms whose work stays in concbench (sequential, threads, rayon, gil, ceiling) are not
+//!   sampled at all: their figure is concbench's exact peak growth, at no cost.
+//!
+//! The sampler reuses its buffers, and its thread and buffers exist before any baseline is
+//! read, so its own memory is not in the figures; its CPU time is measured per trial (its
+//! CLOCK_THREAD_CPUTIME_ID) and taken out of the trial's CPU like the sysinfo sampler's.
+
+use std::io::Read;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::usage::thread_cpu_s;
+
+/// Time between two samples of a process tree.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(5);
+
+/// What the memory of one trial came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MemoryPeak {
+    /// Peak memory above the baseline just before the clock, in bytes.
+    pub peak_bytes: u64,
+    /// Samples of the process tree taken during the trial (0: not sampled, the figure is
+    /// concbench's exact peak growth).
+    pub samples: u32,
+    /// CPU the sampler used during the trial, in seconds (CLOCK_THREAD_CPUTIME_ID: exact,
+    /// where getrusage's per-thread figures come in scheduler ticks). Nearly all of it is
+    /// system time: reading /proc files.
+    pub sampler_cpu_s: f64,
+}
+
+/// What the memory sampler cost over a whole run (meta.json `memory_sampler`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WatchTotals {
+    pub sampled_trials: u32,
+    pub samples: u64,
+    pub cpu_s: f64,
+    /// Time spent sampling (between the first and last sample of each sampled trial).
+    pub sampling_wall_s: f64,
+}
+
+/// A process's resident size when the trial started.
+#[derive(Debug, Clone, Copy)]
+struct Baseline {
+    pid: u32,
+    rss: u64,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Sampling a tree now.
+    sampling: bool,
+    quit: bool,
+    /// Processes that existed when the trial started, concbench first.
+    existing: Vec<Baseline>,
+    peak: u64,
+    samples: u32,
+    cpu_s: f64,
+    totals: WatchTotals,
+    /// When sampling of this trial began.
+    started: Option<std::time::Instant>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    wake: Condvar,
+}
+
+/// Measures every trial's peak memory. One per executor; its sampler thread sleeps between
+/// trials and while in-process arms run.
+pub struct MemoryWatch {
+    shared: Arc<Shared>,
+    interval: Duration,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl MemoryWatch {
+    /// A watch sampling trees every `interval`. The thread starts at once, so that its stack
+    /// and buffers are part of every baseline.
+    pub fn start(interval: Duration) -> MemoryWatch {
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner::default()),
+            wake: Condvar::new(),
+        });
+        let for_thread = Arc::clone(&shared);
+        let handle = std::thread::Builder::new()
+            .name("concbench-memory".into())
+            .spawn(move || sample_loop(&for_thread, interval))
+            .ok();
+        MemoryWatch {
+            shared,
+            interval,
+            handle,
+        }
+    }
+
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.shared
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Just before the clock: take the baselines, and start sampling the tree when the
+    /// trial's work runs in other processes (`tree`).
+    pub fn begin(&self, tree: bool) {
+        let mut pids = vec![std::process::id()];
+        if tree {
+            let mut walk = Walk::default();
+            walk.descendants(std::process::id(), &mut pids);
+        }
+        let mut inner = self.lock();
+        inner.existing.clear();
+        for pid in pids {
+            reset_peak(pid);
+            if let Some(rss) = resident_bytes(pid, &mut Vec::new()) {
+                inner.existing.push(Baseline { pid, rss });
+            }
+        }
+        inner.peak = 0;
+        inner.samples = 0;
+        inner.cpu_s = 0.0;
+        inner.sampling = tree && self.handle.is_some();
+        inner.started = inner.sampling.then(std::time::Instant::now);
+        drop(inner);
+        self.shared.wake.notify_all();
+    }
+
+    /// Just after the clock: stop sampling and give the trial's peak.
+    pub fn end(&self) -> MemoryPeak {
+        let mut inner = self.lock();
+        let sampled = inner.sampling;
+        inner.sampling = false;
+        // The existing processes' exact peak growth: each a floor for the tree's peak.
+        let exact = inner
+            .existing
+            .iter()
+            .filter_map(|b| peak_bytes(b.pid).map(|hwm| hwm.saturating_sub(b.rss)))
+            .max()
+            .unwrap_or(0);
+        let reading = MemoryPeak {
+            peak_bytes: inner.peak.max(exact),
+            samples: inner.samples,
+            sampler_cpu_s: inner.cpu_s,
+        };
+        if sampled {
+            let wall = inner
+                .started
+                .take()
+                .map_or(0.0, |t| t.elapsed().as_secs_f64());
+            let t = &mut inner.totals;
+            t.sampled_trials += 1;
+            t.samples += u64::from(reading.samples);
+            t.cpu_s += reading.sampler_cpu_s;
+            t.sampling_wall_s += wall;
+        }
+        reading
+    }
+
+    /// What sampling cost so far.
+    pub fn totals(&self) -> WatchTotals {
+        self.lock().totals
+    }
+}
+
+impl Drop for MemoryWatch {
+    fn drop(&mut self) {
+        self.lock().quit = true;
+        self.shared.wake.notify_all();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn sample_loop(shared: &Shared, interval: Duration) {
+    let mut walk = Walk::default();
+    let mut pids: Vec<u32> = Vec::with_capacity(64);
+    let mut buf: Vec<u8> = Vec::with_capacity(8192);
+    let mut inner = shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+    loop {
+        if inner.quit {
+            return;
+        }
+        if !inner.sampling {
+            inner = shared.wake.wait(inner).unwrap_or_else(|p| p.into_inner());
+            continue;
+        }
+        // The lock is held while sampling (about 0.1 ms), so `end` never sees half a sample.
+        let cpu0 = thread_cpu_s();
+        pids.clear();
+        walk.descendants(std::process::id(), &mut pids);
+        let mut total: i64 = 0;
+        for &b in &inner.existing {
+            if let Some(rss) = resident_bytes(b.pid, &mut buf) {
+                total += rss as i64 - b.rss as i64;
+            }
+        }
+        for &pid in pids.iter() {
+            if inner.existing.iter().any(|b| b.pid == pid) {
+                continue;
+            }
+            total += proportional_bytes(pid, &mut buf).unwrap_or(0) as i64;
+        }
+        inner.peak = inner.peak.max(total.max(0) as u64);
+        inner.samples += 1;
+        inner.cpu_s += thread_cpu_s() - cpu0;
+        inner = shared
+            .wake
+            .wait_timeout(inner, interval)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
+}
+
+/// Finds a process's descendants through `/proc/PID/task/TID/children` (every thread's
+/// children: a child belongs to the thread that started it).
+#[derive(Default)]
+struct Walk {
+    buf: Vec<u8>,
+    path: String,
+}
+
+impl Walk {
+    /// Append every descendant of `root` (not `root`) to `out`.
+    fn descendants(&mut self, root: u32, out: &mut Vec<u32>) {
+        let start = out.len();
+        self.children(root, out);
+        let mut i = start;
+        while i < out.len() {
+            let pid = out[i];
+            self.children(pid, out);
+            i += 1;
+        }
+    }
+
+    fn children(&mut self, pid: u32, out: &mut Vec<u32>) {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return;
+        };
+        for task in tasks.flatten() {
+            self.path.clear();
+            self.path.push_str("/proc/");
+            self.path.push_str(&pid.to_string());
+            self.path.push_str("/task/");
+            self.path.push_str(&task.file_name().to_string_lossy());
+            self.path.push_str("/children");
+            if read_into(&self.path, &mut self.buf).is_none() {
+                continue;
+            }
+            for word in self.buf.split(|b| b.is_ascii_whitespace()) {
+                if let Some(child) = std::str::from_utf8(word).ok().and_then(|w| w.parse().ok())
+                    && !out.contains(&child)
+                {
+                    out.push(child);
+                }
+            }
+        }
+    }
+}
+
+/// Read a whole (small) file into `buf`, reusing its capacity.
+fn read_into(path: &str, buf: &mut Vec<u8>) -> Option<()> {
+    buf.clear();
+    std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
+    Some(())
+}
+
+/// The value of `key` (e.g. `Pss:`) in a /proc file of `key  123 kB` lines, in bytes.
+fn kib_field(text: &[u8], key: &[u8]) -> Option<u64> {
+    text.split(|&b| b == b'\n').find_map(|line| {
+        let rest = line.strip_prefix(key)?;
+        let digits = std::str::from_utf8(rest)
+            .ok()?
+            .trim()
+            .trim_end_matches("kB");
+        digits.trim().parse::<u64>().ok().map(|kib| kib * 1024)
+    })
+}
+
+/// Resident size of `pid` now (`/proc/PID/statm`, second field, in pages).
+pub fn resident_bytes(pid: u32, buf: &mut Vec<u8>) -> Option<u64> {
+    read_into(&format!("/proc/{pid}/statm"), buf)?;
+    let pages: u64 = std::str::from_utf8(buf)
+        .ok()?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(pages * page_size())
+}
+
+/// Proportional set size of `pid` now (`/proc/PID/smaps_rollup`).
+pub fn proportional_bytes(pid: u32, buf: &mut Vec<u8>) -> Option<u64> {
+    read_into(&format!("/proc/{pid}/smaps_rollup"), buf)?;
+    kib_field(buf, b"Pss:")
+}
+
+/// Peak resident size of `pid` since its last reset (VmHWM).
+pub fn peak_bytes(pid: u32) -> Option<u64> {
+    let mut buf = Vec::new();
+    read_into(&format!("/proc/{pid}/status"), &mut buf)?;
+    kib_field(&buf, b"VmHWM:")
+}
+
+/// Reset `pid`'s peak resident size to its current size (Linux >= 4.0); silently nothing
+/// where that is not allowed (the figure is then the process's lifetime peak, still a floor).
+fn reset_peak(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size > 0 { size as u64 } else { 4096 }
+}
+
+/// Memory the machine can give without swapping (`MemAvailable`), in bytes.
+pub fn available_bytes() -> Option<u64> {
+    let mut buf = Vec::new();
+    read_into("/proc/meminfo", &mut buf)?;
+    kib_field(&buf, b"MemAvailable:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_parse_in_bytes() {
+        let text = b"Rss:  100 kB\nPss:   42 kB\nShared: 3 kB\n";
+        assert_eq!(kib_field(text, b"Pss:"), Some(42 * 1024));
+        assert_eq!(kib_field(text, b"Private:"), None);
+        assert!(available_bytes().is_some_and(|b| b > 0));
+        let mut buf = Vec::new();
+        let me = std::process::id();
+        assert!(resident_bytes(me, &mut buf).is_some_and(|b| b > 0));
+        assert!(proportional_bytes(me, &mut buf).is_some_and(|b| b > 0));
+        assert!(peak_bytes(me).is_some_and(|b| b > 0));
+    }
+
+    #[test]
+    fn a_child_is_found_and_its_memory_counted() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let mut pids = Vec::new();
+        Walk::default().descendants(std::process::id(), &mut pids);
+        let found = pids.contains(&child.id());
+        let pss = proportional_bytes(child.id(), &mut Vec::new());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(found, "{pids:?} lacks {}", child.id());
+        assert!(pss.is_some_and(|b| b > 0));
+    }
+}
