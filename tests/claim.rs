@@ -342,11 +342,46 @@ fn the_claim_table_covers_every_claim_and_subject() {
     assert_eq!(verdict("C4", "rust-processes"), "HOLDS");
     assert_eq!(verdict("C5", "rust-processes"), "HOLDS");
     assert_eq!(verdict("C5", "rust-threads"), "DOES NOT HOLD");
+    // And in numbers: what isolation costs per worker, and the leak's peak beside the parent's.
+    let evidence = |c: &str, s: &str| {
+        rows.iter()
+            .find(|r| r.claim == c && r.subject == s)
+            .unwrap()
+            .evidence
+            .clone()
+    };
+    let c4 = evidence("C4", "rust-processes");
+    let (per_process, per_thread) = (
+        mib_after(&c4, "costs in memory: "),
+        mib_after(&c4, "per worker process against "),
+    );
+    // A worker process has its own pages and page tables (about 0.5 MiB here), a thread a
+    // few KiB of stack: an order of magnitude apart.
+    assert!(
+        per_process >= 0.25 && per_process > 4.0 * per_thread,
+        "{c4}"
+    );
+    let c5 = evidence("C5", "rust-processes");
+    assert!(mib_after(&c5, "the leaking child's peak ") >= 57.6, "{c5}");
+    assert!(
+        mib_after(&c5, "concbench's own peak growth ") < 16.0,
+        "{c5}"
+    );
     let python = python3::usable("the CPython verdicts and meta.json's python section");
     if python {
         assert_eq!(verdict("C4", "cpython-multiprocessing"), "HOLDS");
         assert_eq!(verdict("C5", "cpython-multiprocessing"), "HOLDS");
         assert_eq!(verdict("C5", "cpython-threads"), "DOES NOT HOLD");
+        let c4 = evidence("C4", "cpython-multiprocessing");
+        let per_process = mib_after(&c4, "costs in memory: ");
+        assert!(per_process > 1.0, "{c4}");
+        assert!(per_process > mib_after(&c4, "(fork) against "), "{c4}");
+        let c5 = evidence("C5", "cpython-multiprocessing");
+        assert!(mib_after(&c5, "the leaking child's peak ") >= 57.6, "{c5}");
+        assert!(
+            mib_after(&c5, "the parent's own peak growth ") < 16.0,
+            "{c5}"
+        );
     }
     // The numbers behind them, with every speedup's interval, and the seeds.
     let summary: Vec<SummaryRow> = concbench::records::read_csv(&out.join("summary.csv")).unwrap();
@@ -480,5 +515,20 @@ fn bad_flag_values_are_one_line_errors() {
             stderr(&o)
         );
         assert!(!stderr(&o).contains("panicked"));
+    }
+}
+
+/// The figure after `prefix` in `text`, "1.5 MiB" or "24.0 KiB", in MiB.
+fn mib_after(text: &str, prefix: &str) -> f64 {
+    let rest = &text[text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no '{prefix}' in {text}"))
+        + prefix.len()..];
+    let mut words = rest.split_whitespace();
+    let value: f64 = words.next().unwrap().parse().unwrap();
+    match words.next().unwrap().trim_end_matches([',', '.', ';']) {
+        "MiB" => value,
+        "KiB" => value / 1024.0,
+        unit => panic!("unit {unit} in {text}"),
     }
 }

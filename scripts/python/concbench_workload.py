@@ -160,6 +160,67 @@ def vm_rss_kib():
     return None
 
 
+def status_kib(field, pid="self"):
+    """A `kB` field of /proc/PID/status (VmRSS, VmHWM), or None."""
+    try:
+        with open("/proc/%s/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def pss_kib(pid):
+    """PSS of a process (/proc/PID/smaps_rollup), or 0 once it is gone."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class PeakMemory:
+    """Peak memory of this interpreter and the children it starts, measured as concbench
+    measures its own trials (docs/methodology.md, "Memory"): this process's growth exactly
+    (VmHWM after a clear_refs reset, minus the resident size before), the children's PSS
+    sampled every 5 ms from a thread. Use: start(), then children(pids) as they start, stop()."""
+
+    def __init__(self):
+        self.pids, self.peak, self.largest_child, self.running = [], 0, 0, False
+
+    def start(self):
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+        self.rss0 = status_kib("VmRSS") or 0
+        self.running = True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def sample(self):
+        while self.running:
+            own = (status_kib("VmRSS") or 0) - self.rss0
+            children = [pss_kib(p) for p in list(self.pids)]
+            self.largest_child = max([self.largest_child] + children)
+            self.peak = max(self.peak, own + sum(children))
+            time.sleep(0.005)
+
+    def stop(self):
+        """Stop sampling; returns (peak KiB, own growth KiB, largest child's PSS KiB)."""
+        self.running = False
+        self.thread.join()
+        own = max(0, (status_kib("VmHWM") or 0) - self.rss0)
+        return max(self.peak, own), own, self.largest_child
+
+
 # --- threads ---------------------------------------------------------------------------------
 
 
@@ -204,7 +265,8 @@ def start_and_drain(procs, queue, timeout):
     then join them. The queue is drained before joining: a child does not exit while its queue
     data is unflushed. Returns ({job: value}, [count per child])."""
     for p in procs:
-        p.start()
+        if p.pid is None:
+            p.start()
     values, counts, byes = {}, [0] * len(procs), 0
     while byes < len(procs):
         msg = queue.get(timeout=timeout)
@@ -451,16 +513,22 @@ def mode_calibrate(req, _watch):
 # --- demonstrations --------------------------------------------------------------------------
 
 
+# Every worker of the memory demonstration stays this long, so that its memory is sampled.
+MEMORY_HOLD_S = 0.05
+
+
 def memory_child(jobs, indices, queue, w):
     for i in indices:
         result.append(apply(*jobs[i]))
         queue.put(("done", i, result[-1]))
+    time.sleep(MEMORY_HOLD_S)
     queue.put(("bye", w, len(result)))
 
 
 def memory_thread(jobs, indices):
     for i in indices:
         result.append(apply(*jobs[i]))
+    time.sleep(MEMORY_HOLD_S)
 
 
 def mode_demo_memory(req, _watch):
@@ -476,18 +544,26 @@ def mode_demo_memory(req, _watch):
         )
         for w in range(workers)
     ]
+    memory = PeakMemory().start()
+    for p in procs:
+        p.start()
+        memory.pids.append(p.pid)
     via_queue, child_lengths = start_and_drain(procs, queue, 60)
+    processes_peak = memory.stop()
     after_processes = list(result)
     result = []
     threads = [
         threading.Thread(target=memory_thread, args=(jobs, range(w, len(jobs), workers)))
         for w in range(workers)
     ]
+    memory = PeakMemory().start()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    threads_peak = memory.stop()
     return {
+        "memory_kib": {"processes": processes_peak[0], "threads": threads_peak[0]},
         "processes": {
             "parent_result": [str(v) for v in after_processes],
             "child_lengths": child_lengths,
@@ -525,7 +601,9 @@ def mode_demo_isolation(req, _watch):
     jobs, workers, unit = [tuple(j) for j in req["jobs"]], req["workers"], req["unit"]
     leak_mib = req["leak_mib"]
     rss_before = vm_rss_kib()
-    # Processes: worker 1 aborts at once, worker 2 leaks, the others work.
+    # Processes: worker 1 aborts at once, worker 2 leaks, the others work; the parent's and the
+    # children's peaks measured while they run.
+    memory = PeakMemory().start()
     queue = ctx.Queue()
     procs = [
         ctx.Process(
@@ -536,6 +614,7 @@ def mode_demo_isolation(req, _watch):
     ]
     for p in procs:
         p.start()
+        memory.pids.append(p.pid)
     values, byes, child_rss = {}, set(), None
     deadline = time.monotonic() + 30
     while len(byes) < workers - 1 and time.monotonic() < deadline:
@@ -551,6 +630,7 @@ def mode_demo_isolation(req, _watch):
             byes.add(msg[1])
     for p in procs:
         p.join(timeout=30)
+    tree_peak, parent_growth, largest_child = memory.stop()
     rss_after_processes = vm_rss_kib()
     expected = [i for w in range(workers) if w != 1 for i in range(w, len(jobs), workers)]
     siblings_ok = sum(1 for i in expected if values.get(i) == apply(*jobs[i]))
@@ -586,6 +666,9 @@ def mode_demo_isolation(req, _watch):
             "sibling_results_ok": siblings_ok,
             "sibling_results_expected": len(expected),
             "leaker_rss_kib": child_rss,
+            "tree_peak_kib": tree_peak,
+            "largest_child_pss_kib": largest_child,
+            "parent_peak_growth_kib": parent_growth,
             "parent_rss_before_kib": rss_before,
             "parent_rss_after_kib": rss_after_processes,
         },

@@ -4,11 +4,13 @@
 //! - **Processes that exist when the trial starts** (concbench itself; a shared CPython host):
 //!   what they *add*. Just before the clock, each one's peak (VmHWM) is reset through
 //!   `/proc/PID/clear_refs` and its resident size read (the baseline); after the clock, VmHWM
-//!   minus that baseline is its exact peak growth.
+//!   minus that baseline is its exact peak growth, plus what its page tables grew.
+//! - Every process's **page tables** (VmPTE) count too: kernel memory that no resident figure
+//!   holds, and most of what a thread or a process costs beyond its pages.
 //! - **Processes started during the trial** (workers, multiprocessing children) and the sum
 //!   over the whole tree: a sampler thread walks concbench's descendants every
 //!   [`DEFAULT_INTERVAL`] and adds, at each sample, the growth of the processes above plus the
-//!   PSS of each new one (`/proc/PID/smaps_rollup`: pages shared with others count by their
+//!   PSS and page tables of each new one (`/proc/PID/smaps_rollup`: pages shared with others count by their
 //!   share, so forked children are not counted 7-10 times over as their RSS would be).
 //! - The trial's figure is the largest of: the largest sampled total, and each existing
 //!   process's exact peak growth. Each is a lower bound of the true peak, so their largest is
@@ -43,6 +45,10 @@ pub struct MemoryPeak {
     /// where getrusage's per-thread figures come in scheduler ticks). Nearly all of it is
     /// system time: reading /proc files.
     pub sampler_cpu_s: f64,
+    /// concbench's own exact peak growth (part of `peak_bytes`).
+    pub own_bytes: u64,
+    /// The largest PSS one process started during the trial reached in a sample.
+    pub largest_new_bytes: u64,
 }
 
 /// What the memory sampler cost over a whole run (meta.json `memory_sampler`).
@@ -60,6 +66,7 @@ pub struct WatchTotals {
 struct Baseline {
     pid: u32,
     rss: u64,
+    page_tables: u64,
 }
 
 #[derive(Debug, Default)]
@@ -70,6 +77,7 @@ struct Inner {
     /// Processes that existed when the trial started, concbench first.
     existing: Vec<Baseline>,
     peak: u64,
+    largest_new: u64,
     samples: u32,
     cpu_s: f64,
     totals: WatchTotals,
@@ -133,11 +141,19 @@ impl MemoryWatch {
         inner.existing.clear();
         for pid in pids {
             reset_peak(pid);
-            if let Some(rss) = resident_bytes(pid, &mut Vec::new()) {
-                inner.existing.push(Baseline { pid, rss });
+            if let Some(Status {
+                rss, page_tables, ..
+            }) = status(pid, &mut Vec::new())
+            {
+                inner.existing.push(Baseline {
+                    pid,
+                    rss,
+                    page_tables,
+                });
             }
         }
         inner.peak = 0;
+        inner.largest_new = 0;
         inner.samples = 0;
         inner.cpu_s = 0.0;
         inner.sampling = tree && self.handle.is_some();
@@ -152,16 +168,22 @@ impl MemoryWatch {
         let sampled = inner.sampling;
         inner.sampling = false;
         // The existing processes' exact peak growth: each a floor for the tree's peak.
-        let exact = inner
+        let growth: Vec<u64> = inner
             .existing
             .iter()
-            .filter_map(|b| peak_bytes(b.pid).map(|hwm| hwm.saturating_sub(b.rss)))
-            .max()
-            .unwrap_or(0);
+            .map(|b| {
+                status(b.pid, &mut Vec::new()).map_or(0, |s| {
+                    s.peak.saturating_sub(b.rss) + s.page_tables.saturating_sub(b.page_tables)
+                })
+            })
+            .collect();
         let reading = MemoryPeak {
-            peak_bytes: inner.peak.max(exact),
+            peak_bytes: growth.iter().copied().fold(inner.peak, u64::max),
             samples: inner.samples,
             sampler_cpu_s: inner.cpu_s,
+            // concbench is always the first existing process.
+            own_bytes: growth.first().copied().unwrap_or(0),
+            largest_new_bytes: inner.largest_new,
         };
         if sampled {
             let wall = inner
@@ -212,15 +234,24 @@ fn sample_loop(shared: &Shared, interval: Duration) {
         walk.descendants(std::process::id(), &mut pids);
         let mut total: i64 = 0;
         for &b in &inner.existing {
-            if let Some(rss) = resident_bytes(b.pid, &mut buf) {
-                total += rss as i64 - b.rss as i64;
+            if let Some(s) = status(b.pid, &mut buf) {
+                total += (s.rss + s.page_tables) as i64 - (b.rss + b.page_tables) as i64;
             }
         }
+        let own = statm(std::process::id(), &mut buf);
         for &pid in pids.iter() {
             if inner.existing.iter().any(|b| b.pid == pid) {
                 continue;
             }
-            total += proportional_bytes(pid, &mut buf).unwrap_or(0) as i64;
+            // A child between posix_spawn's vfork and its exec still runs in concbench's own
+            // memory (same size, same resident pages): concbench's, already counted.
+            if own.is_some() && statm(pid, &mut buf) == own {
+                continue;
+            }
+            let pss = proportional_bytes(pid, &mut buf).unwrap_or(0)
+                + status(pid, &mut buf).map_or(0, |s| s.page_tables);
+            inner.largest_new = inner.largest_new.max(pss);
+            total += pss as i64;
         }
         inner.peak = inner.peak.max(total.max(0) as u64);
         inner.samples += 1;
@@ -298,16 +329,13 @@ fn kib_field(text: &[u8], key: &[u8]) -> Option<u64> {
     })
 }
 
-/// Resident size of `pid` now (`/proc/PID/statm`, second field, in pages).
-pub fn resident_bytes(pid: u32, buf: &mut Vec<u8>) -> Option<u64> {
+/// (total size, resident size) of `pid` in pages, from `/proc/PID/statm`.
+fn statm(pid: u32, buf: &mut Vec<u8>) -> Option<(u64, u64)> {
     read_into(&format!("/proc/{pid}/statm"), buf)?;
-    let pages: u64 = std::str::from_utf8(buf)
-        .ok()?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(pages * page_size())
+    let mut fields = std::str::from_utf8(buf).ok()?.split_whitespace();
+    let size = fields.next()?.parse().ok()?;
+    let resident = fields.next()?.parse().ok()?;
+    Some((size, resident))
 }
 
 /// Proportional set size of `pid` now (`/proc/PID/smaps_rollup`).
@@ -316,23 +344,30 @@ pub fn proportional_bytes(pid: u32, buf: &mut Vec<u8>) -> Option<u64> {
     kib_field(buf, b"Pss:")
 }
 
-/// Peak resident size of `pid` since its last reset (VmHWM).
-pub fn peak_bytes(pid: u32) -> Option<u64> {
-    let mut buf = Vec::new();
-    read_into(&format!("/proc/{pid}/status"), &mut buf)?;
-    kib_field(&buf, b"VmHWM:")
+/// What `/proc/PID/status` says of a process's memory, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Status {
+    /// Resident size now (VmRSS).
+    pub rss: u64,
+    /// Peak resident size since the last reset (VmHWM).
+    pub peak: u64,
+    /// Its page tables (VmPTE): kernel memory that is in no resident figure.
+    pub page_tables: u64,
+}
+
+pub fn status(pid: u32, buf: &mut Vec<u8>) -> Option<Status> {
+    read_into(&format!("/proc/{pid}/status"), buf)?;
+    Some(Status {
+        rss: kib_field(buf, b"VmRSS:")?,
+        peak: kib_field(buf, b"VmHWM:")?,
+        page_tables: kib_field(buf, b"VmPTE:").unwrap_or(0),
+    })
 }
 
 /// Reset `pid`'s peak resident size to its current size (Linux >= 4.0); silently nothing
 /// where that is not allowed (the figure is then the process's lifetime peak, still a floor).
 fn reset_peak(pid: u32) {
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
-}
-
-fn page_size() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if size > 0 { size as u64 } else { 4096 }
 }
 
 /// Memory the machine can give without swapping (`MemAvailable`), in bytes.
@@ -354,9 +389,9 @@ mod tests {
         assert!(available_bytes().is_some_and(|b| b > 0));
         let mut buf = Vec::new();
         let me = std::process::id();
-        assert!(resident_bytes(me, &mut buf).is_some_and(|b| b > 0));
         assert!(proportional_bytes(me, &mut buf).is_some_and(|b| b > 0));
-        assert!(peak_bytes(me).is_some_and(|b| b > 0));
+        let s = status(me, &mut buf).unwrap();
+        assert!(s.peak >= s.rss && s.rss > 0 && s.page_tables > 0, "{s:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{jobs_json, python_demo, row, tutorial_jobs};
 use crate::claim::Verdict;
 use crate::error::Result;
+use crate::measure::memory::{self, MemoryWatch};
 use crate::records::ClaimRow;
 use crate::strategy::python::Interpreter;
 use crate::strategy::{self, StrategyContext};
@@ -24,7 +25,12 @@ pub fn c4_rust(ctx: &StrategyContext, workers: usize) -> Result<ClaimRow> {
     let jobs = tutorial_jobs();
     let reference = reference_results(&jobs);
     let mut p = (strategy::find("processes")?.build)(workers, ctx)?;
-    let out = p.run(&jobs, WorkUnit::sleep(Duration::from_millis(1)))?;
+    // Measured as every trial is: the processes' tree sampled, the threads' exact growth.
+    let memory = MemoryWatch::start(memory::DEFAULT_INTERVAL);
+    memory.begin(true);
+    let out = p.run(&jobs, HOLD);
+    let processes_mem = memory.end();
+    let out = out?;
     let parent = worker::appended_in_this_process();
     let children: usize = out.child_appends.iter().sum();
     let correct = out
@@ -39,12 +45,13 @@ pub fn c4_rust(ctx: &StrategyContext, workers: usize) -> Result<ClaimRow> {
         f(&mut l)
     };
     list(&mut |l| l.clear());
+    memory.begin(false);
     std::thread::scope(|s| {
         for w in 0..workers {
             let jobs = &jobs;
             s.spawn(move || {
                 for job in jobs.iter().skip(w).step_by(workers) {
-                    let v = run_job(*job, WorkUnit::sleep(Duration::from_millis(1)));
+                    let v = run_job(*job, HOLD);
                     THREAD_RESULT
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -53,19 +60,23 @@ pub fn c4_rust(ctx: &StrategyContext, workers: usize) -> Result<ClaimRow> {
             });
         }
     });
+    let threads_mem = memory.end();
     let mut threads_len = 0;
     list(&mut |l| threads_len = l.len());
 
     let holds = parent == 0 && children == jobs.len() && correct == jobs.len();
     let evidence = format!(
         "{workers} worker processes appended {} items to their global list; concbench's list after them: [] ({parent} items); \
-         results arrived over pipes ({correct}/{} correct). {workers} threads appending to one global list: {threads_len} items in it",
+         results arrived over pipes ({correct}/{} correct). {workers} threads appending to one global list: {threads_len} items in it. \
+         What isolation costs in memory: {} per worker process against {} per thread",
         out.child_appends
             .iter()
             .map(usize::to_string)
             .collect::<Vec<_>>()
             .join("+"),
-        jobs.len()
+        jobs.len(),
+        per_worker(processes_mem.peak_bytes, workers),
+        per_worker(threads_mem.peak_bytes, workers),
     );
     Ok(if holds && threads_len == jobs.len() {
         row(
@@ -86,10 +97,26 @@ pub fn c4_rust(ctx: &StrategyContext, workers: usize) -> Result<ClaimRow> {
     })
 }
 
+/// Each job of the C4 demonstrations: long enough for a few memory samples of every worker.
+const HOLD: WorkUnit = WorkUnit::sleep(Duration::from_millis(20));
+
+/// `bytes` over `workers`, in words: "1.2 MiB", "24 KiB".
+fn per_worker(bytes: u64, workers: usize) -> String {
+    super::bytes_text(bytes / workers.max(1) as u64)
+}
+
 #[derive(Deserialize)]
 struct MemoryDemo {
     processes: MemoryProcesses,
     threads: MemoryThreads,
+    /// Peak memory of each half, in KiB, measured by the interpreter itself.
+    memory_kib: MemoryPeaks,
+}
+
+#[derive(Deserialize)]
+struct MemoryPeaks {
+    processes: u64,
+    threads: u64,
 }
 
 #[derive(Deserialize)]
@@ -128,7 +155,8 @@ pub fn c4_python(interp: &Interpreter, workers: usize) -> Result<ClaimRow> {
         && d.processes.exitcodes.iter().all(|&c| c == 0);
     let evidence = format!(
         "{workers} multiprocessing.Process appended {} items to the global `result`; then the parent printed: result [{}]; \
-         the results came back only through a multiprocessing.Queue ({}/{}). {workers} threading.Thread: result has {} items",
+         the results came back only through a multiprocessing.Queue ({}/{}). {workers} threading.Thread: result has {} items. \
+         What isolation costs in memory: {} per worker process (fork) against {} per thread",
         d.processes
             .child_lengths
             .iter()
@@ -138,7 +166,9 @@ pub fn c4_python(interp: &Interpreter, workers: usize) -> Result<ClaimRow> {
         d.processes.parent_result.join(", "),
         via_queue.len(),
         jobs.len(),
-        d.threads.parent_result.len()
+        d.threads.parent_result.len(),
+        per_worker(d.memory_kib.processes * 1024, workers),
+        per_worker(d.memory_kib.threads * 1024, workers),
     );
     Ok(if holds && d.threads.parent_result.len() == jobs.len() {
         row(

@@ -10,6 +10,7 @@ use super::probe::{field, probe};
 use super::{LEAK_MIB, jobs_json, mib, python_demo, row, spawn_self, tutorial_jobs, vm_rss_kib};
 use crate::claim::Verdict;
 use crate::error::{Error, Result};
+use crate::measure::memory::{self, MemoryPeak, MemoryWatch};
 use crate::measure::usage::reap;
 use crate::records::ClaimRow;
 use crate::strategy::python::{Interpreter, run_script};
@@ -134,11 +135,16 @@ struct Leak {
     rss_before: u64,
     rss_after: u64,
     parent_unharmed: bool,
+    /// The whole demonstration measured as a trial is: the leaker's peak PSS, and concbench's
+    /// own peak growth meanwhile.
+    memory: MemoryPeak,
 }
 
 /// A child holds [`LEAK_MIB`] while a pair of `processes` workers does a trial beside it, then
 /// exits with its leak.
 fn leak_beside_a_trial(ctx: &StrategyContext, jobs: &[Job]) -> Result<Leak> {
+    let watch = MemoryWatch::start(memory::DEFAULT_INTERVAL);
+    watch.begin(true);
     let rss_before = vm_rss_kib(None).unwrap_or(0);
     let mut leaker = spawn_self(ctx, &["claim-probe", "leak", &LEAK_MIB.to_string()])?;
     let leaker_pid = leaker.id();
@@ -151,7 +157,9 @@ fn leak_beside_a_trial(ctx: &StrategyContext, jobs: &[Job]) -> Result<Leak> {
     drop(leaker.stdin.take()); // EOF: the leaker exits with its leak
     let mut rest = String::new();
     let _ = leaker_out.read_to_string(&mut rest);
-    let leaker_reaped = reap(leaker_pid)?;
+    let leaker_reaped = reap(leaker_pid);
+    let memory = watch.end();
+    let leaker_reaped = leaker_reaped?;
     let gone = !std::path::Path::new(&format!("/proc/{leaker_pid}")).exists();
     let rss_after = vm_rss_kib(None).unwrap_or(0);
     let leak_kib = LEAK_MIB * 1024;
@@ -165,7 +173,9 @@ fn leak_beside_a_trial(ctx: &StrategyContext, jobs: &[Job]) -> Result<Leak> {
         sibling_ok: sibling_out.is_ok_and(|o| o.results == reference_results(jobs)),
         rss_before,
         rss_after,
-        parent_unharmed: rss_after < rss_before + leak_kib / 4,
+        parent_unharmed: rss_after < rss_before + leak_kib / 4
+            && memory.own_bytes < leak_kib * 1024 / 4,
+        memory,
     })
 }
 
@@ -177,7 +187,8 @@ pub fn c5_rust_processes(ctx: &StrategyContext) -> Result<ClaimRow> {
     let leak = leak_beside_a_trial(ctx, &jobs)?;
     let evidence = format!(
         "worker 1 of 3 {} at its first job; workers 0 and 2 finished and {}/{} of their results arrived correct. \
-         A child leaked {LEAK_MIB} MiB (its RSS {}); a 2-process trial beside it {}; after it exited (status: {}) {}, and concbench's RSS went {} -> {}",
+         A child leaked {LEAK_MIB} MiB (its RSS {}); a 2-process trial beside it {}; after it exited (status: {}) {}, and concbench's RSS went {} -> {}. \
+         In one measurement: the leaking child's peak {} (PSS), concbench's own peak growth {}",
         crash.status,
         crash.sibling_ok,
         crash.sibling_expected,
@@ -194,7 +205,9 @@ pub fn c5_rust_processes(ctx: &StrategyContext) -> Result<ClaimRow> {
             "the process was still listed"
         },
         mib(leak.rss_before),
-        mib(leak.rss_after)
+        mib(leak.rss_after),
+        super::bytes_text(leak.memory.largest_new_bytes),
+        super::bytes_text(leak.memory.own_bytes),
     );
     let holds = crash.crashed
         && crash.siblings_fine
@@ -276,6 +289,12 @@ struct IsolationProcesses {
     leaker_rss_kib: Option<u64>,
     parent_rss_before_kib: Option<u64>,
     parent_rss_after_kib: Option<u64>,
+    /// The leaking child's peak PSS and the parent's own peak growth, from one measurement by
+    /// the interpreter (absent from an older script).
+    #[serde(default)]
+    largest_child_pss_kib: Option<u64>,
+    #[serde(default)]
+    parent_peak_growth_kib: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -316,7 +335,8 @@ fn multiprocessing_row(p: &IsolationProcesses) -> ClaimRow {
         p.parent_rss_before_kib.unwrap_or(0),
         p.parent_rss_after_kib.unwrap_or(0),
     );
-    let parent_unharmed = pa < pb + leak_kib / 4;
+    let parent_unharmed =
+        pa < pb + leak_kib / 4 && p.parent_peak_growth_kib.unwrap_or(0) < leak_kib / 4;
     let holds = aborted
         && others_ok
         && p.sibling_results_ok == p.sibling_results_expected
@@ -327,7 +347,8 @@ fn multiprocessing_row(p: &IsolationProcesses) -> ClaimRow {
         "cpython-multiprocessing",
         format!(
             "child 1 of 3 called os.abort() (exit codes {:?}); the other children's results arrived over the Queue: {}/{}; \
-             the child that leaked {LEAK_MIB} MiB (its RSS {}) exited, the parent's RSS went {} -> {}",
+             the child that leaked {LEAK_MIB} MiB (its RSS {}) exited, the parent's RSS went {} -> {}; \
+             in one measurement: the leaking child's peak {} (PSS), the parent's own peak growth {}",
             p.exitcodes
                 .iter()
                 .map(|c| c.map_or("none".into(), |c| c.to_string()))
@@ -336,7 +357,9 @@ fn multiprocessing_row(p: &IsolationProcesses) -> ClaimRow {
             p.sibling_results_expected,
             mib(p.leaker_rss_kib.unwrap_or(0)),
             mib(pb),
-            mib(pa)
+            mib(pa),
+            super::bytes_text(p.largest_child_pss_kib.unwrap_or(0) * 1024),
+            super::bytes_text(p.parent_peak_growth_kib.unwrap_or(0) * 1024),
         ),
         if holds {
             Verdict::Holds

@@ -64,6 +64,15 @@ fn mib(kib: u64) -> String {
     format!("{:.0} MiB", kib as f64 / 1024.0)
 }
 
+/// Bytes in words, to one decimal: "1.2 MiB", "24.0 KiB".
+fn bytes_text(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MiB", bytes as f64 / (1 << 20) as f64)
+    } else {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
+}
+
 fn spawn_self(ctx: &StrategyContext, args: &[&str]) -> Result<std::process::Child> {
     Command::new(&ctx.concbench_exe)
         .args(args)
