@@ -7,7 +7,8 @@ use crate::claim::verdict::{ORDER_STATISTIC, THRESHOLD};
 use crate::records::{ClaimRow, Meta, SummaryRow};
 use crate::stats::MIN_INTERVAL_N;
 
-/// variant x strategy: median wall, CPU, cores busy, speedup, efficiency, correctness.
+/// variant x strategy: median wall, CPU, cores busy, peak memory, speedup, efficiency,
+/// correctness.
 pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
     let mut s = String::new();
     let m = &meta.machine;
@@ -30,13 +31,14 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
     let [speedup, ci, efficiency, ceiling, of_ceiling] = SPEEDUP_COLUMNS;
     let _ = writeln!(
         s,
-        "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
+        "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10} {:>10} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
         "variant",
         "strategy",
         "workers",
         "wall",
         "cpu",
         "cores busy",
+        "peak mem",
         speedup,
         ci,
         efficiency,
@@ -48,13 +50,14 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         let [speedup, ci, efficiency, ceiling, of_ceiling] = speedup_figures(r, &CONSOLE_STYLE);
         let _ = writeln!(
             s,
-            "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10.2} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
+            "{:<8} {:<w$} {:>7} {:>11} {:>11} {:>10.2} {:>10} {:>8} {:>14} {:>10} {:>8} {:>10} {:>7}",
             r.variant.name(),
             r.strategy,
             r.workers,
             format_seconds(r.wall_median_s),
             format_seconds(r.cpu_total_median_s),
             r.cores_busy_median,
+            format_bytes_or(r.mem_peak_bytes, CONSOLE_STYLE.none),
             speedup,
             ci,
             efficiency,
@@ -64,6 +67,9 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
         );
     }
     if let Some(note) = missing_interval_note(rows, CONSOLE_STYLE.none) {
+        let _ = writeln!(s, "{note}");
+    }
+    if let Some(note) = missing_memory_note(rows, CONSOLE_STYLE.none) {
         let _ = writeln!(s, "{note}");
     }
     if rows.iter().any(|r| r.ceiling_speedup.is_some()) {
@@ -208,6 +214,14 @@ pub fn missing_interval_note(rows: &[SummaryRow], none: &str) -> Option<String> 
     })
 }
 
+/// The line under a summary table where a row has no peak memory (`none` in its column):
+/// the run was made before concbench measured memory, or the trial's was not measured.
+pub fn missing_memory_note(rows: &[SummaryRow], none: &str) -> Option<String> {
+    rows.iter()
+        .any(|r| r.mem_peak_bytes.is_none())
+        .then(|| format!("peak mem {none}: not measured in this run"))
+}
+
 /// What `concbench run` prints after its claims table: its verdicts are the speed claims
 /// only.
 pub const RUN_CLAIMS_NOTE: &str =
@@ -224,9 +238,118 @@ pub fn format_seconds(s: f64) -> String {
     }
 }
 
+/// A binary unit of memory (B, KiB, MiB, GiB): the one the console, REPORT.md and the memory
+/// chart write bytes in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ByteUnit {
+    pub bytes: f64,
+    pub name: &'static str,
+}
+
+impl ByteUnit {
+    const ALL: [ByteUnit; 4] = [
+        ByteUnit {
+            bytes: 1.0,
+            name: "B",
+        },
+        ByteUnit {
+            bytes: 1024.0,
+            name: "KiB",
+        },
+        ByteUnit {
+            bytes: 1048576.0,
+            name: "MiB",
+        },
+        ByteUnit {
+            bytes: 1073741824.0,
+            name: "GiB",
+        },
+    ];
+
+    /// The largest unit that `max_bytes` is at least one of (bytes below 1 KiB).
+    pub fn for_max(max_bytes: f64) -> ByteUnit {
+        let all = Self::ALL;
+        all.into_iter()
+            .rev()
+            .find(|u| max_bytes >= u.bytes)
+            .unwrap_or(all[0])
+    }
+
+    /// The next larger unit, if any.
+    fn larger(self) -> Option<ByteUnit> {
+        let all = Self::ALL;
+        let i = all.iter().position(|u| *u == self)?;
+        all.get(i + 1).copied()
+    }
+}
+
+/// Bytes in a binary unit with three significant digits: "512 B", "1.50 KiB", "212 KiB",
+/// "63.9 MiB".
+pub fn format_bytes(b: u64) -> String {
+    let mut unit = ByteUnit::for_max(b as f64);
+    if unit.name == "B" {
+        return format!("{b} B");
+    }
+    let mut v = b as f64 / unit.bytes;
+    // 1023.7 KiB would print "1024 KiB": that is 1.00 MiB.
+    if v.round() >= 1024.0
+        && let Some(larger) = unit.larger()
+    {
+        unit = larger;
+        v = b as f64 / unit.bytes;
+    }
+    let decimals = if v >= 99.95 {
+        0
+    } else if v >= 9.995 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.decimals$} {}", unit.name)
+}
+
+/// A byte count, or `none` when it was not measured.
+pub fn format_bytes_or(b: Option<u64>, none: &str) -> String {
+    b.map_or(none.to_string(), format_bytes)
+}
+
 /// Print to stdout, ignoring a closed pipe (`concbench | head`): results are already on disk,
 /// and a reader that went away is no reason to panic or to fail the run.
 pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_keep_three_significant_digits_in_a_binary_unit() {
+        assert_eq!(format_bytes(0), "0 B");
+        assert_eq!(format_bytes(1023), "1023 B");
+        assert_eq!(format_bytes(1024), "1.00 KiB");
+        assert_eq!(format_bytes(1536), "1.50 KiB");
+        assert_eq!(format_bytes(10 * 1024), "10.0 KiB");
+        assert_eq!(format_bytes(212 * 1024 + 100), "212 KiB");
+        assert_eq!(format_bytes(67_004_416), "63.9 MiB");
+        assert_eq!(format_bytes(16 << 20), "16.0 MiB");
+        assert_eq!(format_bytes(3 << 30), "3.00 GiB");
+        // Rounding never writes 1024 of a unit.
+        assert_eq!(format_bytes((1 << 20) - 1), "1.00 MiB");
+        assert_eq!(format_bytes((1 << 20) - 600), "1023 KiB");
+        // Beyond GiB there is no larger unit.
+        assert_eq!(format_bytes(5 << 40), "5120 GiB");
+        assert_eq!(format_bytes_or(None, "-"), "-");
+        assert_eq!(format_bytes_or(Some(2048), "-"), "2.00 KiB");
+    }
+
+    #[test]
+    fn byte_units_fit_the_largest_value() {
+        assert_eq!(ByteUnit::for_max(0.0).name, "B");
+        assert_eq!(ByteUnit::for_max(1000.0).name, "B");
+        assert_eq!(ByteUnit::for_max(2048.0).name, "KiB");
+        assert_eq!(ByteUnit::for_max(45e6).name, "MiB");
+        assert_eq!(ByteUnit::for_max(2e9).name, "GiB");
+    }
 }

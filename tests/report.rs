@@ -88,7 +88,8 @@ fn check_png(path: &Path, size: (u32, u32)) {
     );
 }
 
-/// The chart's SVG is well-formed XML, of the declared size, with text in it.
+/// The chart's SVG is well-formed XML, of the declared size, with text in it (the memory chart
+/// of a run that did not measure memory has its frame and its message only).
 fn check_svg(path: &Path, size: (u32, u32)) {
     let text = read(path);
     let doc =
@@ -98,7 +99,16 @@ fn check_svg(path: &Path, size: (u32, u32)) {
     assert_eq!(root.attribute("width"), Some(size.0.to_string().as_str()));
     assert_eq!(root.attribute("height"), Some(size.1.to_string().as_str()));
     let texts = doc.descendants().filter(|n| n.has_tag_name("text")).count();
-    assert!(texts > 10, "{}: only {texts} text elements", path.display());
+    let least = if text.contains(concbench::chart::memory::NOT_MEASURED) {
+        4
+    } else {
+        10
+    };
+    assert!(
+        texts > least,
+        "{}: only {texts} text elements",
+        path.display()
+    );
 }
 
 fn check_all_charts(dir: &Path) {

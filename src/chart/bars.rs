@@ -196,29 +196,43 @@ fn draw_bar<DB: Canvas>(
     Ok(())
 }
 
-/// Strategy names under their groups; when neighbours would overlap, every other name goes one
-/// row lower.
+/// Strategy names under their groups.
 fn draw_group_names<DB: Canvas>(
     chart: &Plot<DB>,
     screen: &DrawingArea<DB, Shift>,
     p: &Panel,
     centres: &[Vec<f64>],
 ) -> DrawResult<()> {
+    let names: Vec<(&str, f64)> = p
+        .groups
+        .iter()
+        .zip(centres)
+        .filter_map(|(g, xs)| Some((g.name.as_str(), (xs.first()? + xs.last()?) / 2.0)))
+        .collect();
+    draw_names_under(chart, screen, &names, 0.0)
+}
+
+/// Names centred under the x axis (at data y `base`) at data x, one row below the worker
+/// counts; when neighbours would overlap, every other name goes one row lower.
+pub fn draw_names_under<DB: Canvas>(
+    chart: &Plot<DB>,
+    screen: &DrawingArea<DB, Shift>,
+    names: &[(&str, f64)],
+    base: f64,
+) -> DrawResult<()> {
     let name_style = text(TICK_PX + 1, INK, HPos::Center, VPos::Top);
-    let mut names: Vec<(i32, i32, &str)> = Vec::new();
-    for (g, xs) in p.groups.iter().zip(centres) {
-        if let (Some(first), Some(last)) = (xs.first(), xs.last()) {
-            let (px, _) = chart.backend_coord(&((first + last) / 2.0, 0.0));
-            let (tw, _) = screen.estimate_text_size(&g.name, &name_style)?;
-            names.push((px, tw as i32, &g.name));
-        }
+    let mut placed: Vec<(i32, i32, &str)> = Vec::new();
+    for &(name, x) in names {
+        let (px, _) = chart.backend_coord(&(x, base));
+        let (tw, _) = screen.estimate_text_size(name, &name_style)?;
+        placed.push((px, tw as i32, name));
     }
-    let stagger = names
+    let stagger = placed
         .windows(2)
         .any(|w| w[1].0 - w[0].0 < (w[0].1 + w[1].1) / 2 + 10);
     let row = TICK_PX as i32 + 6;
-    let (_, ay) = chart.backend_coord(&(0.0, 0.0));
-    for (i, (px, _, name)) in names.iter().enumerate() {
+    let (_, ay) = chart.backend_coord(&(0.0, base));
+    for (i, (px, _, name)) in placed.iter().enumerate() {
         let y = ay + 8 + row + if stagger && i % 2 == 1 { row } else { 0 };
         screen.draw(&Text::new(name.to_string(), (*px, y), name_style.clone()))?;
     }

@@ -10,13 +10,15 @@ use plotters::coord::ranged1d::Ranged;
 
 use super::{
     AXIS_PX, Canvas, DrawResult, FAMILY, GREY, INK, LIGHT, NOTE_PX, SUBTITLE_PX, TICK_PX, TITLE_PX,
-    strategy_color, text,
+    lighter, strategy_color, text,
 };
 
 /// What a legend entry shows before its label.
 #[derive(Debug, Clone, Copy)]
 pub enum Swatch {
     Box(RGBColor),
+    /// A lighter box outlined in the colour (the memory chart's sleep-bound bars).
+    LightBox(RGBColor),
     Line(RGBColor),
     Dashed(RGBColor),
     Whisker(RGBColor),
@@ -199,6 +201,11 @@ fn draw_swatch<DB: Canvas>(
             [(x + 3, y - 7), (x + SWATCH_W - 3, y + 7)],
             c.filled(),
         ))?,
+        Swatch::LightBox(c) => {
+            let corners = [(x + 3, y - 7), (x + SWATCH_W - 3, y + 7)];
+            root.draw(&Rectangle::new(corners, lighter(c).filled()))?;
+            root.draw(&Rectangle::new(corners, c.stroke_width(2)))?;
+        }
         Swatch::Line(c) => root.draw(&PathElement::new(
             vec![(x, y), (x + SWATCH_W, y)],
             c.stroke_width(2),

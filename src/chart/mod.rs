@@ -9,6 +9,7 @@ pub mod bars;
 pub mod cpu_vs_wall;
 pub mod data;
 pub mod frame;
+pub mod memory;
 pub mod speedup;
 pub mod timeline;
 pub mod timeline_blocks;
@@ -23,6 +24,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use cpu_vs_wall::CpuVsWall;
+use memory::Memory;
 use speedup::Speedup;
 use timeline::Timeline;
 use wall_time::WallTime;
@@ -83,11 +85,12 @@ impl ChartSpec {
 pub type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Every chart, in report order.
-pub const CHARTS: [ChartSpec; 4] = [
+pub const CHARTS: [ChartSpec; 5] = [
     wall_time::SPEC,
     speedup::SPEC,
     timeline::SPEC,
     cpu_vs_wall::SPEC,
+    memory::SPEC,
 ];
 
 /// Register the embedded font once; every text style uses [`FAMILY`].
@@ -114,7 +117,8 @@ pub fn stage_all(
     stage_svg_and_png(staged, dir, &wall_time::SPEC, &WallTime::new(data))?;
     stage_svg_and_png(staged, dir, &speedup::SPEC, &Speedup::new(data))?;
     stage_svg_and_png(staged, dir, &timeline::SPEC, &Timeline::new(data))?;
-    stage_svg_and_png(staged, dir, &cpu_vs_wall::SPEC, &CpuVsWall::new(data))
+    stage_svg_and_png(staged, dir, &cpu_vs_wall::SPEC, &CpuVsWall::new(data))?;
+    stage_svg_and_png(staged, dir, &memory::SPEC, &Memory::new(data))
 }
 
 /// Stage DIR/NAME.svg and DIR/NAME.png of `chart`.
@@ -218,6 +222,12 @@ pub fn strategy_color(order: &[String], name: &str) -> RGBColor {
         let i = others.take_while(|s| *s != name).count();
         PALETTE[i % PALETTE.len()]
     }
+}
+
+/// `c` mixed halfway with white: the same hue, lighter (the memory chart's sleep-bound bars).
+pub fn lighter(c: RGBColor) -> RGBColor {
+    let mix = |v: u8| v + (255 - v) / 2;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
 pub fn text(px: u32, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {

@@ -104,7 +104,7 @@ fn verb(v: crate::workload::Variant) -> &'static str {
 }
 
 /// "10 repetitions" or "3–10 repetitions" when configurations differ.
-fn reps_text(data: &RunData) -> String {
+pub fn reps_text(data: &RunData) -> String {
     let lo = data.summary.iter().map(|r| r.reps).min().unwrap_or(0);
     let hi = data.summary.iter().map(|r| r.reps).max().unwrap_or(0);
     if lo == hi {

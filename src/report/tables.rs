@@ -2,7 +2,10 @@
 
 use crate::chart::wall_time::trim;
 use crate::console::format_seconds;
-use crate::console::{FigureStyle, SPEEDUP_COLUMNS, missing_interval_note, speedup_figures};
+use crate::console::{
+    FigureStyle, SPEEDUP_COLUMNS, format_bytes_or, missing_interval_note, missing_memory_note,
+    speedup_figures,
+};
 use crate::records::{ClaimRow, Machine, Meta};
 use crate::results::markdown;
 use crate::results::run_folder::RunData;
@@ -26,6 +29,8 @@ pub fn summary_table(data: &RunData) -> String {
         "min–max wall",
         "CPU (median)",
         "cores busy",
+        "peak mem",
+        "mem/worker",
     ]
     .into_iter()
     .chain(SPEEDUP_COLUMNS)
@@ -35,7 +40,7 @@ pub fn summary_table(data: &RunData) -> String {
         &titles,
         &[
             "---", "---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:",
-            "--:", "--:", "--:", "---",
+            "--:", "--:", "--:", "--:", "--:", "---",
         ],
     );
     for v in data.variants() {
@@ -59,6 +64,8 @@ pub fn summary_table(data: &RunData) -> String {
                 ),
                 format_seconds(r.cpu_total_median_s),
                 format!("{:.2}", r.cores_busy_median),
+                format_bytes_or(r.mem_peak_bytes, REPORT_STYLE.none),
+                format_bytes_or(r.mem_per_worker_bytes, REPORT_STYLE.none),
                 speedup,
                 ci,
                 efficiency,
@@ -70,6 +77,9 @@ pub fn summary_table(data: &RunData) -> String {
         }
     }
     if let Some(note) = missing_interval_note(&data.summary, REPORT_STYLE.none) {
+        s.push_str(&format!("\n{note}.\n"));
+    }
+    if let Some(note) = missing_memory_note(&data.summary, REPORT_STYLE.none) {
         s.push_str(&format!("\n{note}.\n"));
     }
     s
