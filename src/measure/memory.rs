@@ -9,9 +9,10 @@
 //!   holds, and most of what a thread or a process costs beyond its pages.
 //! - **Processes started during the trial** (workers, multiprocessing children) and the sum
 //!   over the whole tree: a sampler thread walks concbench's descendants every
-//!   [`DEFAULT_INTERVAL`] and adds, at each sample, the growth of the processes above plus the
-//!   PSS and page tables of each new one (`/proc/PID/smaps_rollup`: pages shared with others count by their
-//!   share, so forked children are not counted 7-10 times over as their RSS would be).
+//!   [`DEFAULT_INTERVAL`] (less often when a sample costs more than [`CPU_BUDGET`] allows) and
+//!   adds, at each sample, the growth of the processes above plus the PSS and page tables of
+//!   each new one (`/proc/PID/smaps_rollup`: pages shared with others count by their share, so
+//!   forked children are not counted 7-10 times over as their RSS would be).
 //! - The trial's figure is the largest of: the largest sampled total, and each existing
 //!   process's exact peak growth. Each is a lower bound of the true peak, so their largest is
 //!   too. What sampling can miss: a child that starts and ends between two samples, and a
@@ -26,12 +27,16 @@
 use std::io::Read;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::usage::thread_cpu_s;
 
-/// Time between two samples of a process tree.
+/// Time between two samples of a process tree, at least.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(5);
+
+/// The most of one core the sampler may use: after a sample that cost C of CPU, the next comes
+/// no sooner than C / BUDGET later (a safety net: a sample of a few processes costs 30-60 µs).
+pub const CPU_BUDGET: f64 = 0.05;
 
 /// What the memory of one trial came to.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -215,9 +220,25 @@ impl Drop for MemoryWatch {
     }
 }
 
+/// The last exact PSS reading of a process started during the trial.
+#[derive(Debug, Clone, Copy)]
+struct Pss {
+    pid: u32,
+    pss: u64,
+    /// Its resident size at that reading.
+    rss: u64,
+    at: Instant,
+}
+
+/// Reading a process's PSS walks its page tables (about 10 µs per resident MiB here), so it is
+/// read when the process is first seen and refreshed this often; between readings, what the
+/// process touched since (its resident growth, from the cheap /proc/PID/status) is added.
+const PSS_REFRESH: Duration = Duration::from_millis(100);
+
 fn sample_loop(shared: &Shared, interval: Duration) {
     let mut walk = Walk::default();
     let mut pids: Vec<u32> = Vec::with_capacity(64);
+    let mut known: Vec<Pss> = Vec::with_capacity(64);
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
     let mut inner = shared.inner.lock().unwrap_or_else(|p| p.into_inner());
     loop {
@@ -225,10 +246,11 @@ fn sample_loop(shared: &Shared, interval: Duration) {
             return;
         }
         if !inner.sampling {
+            known.clear();
             inner = shared.wake.wait(inner).unwrap_or_else(|p| p.into_inner());
             continue;
         }
-        // The lock is held while sampling (about 0.1 ms), so `end` never sees half a sample.
+        // The lock is held while sampling (tens of µs), so `end` never sees half a sample.
         let cpu0 = thread_cpu_s();
         pids.clear();
         walk.descendants(std::process::id(), &mut pids);
@@ -238,30 +260,60 @@ fn sample_loop(shared: &Shared, interval: Duration) {
                 total += (s.rss + s.page_tables) as i64 - (b.rss + b.page_tables) as i64;
             }
         }
-        let own = statm(std::process::id(), &mut buf);
+        let own = status(std::process::id(), &mut buf).map(|s| (s.size, s.rss));
         for &pid in pids.iter() {
             if inner.existing.iter().any(|b| b.pid == pid) {
                 continue;
             }
+            let Some(now) = status(pid, &mut buf) else {
+                continue;
+            };
             // A child between posix_spawn's vfork and its exec still runs in concbench's own
             // memory (same size, same resident pages): concbench's, already counted.
-            if own.is_some() && statm(pid, &mut buf) == own {
+            if own == Some((now.size, now.rss)) {
                 continue;
             }
-            let pss = proportional_bytes(pid, &mut buf).unwrap_or(0)
-                + status(pid, &mut buf).map_or(0, |s| s.page_tables);
-            inner.largest_new = inner.largest_new.max(pss);
-            total += pss as i64;
+            let bytes = new_process_bytes(pid, now, &mut known, &mut buf);
+            inner.largest_new = inner.largest_new.max(bytes);
+            total += bytes as i64;
         }
         inner.peak = inner.peak.max(total.max(0) as u64);
         inner.samples += 1;
-        inner.cpu_s += thread_cpu_s() - cpu0;
+        let cost = thread_cpu_s() - cpu0;
+        inner.cpu_s += cost;
+        let pause = interval.max(Duration::from_secs_f64(cost.max(0.0) / CPU_BUDGET));
         inner = shared
             .wake
-            .wait_timeout(inner, interval)
+            .wait_timeout(inner, pause)
             .unwrap_or_else(|p| p.into_inner())
             .0;
     }
+}
+
+/// What a process started during the trial holds now: its PSS (read exactly when first seen
+/// and every [`PSS_REFRESH`], in between the last reading plus its resident growth since),
+/// plus its page tables.
+fn new_process_bytes(pid: u32, now: Status, known: &mut Vec<Pss>, buf: &mut Vec<u8>) -> u64 {
+    let fresh = |buf: &mut Vec<u8>| {
+        proportional_bytes(pid, buf).map(|pss| Pss {
+            pid,
+            pss,
+            rss: now.rss,
+            at: Instant::now(),
+        })
+    };
+    let reading = match known.iter().position(|k| k.pid == pid) {
+        Some(i) if known[i].at.elapsed() < PSS_REFRESH => Some(known[i]),
+        Some(i) => {
+            if let Some(r) = fresh(buf) {
+                known[i] = r;
+            }
+            Some(known[i])
+        }
+        None => fresh(buf).inspect(|r| known.push(*r)),
+    };
+    let pss = reading.map_or(0, |r| (r.pss + now.rss).saturating_sub(r.rss));
+    pss + now.page_tables
 }
 
 /// Finds a process's descendants through `/proc/PID/task/TID/children` (every thread's
@@ -329,15 +381,6 @@ fn kib_field(text: &[u8], key: &[u8]) -> Option<u64> {
     })
 }
 
-/// (total size, resident size) of `pid` in pages, from `/proc/PID/statm`.
-fn statm(pid: u32, buf: &mut Vec<u8>) -> Option<(u64, u64)> {
-    read_into(&format!("/proc/{pid}/statm"), buf)?;
-    let mut fields = std::str::from_utf8(buf).ok()?.split_whitespace();
-    let size = fields.next()?.parse().ok()?;
-    let resident = fields.next()?.parse().ok()?;
-    Some((size, resident))
-}
-
 /// Proportional set size of `pid` now (`/proc/PID/smaps_rollup`).
 pub fn proportional_bytes(pid: u32, buf: &mut Vec<u8>) -> Option<u64> {
     read_into(&format!("/proc/{pid}/smaps_rollup"), buf)?;
@@ -347,6 +390,8 @@ pub fn proportional_bytes(pid: u32, buf: &mut Vec<u8>) -> Option<u64> {
 /// What `/proc/PID/status` says of a process's memory, in bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Status {
+    /// Total size of its mappings (VmSize).
+    pub size: u64,
     /// Resident size now (VmRSS).
     pub rss: u64,
     /// Peak resident size since the last reset (VmHWM).
@@ -358,6 +403,7 @@ pub struct Status {
 pub fn status(pid: u32, buf: &mut Vec<u8>) -> Option<Status> {
     read_into(&format!("/proc/{pid}/status"), buf)?;
     Some(Status {
+        size: kib_field(buf, b"VmSize:")?,
         rss: kib_field(buf, b"VmRSS:")?,
         peak: kib_field(buf, b"VmHWM:")?,
         page_tables: kib_field(buf, b"VmPTE:").unwrap_or(0),

@@ -255,6 +255,20 @@ fn condition_rows(m: &Meta) -> Rows {
                 )
             }),
         ),
+        (
+            "memory sampler cost",
+            m.memory_sampler.map_or("–".into(), |ms| {
+                format!(
+                    "{} samples every {:.0} ms over {} trial(s) whose work ran in other processes, {} of CPU over {} of sampling ({:.2}% of a core); other trials read concbench's exact peak at no cost",
+                    ms.samples,
+                    ms.interval_ms,
+                    ms.sampled_trials,
+                    format_seconds(ms.cpu_s),
+                    format_seconds(ms.sampling_wall_s),
+                    ms.overhead_pct_of_core
+                )
+            }),
+        ),
     ]
 }
 
