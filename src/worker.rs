@@ -1,15 +1,35 @@
 //! The child side of the `processes` strategy: the hidden `concbench worker` subcommand (and
 //! the small `concbench-worker` binary, which runs only this).
 //!
-//! Wire protocol, one line per message, plain text so a broken worker is easy to diagnose:
+//! Wire protocol. The few messages of a run's start and end are text lines; a chunk of jobs and
+//! its answers are binary frames, because a chunk of `Pool.map`'s size is tens of thousands of
+//! jobs of a couple of microseconds each, and formatting, scanning and parsing them as text
+//! cost the parent and the child more than a tenth of the work itself:
 //! ```text
-//! child  -> parent   ready <pid>
-//! parent -> child    unit <sleep:NS | cpu:ITERS>
-//! parent -> child    jobs <index> <square|cube> <number> [<index> <task> <number> ...]   (a chunk)
-//! child  -> parent   done <index> <result> [<index> <result> ...]                         (its answers)
+//! child  -> parent   ready <pid>\n
+//! parent -> child    unit <sleep:NS | cpu:ITERS[,mem:BYTES]>\n
+//! parent -> child    JOBS frame                                  (a chunk)
+//! child  -> parent   DONE frame                                  (its answers)
 //! parent closes stdin
-//! child  -> parent   bye <appended>                          then exit 0
+//! child  -> parent   bye <appended>\n                            then exit 0
 //! ```
+//! A frame is a 16-byte header, then its records; every integer is little-endian:
+//! ```text
+//! header   tag: 4 ASCII bytes ("JOBS" or "DONE") | first: u64 | count: u32
+//! JOBS     count x (task: u8, 0 square 1 cube | number: i64)      9 bytes a job
+//! DONE     count x result: i128                                    16 bytes a job
+//! ```
+//! A frame stands for the jobs `first .. first + count`, in order: a DONE frame answers the
+//! JOBS frame before it with the same `first` and `count`, which the parent checks. `count` is
+//! 1 to [`frame::MAX_COUNT`]. The tags are ASCII so that `strace -e read,write` and a hex dump
+//! show where a frame starts, and a child that writes anything but a frame (a panic message, a
+//! stray `println!`) is reported with what it wrote, quoted readably ([`frame::readable`]).
+//!
+//! The text form of a chunk is still understood, for driving a worker by hand (and the C5
+//! demo, which does): a line `jobs <index> <square|cube> <number> [<index> <task> <number>
+//! ...]` is answered by a line `done <index> <result> [<index> <result> ...]`. The child tells
+//! the two apart by the first byte: `J` starts a frame, anything else a line.
+//!
 //! The parent does not wait for `ready` to send `unit` and the first chunk, and closes stdin
 //! with the last chunk it sends: a run of one chunk per child is then one round trip.
 //! A chunk is one message each way, whatever its length (`--chunk`): that is how
@@ -18,12 +38,134 @@
 //! do, and the parent's copy stays empty.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, Write};
+use std::fs::File;
+use std::io::{BufRead, Read, Write};
+use std::os::fd::AsFd;
 use std::str::FromStr;
 use std::sync::Mutex;
 
 use crate::workload::{Job, Task, WorkUnit, run_job};
 
+/// The binary frames of the protocol (see the module docs), shared by the child and the parent.
+pub mod frame {
+    use crate::workload::{Job, Task};
+
+    /// A chunk of jobs, parent to child.
+    pub const JOBS: [u8; 4] = *b"JOBS";
+    /// A chunk's answers, child to parent.
+    pub const DONE: [u8; 4] = *b"DONE";
+    /// Tag, first index, count.
+    pub const HEADER: usize = 16;
+    /// One job in a JOBS frame: task byte, number.
+    pub const JOB_BYTES: usize = 9;
+    /// One answer in a DONE frame.
+    pub const RESULT_BYTES: usize = 16;
+    /// The most jobs a frame may hold: the largest `--chunk`.
+    pub const MAX_COUNT: u32 = 1_000_000;
+
+    /// A frame's header, as read.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Header {
+        pub tag: [u8; 4],
+        pub first: u64,
+        pub count: u32,
+    }
+
+    impl Header {
+        pub fn new(tag: [u8; 4], first: usize, count: usize) -> Self {
+            Header {
+                tag,
+                first: first as u64,
+                count: count as u32,
+            }
+        }
+
+        pub fn to_bytes(self) -> [u8; HEADER] {
+            let mut b = [0u8; HEADER];
+            b[..4].copy_from_slice(&self.tag);
+            b[4..12].copy_from_slice(&self.first.to_le_bytes());
+            b[12..].copy_from_slice(&self.count.to_le_bytes());
+            b
+        }
+
+        pub fn from_bytes(b: &[u8; HEADER]) -> Self {
+            Header {
+                tag: [b[0], b[1], b[2], b[3]],
+                first: u64::from_le_bytes(b[4..12].try_into().expect("8 bytes")),
+                count: u32::from_le_bytes(b[12..].try_into().expect("4 bytes")),
+            }
+        }
+
+        /// Whether this is a `tag` frame of a count the protocol allows.
+        pub fn is(&self, tag: [u8; 4]) -> bool {
+            self.tag == tag && (1..=MAX_COUNT).contains(&self.count)
+        }
+
+        /// The jobs it stands for, readably: `DONE 0..25000`.
+        pub fn describe(&self) -> String {
+            format!(
+                "{} {}..{}",
+                readable(&self.tag),
+                self.first,
+                self.first + u64::from(self.count)
+            )
+        }
+    }
+
+    /// Append a JOBS frame for `jobs`, the first of them being job `first`.
+    pub fn encode_jobs(out: &mut Vec<u8>, first: usize, jobs: &[Job]) {
+        out.reserve(HEADER + JOB_BYTES * jobs.len());
+        out.extend_from_slice(&Header::new(JOBS, first, jobs.len()).to_bytes());
+        for job in jobs {
+            out.push(match job.task {
+                Task::Square => 0,
+                Task::Cube => 1,
+            });
+            out.extend_from_slice(&job.number.to_le_bytes());
+        }
+    }
+
+    /// The jobs of a JOBS frame's records, into `jobs`; `Err(k)` when job `k` has no valid task.
+    pub fn decode_jobs(records: &[u8], jobs: &mut Vec<Job>) -> Result<(), usize> {
+        jobs.clear();
+        for (k, r) in records.chunks_exact(JOB_BYTES).enumerate() {
+            let task = match r[0] {
+                0 => Task::Square,
+                1 => Task::Cube,
+                _ => return Err(k),
+            };
+            let number = i64::from_le_bytes(r[1..].try_into().expect("8 bytes"));
+            jobs.push(Job { task, number });
+        }
+        Ok(())
+    }
+
+    /// Append a DONE frame for `results`, the first of them answering job `first`.
+    pub fn encode_results(out: &mut Vec<u8>, first: usize, results: &[i128]) {
+        out.reserve(HEADER + RESULT_BYTES * results.len());
+        out.extend_from_slice(&Header::new(DONE, first, results.len()).to_bytes());
+        for r in results {
+            out.extend_from_slice(&r.to_le_bytes());
+        }
+    }
+
+    /// A DONE frame's records into `results` (one record per slot).
+    pub fn decode_results(records: &[u8], results: &mut [i128]) {
+        for (slot, r) in results.iter_mut().zip(records.chunks_exact(RESULT_BYTES)) {
+            *slot = i128::from_le_bytes(r.try_into().expect("16 bytes"));
+        }
+    }
+
+    /// Bytes as readable text for an error message: printable ASCII as is, the rest escaped
+    /// (`\n`, `\x00`), cut to 80 characters with `...`.
+    pub fn readable(bytes: &[u8]) -> String {
+        let text = bytes.escape_ascii().to_string();
+        match text.char_indices().nth(80) {
+            Some((cut, _)) => format!("{}...", &text[..cut]),
+            None => text,
+        }
+    }
+}
 /// The tutorial's global `result = []`. Only worker processes append to it; in the parent it
 /// stays empty, which is the point the tutorial makes about processes sharing no memory.
 static APPENDED: Mutex<Vec<i128>> = Mutex::new(Vec::new());
@@ -112,63 +254,172 @@ pub fn worker_main(index: usize, fault: Option<Fault>, parent: Option<u32>) -> i
     let fault = fault
         .filter(|f| f.worker.is_none_or(|w| w == index))
         .map(|f| f.kind);
-    let stdin = std::io::stdin().lock();
-    let mut out = std::io::stdout().lock();
-    let mut send = |line: &str| -> bool {
-        out.write_all(line.as_bytes()).is_ok()
-            && out.write_all(b"\n").is_ok()
-            && out.flush().is_ok()
+    let mut input = std::io::stdin().lock();
+    // Every message goes out in one write of its own: stdout unbuffered (std's is line
+    // buffered, which would cut a frame at each byte 0x0a).
+    let Ok(out) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return 1;
     };
-    if !send(&format!("ready {}", std::process::id())) {
+    let mut out = File::from(out);
+    let mut send = |bytes: &[u8]| -> bool { out.write_all(bytes).is_ok() };
+    if !send(format!("ready {}\n", std::process::id()).as_bytes()) {
         return 1;
     }
     let mut unit: Option<WorkUnit> = None;
-    for line in stdin.lines() {
-        let Ok(line) = line else { return 1 };
-        let mut words = line.split_whitespace();
-        match words.next() {
-            Some("unit") => match words.next().and_then(WorkUnit::decode) {
-                Some(u) if words.next().is_none() => unit = Some(u),
-                _ => return protocol_error(&line),
-            },
-            Some("jobs") => {
-                let (Some(unit), Some(chunk)) = (unit, parse_chunk(words)) else {
-                    return protocol_error(&line);
-                };
-                if let Some(f) = fault {
-                    match misbehave(f) {
-                        Some(code) => return code,
-                        None if f == FaultKind::Garbage => {
-                            send("done ?? not-a-number");
+    // Reused from chunk to chunk: a frame's records, its jobs, their answers, the reply.
+    let (mut records, mut jobs, mut values, mut reply) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut line = String::new();
+    loop {
+        let first_byte = match input.fill_buf() {
+            Ok([]) => break,
+            Ok(b) => b[0],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return 1,
+        };
+        if first_byte == frame::JOBS[0] {
+            let mut head = [0u8; frame::HEADER];
+            if let Err(got) = read_fully(&mut input, &mut head) {
+                return protocol_error(&format!(
+                    "'{}' (a frame header cut after {got} of {} bytes)",
+                    frame::readable(&head[..got]),
+                    frame::HEADER
+                ));
+            }
+            let h = frame::Header::from_bytes(&head);
+            if !h.is(frame::JOBS) {
+                return protocol_error(&format!(
+                    "'{}' (not a JOBS frame header: tag, first {}, count {})",
+                    frame::readable(&head),
+                    h.first,
+                    h.count
+                ));
+            }
+            records.resize(h.count as usize * frame::JOB_BYTES, 0);
+            if let Err(got) = read_fully(&mut input, &mut records) {
+                return protocol_error(&format!(
+                    "a {} frame (cut after {got} of its {} bytes of jobs)",
+                    h.describe(),
+                    records.len()
+                ));
+            }
+            if let Err(k) = frame::decode_jobs(&records, &mut jobs) {
+                let at = k * frame::JOB_BYTES;
+                return protocol_error(&format!(
+                    "a {} frame (job {} has task byte {}, not 0 or 1: '{}')",
+                    h.describe(),
+                    h.first + k as u64,
+                    records[at],
+                    frame::readable(&records[at..at + frame::JOB_BYTES])
+                ));
+            }
+            let Some(unit) = unit else {
+                return protocol_error(&format!("a {} frame (before any unit)", h.describe()));
+            };
+            match chunk_fault(fault) {
+                Some(Misbehaved::Exit(code)) => return code,
+                Some(Misbehaved::Garbage) => {
+                    send(GARBAGE);
+                    continue;
+                }
+                None => {}
+            }
+            answer(jobs.iter().copied(), unit, &mut values);
+            reply.clear();
+            frame::encode_results(&mut reply, h.first as usize, &values);
+            if !send(&reply) {
+                return 1;
+            }
+        } else {
+            line.clear();
+            match input.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(_) => return 1,
+            }
+            let mut words = line.split_whitespace();
+            match words.next() {
+                Some("unit") => match words.next().and_then(WorkUnit::decode) {
+                    Some(u) if words.next().is_none() => unit = Some(u),
+                    _ => return protocol_error(&quoted(&line)),
+                },
+                Some("jobs") => {
+                    let (Some(unit), Some(chunk)) = (unit, parse_chunk(words)) else {
+                        return protocol_error(&quoted(&line));
+                    };
+                    match chunk_fault(fault) {
+                        Some(Misbehaved::Exit(code)) => return code,
+                        Some(Misbehaved::Garbage) => {
+                            send(GARBAGE);
                             continue;
                         }
                         None => {}
                     }
-                }
-                let mut reply = String::with_capacity(6 + 32 * chunk.len());
-                reply.push_str("done");
-                for (i, job) in chunk {
-                    let value = run_job(job, unit);
-                    if let Ok(mut list) = APPENDED.lock() {
-                        list.push(value);
+                    answer(chunk.iter().map(|&(_, job)| job), unit, &mut values);
+                    let mut text = String::with_capacity(6 + 32 * chunk.len());
+                    text.push_str("done");
+                    for ((i, _), value) in chunk.iter().zip(&values) {
+                        let _ = write!(text, " {i} {value}");
                     }
-                    // Written in place: a chunk of Pool.map's size is tens of thousands of jobs.
-                    let _ = write!(reply, " {i} {value}");
+                    text.push('\n');
+                    if !send(text.as_bytes()) {
+                        return 1;
+                    }
                 }
-                if !send(&reply) {
-                    return 1;
-                }
+                _ => return protocol_error(&quoted(&line)),
             }
-            _ => return protocol_error(&line),
         }
     }
-    send(&format!("bye {}", appended_in_this_process()));
+    send(format!("bye {}\n", appended_in_this_process()).as_bytes());
     if fault == Some(FaultKind::Linger) {
         loop {
             std::thread::park();
         }
     }
     0
+}
+
+/// What `--fault garbage` answers instead of a chunk's results: neither a frame nor a `done`
+/// line of numbers.
+const GARBAGE: &[u8] = b"done ?? not-a-number\n";
+
+/// Run the jobs into `values`, and append each to this process's global list (one lock a chunk).
+fn answer(jobs: impl Iterator<Item = Job>, unit: WorkUnit, values: &mut Vec<i128>) {
+    values.clear();
+    values.extend(jobs.map(|job| run_job(job, unit)));
+    if let Ok(mut list) = APPENDED.lock() {
+        list.extend_from_slice(values);
+    }
+}
+
+/// Fill `buf` from `input`; `Err(bytes read)` when the input ends first (or fails).
+fn read_fully(input: &mut impl Read, buf: &mut [u8]) -> Result<(), usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match input.read(&mut buf[got..]) {
+            Ok(0) => return Err(got),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(got),
+        }
+    }
+    Ok(())
+}
+
+/// What a faulty worker does instead of answering its chunk.
+enum Misbehaved {
+    Exit(i32),
+    Garbage,
+}
+
+/// What a faulty worker does at each chunk (the first one already ends most faults).
+fn chunk_fault(fault: Option<FaultKind>) -> Option<Misbehaved> {
+    let kind = fault?;
+    match misbehave(kind) {
+        Some(code) => Some(Misbehaved::Exit(code)),
+        None if kind == FaultKind::Garbage => Some(Misbehaved::Garbage),
+        None => None,
+    }
 }
 
 /// What a faulty worker does at its first chunk; `Some(code)` ends it with that status.
@@ -205,9 +456,15 @@ fn parse_chunk<'a>(mut words: impl Iterator<Item = &'a str>) -> Option<Vec<(usiz
     (!chunk.is_empty()).then_some(chunk)
 }
 
-fn protocol_error(line: &str) -> i32 {
-    eprintln!("concbench worker: unexpected message '{line}'");
+/// `what`: the message, already readable (see [`frame::readable`]).
+fn protocol_error(what: &str) -> i32 {
+    eprintln!("concbench worker: unexpected message {what}");
     2
+}
+
+/// A line, quoted readably.
+fn quoted(line: &str) -> String {
+    format!("'{}'", frame::readable(line.trim_end().as_bytes()))
 }
 
 #[cfg(test)]
@@ -244,5 +501,74 @@ mod tests {
         assert!(parse_chunk("3 cube".split_whitespace()).is_none());
         assert!(parse_chunk("x cube 2".split_whitespace()).is_none());
         assert!(parse_chunk("".split_whitespace()).is_none());
+    }
+
+    #[test]
+    fn frames_round_trip_bit_exact() {
+        let jobs = [
+            Job {
+                task: Task::Cube,
+                number: -5_541_191_377_756,
+            },
+            Job {
+                task: Task::Square,
+                number: i64::MAX,
+            },
+            Job {
+                task: Task::Square,
+                number: 0,
+            },
+        ];
+        let mut bytes = Vec::new();
+        frame::encode_jobs(&mut bytes, 7, &jobs);
+        assert_eq!(bytes.len(), frame::HEADER + 3 * frame::JOB_BYTES);
+        assert_eq!(&bytes[..4], b"JOBS");
+        let h = frame::Header::from_bytes(bytes[..frame::HEADER].try_into().unwrap());
+        assert_eq!(h, frame::Header::new(frame::JOBS, 7, 3));
+        assert!(h.is(frame::JOBS) && !h.is(frame::DONE));
+        assert_eq!(h.describe(), "JOBS 7..10");
+        let mut back = Vec::new();
+        frame::decode_jobs(&bytes[frame::HEADER..], &mut back).unwrap();
+        assert_eq!(back, jobs);
+
+        let values: Vec<i128> = jobs
+            .iter()
+            .map(|j| j.task.apply(j.number).unwrap())
+            .collect();
+        let mut bytes = Vec::new();
+        frame::encode_results(&mut bytes, 7, &values);
+        assert_eq!(bytes.len(), frame::HEADER + 3 * frame::RESULT_BYTES);
+        let mut decoded = [0i128; 3];
+        frame::decode_results(&bytes[frame::HEADER..], &mut decoded);
+        assert_eq!(decoded.as_slice(), values.as_slice());
+    }
+
+    #[test]
+    fn bad_frames_are_caught_and_quoted_readably() {
+        let mut bytes = Vec::new();
+        frame::encode_jobs(
+            &mut bytes,
+            0,
+            &[Job {
+                task: Task::Cube,
+                number: 2,
+            }],
+        );
+        bytes[frame::HEADER] = 7;
+        assert_eq!(
+            frame::decode_jobs(&bytes[frame::HEADER..], &mut Vec::new()),
+            Err(0)
+        );
+        let empty = frame::Header::new(frame::JOBS, 0, 0);
+        assert!(!empty.is(frame::JOBS), "a frame holds at least one job");
+        let huge = frame::Header::new(frame::JOBS, 0, frame::MAX_COUNT as usize + 1);
+        assert!(!huge.is(frame::JOBS));
+        assert_eq!(
+            frame::readable(b"done ?? x\n\x00\xff"),
+            "done ?? x\\n\\x00\\xff"
+        );
+        let long = frame::readable(&[b'a'; 200]);
+        assert_eq!(long.len(), 83);
+        assert!(long.ends_with("..."));
     }
 }

@@ -8,6 +8,13 @@
 //! taking the next chunk when its child answers. Spawning, the pipe round trips and reaping all
 //! happen inside the timed region: they are what processes cost.
 //!
+//! A chunk travels as a binary frame each way (see `worker.rs`), so the parent's work per job
+//! is a few bytes copied: the answers land straight in the results, each chunk in its own
+//! slice of them. The child's next chunk is sent before this one's answers are decoded, so the
+//! child waits for the pipe only; and the pipes are made big enough for a whole frame when the
+//! kernel allows (`F_SETPIPE_SZ`, up to 1 MiB), so a frame is one write and one read, not one
+//! wake-up of the other side per 64 KiB.
+//!
 //! Hardened against misbehaving children: each child's stderr is drained while it runs, by the
 //! thread that reads its stdout (a chatty child never blocks on a full pipe); every child is
 //! reaped with a deadline and killed when it passes (a child that says goodbye and never exits
@@ -15,21 +22,22 @@
 //! registered with the lifecycle guard, so a stop signal kills them, and they ask the kernel to
 //! kill them if concbench dies.
 
-use std::fmt::Write as _;
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::{Strategy, StrategyContext, StrategyInfo, StrategyOutput};
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, ChildRegistration, Target};
 use crate::measure::usage::{Reaped, reap_by};
+use crate::worker::frame::{self, Header};
 use crate::workload::{Job, WorkUnit};
 
 mod output;
-use output::{ChildOutput, LineError};
+use output::{ChildOutput, LineError, ReadError};
 
 pub const INFO: StrategyInfo = StrategyInfo::parallel(
     "processes",
@@ -92,6 +100,13 @@ pub fn pool_map_chunksize(jobs: usize, workers: usize) -> usize {
 /// How long a child may take to exit after its last message before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
+/// The longest a `ready` or `bye` line may be.
+const LINE_LIMIT: usize = 4096;
+
+/// The largest pipe asked for: Linux's default `/proc/sys/fs/pipe-max-size`, which an
+/// unprivileged process may ask for.
+const PIPE_MAX: usize = 1 << 20;
+
 pub struct Processes {
     workers: usize,
     ctx: StrategyContext,
@@ -102,8 +117,10 @@ pub struct Processes {
 enum Trouble {
     /// The child closed its stdout (it died or exited early).
     Closed,
-    /// The child wrote something that is not the protocol.
+    /// The child wrote something that is not the protocol: what, readably.
     Malformed(String),
+    /// The child's output ended in the middle of a frame: which, and how far it came.
+    Cut(String),
     /// Writing to the child failed (its stdin is closed: it died).
     Write(std::io::Error),
     /// The run's deadline passed while waiting for it.
@@ -114,7 +131,8 @@ enum Trouble {
 #[derive(Debug, Default)]
 struct Conversation {
     reported_pid: Option<u32>,
-    results: Vec<(usize, i128)>,
+    /// How many jobs its answers filled in.
+    answered: usize,
     appended: Option<usize>,
     trouble: Option<Trouble>,
     /// The child's stdout and stderr, kept for the rest of its stderr once it is reaped.
@@ -153,7 +171,7 @@ impl Strategy for Processes {
         let mut started: Vec<Started> = Vec::with_capacity(self.workers);
         let mut pipes: Vec<(ChildStdin, ChildOutput)> = Vec::with_capacity(self.workers);
         for index in 0..self.workers {
-            match self.spawn(index) {
+            match self.spawn(index, chunk) {
                 Ok((s, p)) => {
                     started.push(s);
                     pipes.push(p);
@@ -167,13 +185,22 @@ impl Strategy for Processes {
             }
         }
         let pids: Vec<u32> = started.iter().map(|s| s.pid).collect();
+        let mut results = vec![0i128; jobs.len()];
+        let queue = Queue::new(jobs, &mut results, chunk);
         let (mut conversations, timed_out, first_trouble) =
-            self.drive(pipes, jobs, unit, chunk, deadline, &pids);
+            self.drive(pipes, &queue, unit, chunk, deadline, &pids);
         // Every child is reaped, whatever happened: with a deadline, then killed.
         let grace = Instant::now() + EXIT_GRACE;
         let reap_deadline = if timed_out { Instant::now() } else { grace };
         let ends = finish_all(started, reap_deadline, &mut conversations);
-        self.judge(jobs, &pids, conversations, ends, timed_out, first_trouble)
+        self.judge(
+            results,
+            &pids,
+            conversations,
+            ends,
+            timed_out,
+            first_trouble,
+        )
     }
 }
 
@@ -185,7 +212,7 @@ struct Ended {
 }
 
 impl Processes {
-    fn spawn(&self, index: usize) -> Result<(Started, (ChildStdin, ChildOutput))> {
+    fn spawn(&self, index: usize, chunk: usize) -> Result<(Started, (ChildStdin, ChildOutput))> {
         let mut cmd = Command::new(&self.ctx.worker_exe);
         if let Some(sub) = &self.ctx.worker_subcommand {
             cmd.arg(sub);
@@ -208,9 +235,22 @@ impl Processes {
             })?;
         let pid = child.id();
         let registration = Some(lifecycle::register_child(Target::Process(pid)));
+        let (stdin, stdout) = (
+            child.stdin.take().expect("piped"),
+            child.stdout.take().expect("piped"),
+        );
+        // Room for a whole frame each way, when the kernel allows (else the default 64 KiB).
+        let biggest = frame::HEADER + frame::RESULT_BYTES * chunk;
+        if biggest > 64 * 1024 {
+            let size = biggest.next_power_of_two().min(PIPE_MAX) as libc::c_int;
+            for fd in [stdin.as_raw_fd(), stdout.as_raw_fd()] {
+                // SAFETY: fcntl on a pipe this process owns; a failure leaves the pipe as it was.
+                unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, size) };
+            }
+        }
         // stderr is drained by the thread that reads stdout (see `output`).
-        let output = ChildOutput::new(child.stdout.take().expect("piped"), child.stderr.take());
-        let pipes = (child.stdin.take().expect("piped"), output);
+        let output = ChildOutput::new(stdout, child.stderr.take());
+        let pipes = (stdin, output);
         // The Child handle is dropped without waiting: the pid is reaped with wait4 below.
         Ok((Started { pid, registration }, pipes))
     }
@@ -220,13 +260,12 @@ impl Processes {
     fn drive(
         &self,
         pipes: Vec<(ChildStdin, ChildOutput)>,
-        jobs: &[Job],
+        queue: &Queue<'_>,
         unit: WorkUnit,
         chunk: usize,
         deadline: Instant,
         pids: &[u32],
     ) -> (Vec<Option<Conversation>>, bool, Option<usize>) {
-        let next = AtomicUsize::new(0);
         // Which worker's trouble came first: whoever sets it stops the others at once.
         let first = AtomicUsize::new(usize::MAX);
         let (tx, rx) = mpsc::channel::<(usize, Conversation)>();
@@ -234,7 +273,7 @@ impl Processes {
             (0..self.workers).map(|_| None).collect();
         let mut timed_out = false;
         let talk = |index: usize, stdin, output, deadline| {
-            let c = converse(stdin, output, deadline, jobs, unit, chunk, &next);
+            let c = converse(stdin, output, deadline, queue, unit, chunk);
             if c.trouble.is_some()
                 && !c.timed_out
                 && first
@@ -289,7 +328,7 @@ impl Processes {
 
     fn judge(
         &self,
-        jobs: &[Job],
+        results: Vec<i128>,
         pids: &[u32],
         conversations: Vec<Option<Conversation>>,
         ends: Vec<Ended>,
@@ -329,7 +368,8 @@ impl Processes {
         }
         if let Some(i) = first_trouble {
             let what = match conversations[i].as_ref().and_then(|c| c.trouble.as_ref()) {
-                Some(Trouble::Malformed(line)) => format!("wrote malformed output '{line}'"),
+                Some(Trouble::Malformed(what)) => format!("wrote malformed output {what}"),
+                Some(Trouble::Cut(what)) => format!("closed its output in the middle of {what}"),
                 Some(Trouble::Write(e)) => format!("stopped reading its jobs ({e})"),
                 Some(Trouble::Closed) | None => "closed its output before finishing".into(),
                 // Never first: a timeout is reported as one, above.
@@ -352,7 +392,6 @@ impl Processes {
                 describe(i)
             )));
         }
-        let mut results = vec![0i128; jobs.len()];
         let mut answered = 0;
         let mut child_appends = Vec::with_capacity(self.workers);
         for (i, c) in conversations.into_iter().enumerate() {
@@ -363,16 +402,13 @@ impl Processes {
                     c.reported_pid, pids[i]
                 )));
             }
-            for (job, value) in c.results {
-                results[job] = value;
-                answered += 1;
-            }
+            answered += c.answered;
             child_appends.push(c.appended.unwrap_or(0));
         }
-        if answered != jobs.len() {
+        if answered != results.len() {
             return Err(Error::Measurement(format!(
                 "the workers answered {answered} of {} jobs",
-                jobs.len()
+                results.len()
             )));
         }
         Ok(StrategyOutput {
@@ -417,53 +453,65 @@ fn finish_all(
         .collect()
 }
 
+/// The jobs not handed out yet, a chunk at a time, each with the slice of the results its
+/// answers go to: every driver thread writes only the chunks it took, with no copy afterwards.
+struct Queue<'a> {
+    /// The next chunk's first job, and the chunks left.
+    left: Mutex<(usize, Chunks<'a>)>,
+}
+
+type Chunks<'a> = std::iter::Zip<std::slice::Chunks<'a, Job>, std::slice::ChunksMut<'a, i128>>;
+
+/// A chunk taken from the queue.
+struct Piece<'a> {
+    first: usize,
+    jobs: &'a [Job],
+    results: &'a mut [i128],
+    /// Whether it was the last one: no more work for anyone.
+    last: bool,
+}
+
+impl<'a> Queue<'a> {
+    fn new(jobs: &'a [Job], results: &'a mut [i128], chunk: usize) -> Self {
+        Queue {
+            left: Mutex::new((0, jobs.chunks(chunk).zip(results.chunks_mut(chunk)))),
+        }
+    }
+
+    fn take(&self) -> Option<Piece<'a>> {
+        let mut left = self.left.lock().unwrap_or_else(|p| p.into_inner());
+        let (jobs, results) = left.1.next()?;
+        let first = left.0;
+        left.0 += jobs.len();
+        Some(Piece {
+            first,
+            jobs,
+            results,
+            last: left.1.len() == 0,
+        })
+    }
+}
+
 /// Drive one child through the protocol until the queue is empty or something goes wrong.
 fn converse(
     stdin: ChildStdin,
     mut output: ChildOutput,
     deadline: Option<Instant>,
-    jobs: &[Job],
+    queue: &Queue<'_>,
     unit: WorkUnit,
     chunk: usize,
-    next: &AtomicUsize,
 ) -> Conversation {
     let mut c = Conversation::default();
     let mut line = String::new();
-    // A reply holds at most two numbers of 40 digits per job of the chunk.
-    let limit = 4096 + 96 * chunk;
-    let mut read = |line: &mut String| -> Result<(), Trouble> {
-        output
-            .read_line(line, limit, deadline)
-            .map_err(|e| match e {
-                LineError::Closed => Trouble::Closed,
-                LineError::Malformed(l) => Trouble::Malformed(truncate(&l)),
-                LineError::TimedOut => Trouble::TimedOut,
-            })
-    };
-    // The next chunk's message, or `None` when the queue is empty.
-    let mut message = String::new();
-    let take = |message: &mut String| -> Option<std::ops::Range<usize>> {
-        let start = next.fetch_add(chunk, Ordering::Relaxed);
-        if start >= jobs.len() {
-            return None;
-        }
-        let end = jobs.len().min(start + chunk);
-        message.clear();
-        message.push_str("jobs");
-        for (i, job) in jobs.iter().enumerate().take(end).skip(start) {
-            // Written in place: a chunk may hold tens of thousands of jobs.
-            let _ = write!(message, " {i} {} {}", job.task.name(), job.number);
-        }
-        message.push('\n');
-        Some(start..end)
-    };
-    // Whether the queue is empty, so this child gets no more work: its stdin is closed with its
-    // last chunk, and it says goodbye without waiting for us.
-    let drained = || next.load(Ordering::Relaxed) >= jobs.len();
+    // Reused from chunk to chunk: the next JOBS frame, and a DONE frame's answers.
+    let mut message: Vec<u8> = Vec::new();
+    let mut answers = vec![0u8; frame::RESULT_BYTES * chunk];
     let mut stdin = Some(stdin);
-    let send = |stdin: &mut Option<ChildStdin>, text: &str, last: bool| {
+    // Writes a message; closes stdin after the last one, so the child says goodbye without
+    // waiting for us.
+    let send = |stdin: &mut Option<ChildStdin>, bytes: &[u8], last: bool| {
         let written = match stdin.as_mut() {
-            Some(pipe) => pipe.write_all(text.as_bytes()).and_then(|_| pipe.flush()),
+            Some(pipe) => pipe.write_all(bytes),
             None => Ok(()),
         };
         if last {
@@ -476,37 +524,42 @@ fn converse(
         // them, so the child finds its work waiting instead of each side waking the other for
         // every message (one round trip per run, not three). A write that fails here is
         // reported only if the child did start; otherwise reading `ready` says why.
-        let mut current = take(&mut message);
-        let mut first = format!("unit {}\n", unit.encode());
-        if current.is_some() {
-            first.push_str(&message);
+        let mut current = queue.take();
+        message.extend_from_slice(format!("unit {}\n", unit.encode()).as_bytes());
+        if let Some(piece) = &current {
+            frame::encode_jobs(&mut message, piece.first, piece.jobs);
         }
-        let early = send(&mut stdin, &first, current.is_none() || drained());
-        read(&mut line)?;
+        let last = current.as_ref().is_none_or(|p| p.last);
+        let early = send(&mut stdin, &message, last);
+        read_line(&mut output, &mut line, deadline)?;
         c.reported_pid = Some(
             line.trim_end()
                 .strip_prefix("ready ")
                 .and_then(|p| p.parse().ok())
-                .ok_or_else(|| Trouble::Malformed(truncate(&line)))?,
+                .ok_or_else(|| Trouble::Malformed(quoted(&line)))?,
         );
         early.map_err(Trouble::Write)?;
-        while let Some(range) = current {
-            read(&mut line)?;
-            let values = parse_done(&line, range.clone())
-                .ok_or_else(|| Trouble::Malformed(truncate(&line)))?;
-            c.results.extend(range.zip(values));
-            current = take(&mut message);
-            if current.is_some() {
-                send(&mut stdin, &message, drained()).map_err(Trouble::Write)?;
+        while let Some(piece) = current.take() {
+            let expected = Header::new(frame::DONE, piece.first, piece.jobs.len());
+            let records = &mut answers[..frame::RESULT_BYTES * piece.jobs.len()];
+            read_frame(&mut output, expected, records, deadline)?;
+            // The child waits for its next chunk: send it before decoding these answers.
+            current = queue.take();
+            if let Some(next) = &current {
+                message.clear();
+                frame::encode_jobs(&mut message, next.first, next.jobs);
+                send(&mut stdin, &message, next.last).map_err(Trouble::Write)?;
             }
+            frame::decode_results(records, piece.results);
+            c.answered += piece.results.len();
         }
         stdin = None;
-        read(&mut line)?;
+        read_line(&mut output, &mut line, deadline)?;
         c.appended = Some(
             line.trim_end()
                 .strip_prefix("bye ")
                 .and_then(|n| n.parse().ok())
-                .ok_or_else(|| Trouble::Malformed(truncate(&line)))?,
+                .ok_or_else(|| Trouble::Malformed(quoted(&line)))?,
         );
         Ok(())
     })();
@@ -516,20 +569,81 @@ fn converse(
     c
 }
 
-/// Parse `done <index> <value> ...` for exactly the expected indices, in order.
-fn parse_done(line: &str, expected: std::ops::Range<usize>) -> Option<Vec<i128>> {
-    let mut words = line.split_whitespace();
-    if words.next() != Some("done") {
-        return None;
-    }
-    let mut values = Vec::with_capacity(expected.len());
-    for i in expected {
-        if words.next()?.parse::<usize>().ok()? != i {
-            return None;
+/// The next line (`ready`, `bye`).
+fn read_line(
+    output: &mut ChildOutput,
+    line: &mut String,
+    deadline: Option<Instant>,
+) -> Result<(), Trouble> {
+    output
+        .read_line(line, LINE_LIMIT, deadline)
+        .map_err(|e| match e {
+            LineError::Closed => Trouble::Closed,
+            LineError::Malformed(l) => Trouble::Malformed(quoted(&l)),
+            LineError::TimedOut => Trouble::TimedOut,
+        })
+}
+
+/// A line the child wrote, quoted readably for an error message.
+fn quoted(line: &str) -> String {
+    format!("'{}'", frame::readable(line.trim_end().as_bytes()))
+}
+
+/// Read the frame `expected` (its header must match exactly), its records into `records`.
+fn read_frame(
+    output: &mut ChildOutput,
+    expected: Header,
+    records: &mut [u8],
+    deadline: Option<Instant>,
+) -> Result<(), Trouble> {
+    let mut head = [0u8; frame::HEADER];
+    match output.read_exact(&mut head, deadline) {
+        Ok(()) => {}
+        Err(ReadError::Closed) => return Err(Trouble::Closed),
+        Err(ReadError::TimedOut) => return Err(Trouble::TimedOut),
+        Err(ReadError::Cut(got)) => {
+            return Err(Trouble::Malformed(format!(
+                "'{}' (then nothing: {got} bytes of a {} frame's header)",
+                frame::readable(&head[..got]),
+                expected.describe()
+            )));
         }
-        values.push(words.next()?.parse().ok()?);
     }
-    words.next().is_none().then_some(values)
+    let got = Header::from_bytes(&head);
+    if got != expected {
+        if got.tag == expected.tag {
+            return Err(Trouble::Malformed(format!(
+                "'{}' (a frame header for the wrong jobs: {} was due)",
+                got.describe(),
+                expected.describe()
+            )));
+        }
+        // Not a frame at all: quote it with what follows (up to a line of it).
+        let mut seen = head.to_vec();
+        if !seen.contains(&b'\n') {
+            seen.extend(output.read_some(80, Duration::from_millis(100)));
+        }
+        let seen = seen.strip_suffix(b"\n").unwrap_or(&seen);
+        return Err(Trouble::Malformed(format!(
+            "'{}' (expected a {} frame)",
+            frame::readable(seen),
+            expected.describe()
+        )));
+    }
+    match output.read_exact(records, deadline) {
+        Ok(()) => Ok(()),
+        Err(ReadError::TimedOut) => Err(Trouble::TimedOut),
+        Err(ReadError::Closed) => Err(Trouble::Cut(format!(
+            "a {} frame (its header, then none of its {} bytes)",
+            expected.describe(),
+            records.len()
+        ))),
+        Err(ReadError::Cut(got)) => Err(Trouble::Cut(format!(
+            "a {} frame ({got} of its {} bytes)",
+            expected.describe(),
+            records.len()
+        ))),
+    }
 }
 
 fn truncate(s: &str) -> String {
@@ -561,17 +675,6 @@ fn kill(pids: &[u32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn done_lines_are_checked() {
-        assert_eq!(parse_done("done 3 -27\n", 3..4), Some(vec![-27]));
-        assert_eq!(parse_done("done 3 -27 4 8\n", 3..5), Some(vec![-27, 8]));
-        assert_eq!(parse_done("done 3 -27\n", 2..3), None);
-        assert_eq!(parse_done("done 3\n", 3..4), None);
-        assert_eq!(parse_done("done 3 x\n", 3..4), None);
-        assert_eq!(parse_done("done 3 1 2\n", 3..4), None);
-        assert_eq!(parse_done("done 3 1\n", 3..5), None);
-    }
 
     #[test]
     fn the_chunk_rule_is_pool_maps() {

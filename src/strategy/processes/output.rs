@@ -1,12 +1,12 @@
-//! A child's two output pipes read by one thread: protocol lines from stdout, while whatever it
-//! writes to stderr is drained (its last few KiB kept for error messages). One `poll` over both,
+//! A child's two output pipes read by one thread: protocol lines and frames from stdout, while
+//! whatever it writes to stderr is drained (its last few KiB kept for error messages). One `poll` over both,
 //! so a child that floods stderr never blocks, and no thread per child is spent on stderr
 //! (spawning one costs about 60 µs here, on every run of `processes`).
 
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::process::{ChildStderr, ChildStdout};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How much of stderr is kept: its end, where the message that matters usually is.
 const TAIL: usize = 4096;
@@ -22,11 +22,25 @@ pub enum LineError {
     TimedOut,
 }
 
+/// Why a frame's bytes did not all come.
+#[derive(Debug)]
+pub enum ReadError {
+    /// stdout closed before any byte of them.
+    Closed,
+    /// stdout closed after this many of them.
+    Cut(usize),
+    /// The deadline passed first.
+    TimedOut,
+}
+
 #[derive(Debug)]
 pub struct ChildOutput {
     stdout: ChildStdout,
     stderr: Option<ChildStderr>,
+    /// Read from stdout but not consumed yet.
     pending: Vec<u8>,
+    /// How much of `pending` is known to hold no newline.
+    scanned: usize,
     tail: Vec<u8>,
 }
 
@@ -36,6 +50,7 @@ impl ChildOutput {
             stdout,
             stderr,
             pending: Vec::new(),
+            scanned: 0,
             tail: Vec::new(),
         }
     }
@@ -50,9 +65,14 @@ impl ChildOutput {
     ) -> Result<(), LineError> {
         let mut buf = [0u8; 16 * 1024];
         loop {
-            if let Some(pos) = self.pending.iter().position(|&b| b == b'\n') {
-                let rest = self.pending.split_off(pos + 1);
+            // Only the bytes not looked at yet: a long line comes in many reads.
+            if let Some(pos) = self.pending[self.scanned..]
+                .iter()
+                .position(|&b| b == b'\n')
+            {
+                let rest = self.pending.split_off(self.scanned + pos + 1);
                 let bytes = std::mem::replace(&mut self.pending, rest);
+                self.scanned = 0;
                 *line = String::from_utf8_lossy(&bytes).into_owned();
                 return if bytes.len() > limit {
                     Err(LineError::Malformed(line.clone()))
@@ -60,6 +80,7 @@ impl ChildOutput {
                     Ok(())
                 };
             }
+            self.scanned = self.pending.len();
             if self.pending.len() > limit {
                 return Err(LineError::Malformed(
                     String::from_utf8_lossy(&self.pending).into_owned(),
@@ -75,6 +96,7 @@ impl ChildOutput {
                 match self.stdout.read(&mut buf) {
                     Ok(0) | Err(_) if self.pending.is_empty() => return Err(LineError::Closed),
                     Ok(0) | Err(_) => {
+                        self.scanned = 0;
                         return Err(LineError::Malformed(
                             String::from_utf8_lossy(&std::mem::take(&mut self.pending))
                                 .into_owned(),
@@ -84,6 +106,69 @@ impl ChildOutput {
                 }
             }
         }
+    }
+
+    /// Fill `buf` from stdout, by `deadline` if there is one; stderr is drained meanwhile.
+    /// Bytes already read (with a line) come first, the rest is read straight into `buf`.
+    pub fn read_exact(
+        &mut self,
+        buf: &mut [u8],
+        deadline: Option<Instant>,
+    ) -> Result<(), ReadError> {
+        let mut got = self.pending.len().min(buf.len());
+        buf[..got].copy_from_slice(&self.pending[..got]);
+        self.pending.drain(..got);
+        self.scanned = 0;
+        let mut err_buf = [0u8; 16 * 1024];
+        while got < buf.len() {
+            let Some((out_ready, err_ready)) = self.wait(deadline) else {
+                return Err(ReadError::TimedOut);
+            };
+            if err_ready && !self.drain_some(&mut err_buf) {
+                self.stderr = None;
+            }
+            if out_ready {
+                match self.stdout.read(&mut buf[got..]) {
+                    Ok(0) | Err(_) if got == 0 => return Err(ReadError::Closed),
+                    Ok(0) | Err(_) => return Err(ReadError::Cut(got)),
+                    Ok(n) => got += n,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `max` more bytes of stdout, to quote what a child wrote instead of a frame: what
+    /// comes within `wait`, up to a newline or the end of stdout.
+    pub fn read_some(&mut self, max: usize, wait: Duration) -> Vec<u8> {
+        let deadline = Instant::now() + wait;
+        let mut more = Vec::new();
+        let mut buf = [0u8; 256];
+        while more.len() < max && !more.contains(&b'\n') {
+            if !self.pending.is_empty() {
+                let n = self.pending.len().min(max - more.len());
+                more.extend(self.pending.drain(..n));
+                self.scanned = 0;
+                continue;
+            }
+            let Some((out_ready, err_ready)) = self.wait(Some(deadline)) else {
+                break;
+            };
+            if err_ready && !self.drain_some(&mut buf) {
+                self.stderr = None;
+            }
+            if out_ready {
+                let n = buf.len().min(max - more.len());
+                match self.stdout.read(&mut buf[..n]) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => more.extend_from_slice(&buf[..n]),
+                }
+            }
+        }
+        if let Some(end) = more.iter().position(|&b| b == b'\n') {
+            more.truncate(end + 1);
+        }
+        more
     }
 
     /// Block until stdout or stderr has something (data, end or error): which of them; `None`
@@ -215,6 +300,29 @@ mod tests {
         ));
         assert!(started.elapsed() < std::time::Duration::from_secs(3));
         let _ = c.kill();
+        c.wait().unwrap();
+    }
+
+    #[test]
+    fn frames_follow_a_line_and_a_cut_one_says_how_far_it_came() {
+        // A line, then binary bytes that arrive in the same read as it, then a cut frame.
+        let (mut c, mut out) = child("printf 'ready 1\\nJOBS\\000\\n'; sleep 0.1; printf ab");
+        let mut line = String::new();
+        out.read_line(&mut line, 100, None).unwrap();
+        assert_eq!(line, "ready 1\n");
+        let mut frame = [0u8; 6];
+        out.read_exact(&mut frame, None).unwrap();
+        assert_eq!(&frame, b"JOBS\0\n");
+        let mut more = [0u8; 4];
+        assert!(matches!(
+            out.read_exact(&mut more, None),
+            Err(ReadError::Cut(2))
+        ));
+        assert_eq!(&more[..2], b"ab");
+        assert!(matches!(
+            out.read_exact(&mut more, None),
+            Err(ReadError::Closed)
+        ));
         c.wait().unwrap();
     }
 
