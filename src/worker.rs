@@ -278,41 +278,10 @@ pub fn worker_main(index: usize, fault: Option<Fault>, parent: Option<u32>) -> i
             Err(_) => return 1,
         };
         if first_byte == frame::JOBS[0] {
-            let mut head = [0u8; frame::HEADER];
-            if let Err(got) = read_fully(&mut input, &mut head) {
-                return protocol_error(&format!(
-                    "'{}' (a frame header cut after {got} of {} bytes)",
-                    frame::readable(&head[..got]),
-                    frame::HEADER
-                ));
-            }
-            let h = frame::Header::from_bytes(&head);
-            if !h.is(frame::JOBS) {
-                return protocol_error(&format!(
-                    "'{}' (not a JOBS frame header: tag, first {}, count {})",
-                    frame::readable(&head),
-                    h.first,
-                    h.count
-                ));
-            }
-            records.resize(h.count as usize * frame::JOB_BYTES, 0);
-            if let Err(got) = read_fully(&mut input, &mut records) {
-                return protocol_error(&format!(
-                    "a {} frame (cut after {got} of its {} bytes of jobs)",
-                    h.describe(),
-                    records.len()
-                ));
-            }
-            if let Err(k) = frame::decode_jobs(&records, &mut jobs) {
-                let at = k * frame::JOB_BYTES;
-                return protocol_error(&format!(
-                    "a {} frame (job {} has task byte {}, not 0 or 1: '{}')",
-                    h.describe(),
-                    h.first + k as u64,
-                    records[at],
-                    frame::readable(&records[at..at + frame::JOB_BYTES])
-                ));
-            }
+            let h = match read_jobs_frame(&mut input, &mut records, &mut jobs) {
+                Ok(h) => h,
+                Err(code) => return code,
+            };
             let Some(unit) = unit else {
                 return protocol_error(&format!("a {} frame (before any unit)", h.describe()));
             };
@@ -377,6 +346,51 @@ pub fn worker_main(index: usize, fault: Option<Fault>, parent: Option<u32>) -> i
         }
     }
     0
+}
+
+/// Read one JOBS frame (its first byte is waiting in `input`) into `records` and decode its
+/// jobs into `jobs`; a bad frame is a protocol error, whose exit code is the `Err`.
+fn read_jobs_frame(
+    input: &mut impl BufRead,
+    records: &mut Vec<u8>,
+    jobs: &mut Vec<Job>,
+) -> Result<frame::Header, i32> {
+    let mut head = [0u8; frame::HEADER];
+    if let Err(got) = read_fully(input, &mut head) {
+        return Err(protocol_error(&format!(
+            "'{}' (a frame header cut after {got} of {} bytes)",
+            frame::readable(&head[..got]),
+            frame::HEADER
+        )));
+    }
+    let h = frame::Header::from_bytes(&head);
+    if !h.is(frame::JOBS) {
+        return Err(protocol_error(&format!(
+            "'{}' (not a JOBS frame header: tag, first {}, count {})",
+            frame::readable(&head),
+            h.first,
+            h.count
+        )));
+    }
+    records.resize(h.count as usize * frame::JOB_BYTES, 0);
+    if let Err(got) = read_fully(input, records) {
+        return Err(protocol_error(&format!(
+            "a {} frame (cut after {got} of its {} bytes of jobs)",
+            h.describe(),
+            records.len()
+        )));
+    }
+    if let Err(k) = frame::decode_jobs(records, jobs) {
+        let at = k * frame::JOB_BYTES;
+        return Err(protocol_error(&format!(
+            "a {} frame (job {} has task byte {}, not 0 or 1: '{}')",
+            h.describe(),
+            h.first + k as u64,
+            records[at],
+            frame::readable(&records[at..at + frame::JOB_BYTES])
+        )));
+    }
+    Ok(h)
 }
 
 /// What `--fault garbage` answers instead of a chunk's results: neither a frame nor a `done`
