@@ -14,17 +14,20 @@ use plotters::prelude::*;
 use plotters::style::FontTransform;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::bars::{draw_names_under, nice_step};
+use super::bars::draw_names_under;
 use super::frame::side_by_side;
-use super::wall_time::{reps_text, trim};
+use super::wall_time::reps_text;
 use super::{
     AXIS_PX, Canvas, Chart, ChartSpec, DrawResult, FAMILY, Frame, GREY, INK, LIGHT, LegendEntry,
-    NOTE_PX, Plot, Swatch, TICK_PX, lighter, strategy_color, text, tick,
+    NOTE_PX, Plot, Swatch, TICK_PX, lighter, strategy_color, text,
 };
-use crate::console::{ByteUnit, format_bytes};
+use crate::console::format_bytes;
 use crate::records::SummaryRow;
 use crate::results::run_folder::RunData;
 use crate::workload::Variant;
+
+mod scale;
+use scale::Scale;
 
 /// For REPORT.md: what the figure is.
 const CAPTION: &str = "Peak memory of concbench and every process it started during one trial, above what was there just before it (median over the repetitions; left), and that peak divided by the workers (right); lighter, outlined bars are sleep-bound trials, solid ones CPU-bound (how it is measured: docs/methodology.md, section Memory).";
@@ -32,9 +35,6 @@ pub const SPEC: ChartSpec = ChartSpec::new("memory", "Memory per strategy", (120
 
 /// The message in the plot area of a run without memory figures.
 pub const NOT_MEASURED: &str = "memory not measured in this run";
-
-/// Above this ratio of the largest to the smallest non-zero bar, a panel's axis is logarithmic.
-const LOG_SPAN: f64 = 100.0;
 
 /// One configuration's bytes, in its strategy's colour.
 struct MemBar {
@@ -68,84 +68,6 @@ impl Panel {
             .flat_map(|g| &g.clusters)
             .flat_map(|c| &c.bars)
             .map(|b| b.bytes)
-    }
-}
-
-/// How bytes map onto a panel's y axis.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Scale {
-    /// Bytes in a unit, from 0.
-    Linear(ByteUnit),
-    /// log2 of the bytes, from `floor` (a power of two below the smallest non-zero bar).
-    Log2 { floor: f64 },
-}
-
-impl Scale {
-    fn for_bytes(bytes: impl Iterator<Item = u64> + Clone) -> Scale {
-        let max = bytes.clone().max().unwrap_or(0);
-        let min = bytes.filter(|b| *b > 0).min().unwrap_or(0);
-        if min > 0 && max as f64 / min as f64 > LOG_SPAN {
-            Scale::Log2 {
-                floor: (min as f64).log2().floor() - 1.0,
-            }
-        } else {
-            Scale::Linear(ByteUnit::for_max(max as f64))
-        }
-    }
-
-    /// Where the bars start: the x axis.
-    fn base(self) -> f64 {
-        match self {
-            Scale::Linear(_) => 0.0,
-            Scale::Log2 { floor } => floor,
-        }
-    }
-
-    fn y(self, bytes: u64) -> f64 {
-        match self {
-            Scale::Linear(u) => bytes as f64 / u.bytes,
-            Scale::Log2 { floor } if bytes == 0 => floor,
-            Scale::Log2 { floor } => (bytes as f64).log2().max(floor),
-        }
-    }
-
-    /// The top of the axis: `room_px` above the highest bar (for its label) of a plot
-    /// `plot_px` high.
-    fn top(self, max: u64, plot_px: i32, room_px: i32) -> f64 {
-        let (base, y) = (self.base(), self.y(max));
-        if y <= base {
-            return base + 1.0;
-        }
-        let usable = (plot_px - room_px).max(plot_px / 2).max(1);
-        base + (y - base) * plot_px.max(1) as f64 / usable as f64
-    }
-
-    /// Tick spacing in axis units: a round number of units, or of doublings.
-    fn step(self, top: f64) -> f64 {
-        let range = top - self.base();
-        match self {
-            Scale::Linear(_) => nice_step(range / 8.0),
-            // Denser than a linear axis: every doubling or every other one ("1 KiB", "4 KiB").
-            Scale::Log2 { .. } => nice_step(range / 10.0).max(1.0),
-        }
-    }
-
-    fn tick(self, v: f64, step: f64) -> String {
-        match self {
-            Scale::Linear(_) => tick(v, step),
-            Scale::Log2 { .. } => {
-                let bytes = v.exp2();
-                let unit = ByteUnit::for_max(bytes);
-                format!("{} {}", trim(bytes / unit.bytes), unit.name)
-            }
-        }
-    }
-
-    fn desc(self, what: &str) -> String {
-        match self {
-            Scale::Linear(u) => format!("{what} ({})", u.name),
-            Scale::Log2 { .. } => format!("{what} (log scale)"),
-        }
     }
 }
 
@@ -473,26 +395,6 @@ fn draw_bar<DB: Canvas>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_panel_spanning_more_than_100x_gets_a_log_axis() {
-        let linear = Scale::for_bytes([16 << 20, 45 << 20].into_iter());
-        assert_eq!(
-            linear,
-            Scale::Linear(ByteUnit::for_max((45u64 << 20) as f64))
-        );
-        // Zeros do not count towards the span: nothing to draw on either axis.
-        let still = Scale::for_bytes([0, 16 << 20, 20 << 20].into_iter());
-        assert!(matches!(still, Scale::Linear(_)));
-        let log = Scale::for_bytes([0, 4096, 16 << 20].into_iter());
-        assert_eq!(log, Scale::Log2 { floor: 11.0 });
-        assert_eq!(log.y(0), 11.0);
-        assert_eq!(log.y(4096), 12.0);
-        assert_eq!(log.tick(20.0, 2.0), "1 MiB");
-        assert_eq!(log.tick(12.0, 2.0), "4 KiB");
-        assert_eq!(log.desc("per worker"), "per worker (log scale)");
-        assert_eq!(linear.desc("per worker"), "per worker (MiB)");
-    }
 
     #[test]
     fn clusters_of_a_group_sit_closer_than_groups() {
