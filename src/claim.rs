@@ -151,6 +151,7 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
     ctx.runtime = RuntimeSettings {
         python: e.python.first().cloned(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
+        dask_scheduler: e.dask_scheduler.clone(),
         ..RuntimeSettings::default()
     };
     let selected: Vec<&str> = STATEMENTS
@@ -160,9 +161,12 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         .collect();
     let (pythons, python) = interpreters(&e.python, &selected);
     let cfg = config(args, pythons.len());
+    let (dask, no_dask) = dask_subject(&pythons, &selected, e.dask_scheduler.as_deref(), args)?;
+    let dask_name = strategy::python::DASK.name;
     let specs: Vec<&'static SpeedClaim> = SPEED_CLAIMS
         .iter()
         .filter(|c| selected.contains(&c.claim))
+        .filter(|c| c.strategy != dask_name || no_dask.is_none())
         .collect();
     let subjects = subject::subjects(&specs, &pythons, args.switch_interval_ms);
     let fallback = strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
@@ -182,18 +186,20 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         crate::lifecycle::stop_requested() || measured.as_ref().is_some_and(|m| m.error.is_some());
     let mut rows: Vec<ClaimRow> = Vec::new();
     for &claim in &selected {
-        rows.extend(speed_rows(
-            claim,
-            &python,
-            measured.as_ref(),
-            cfg.cores,
-            cfg.workers,
-        ));
+        let mut speed = speed_rows(claim, &python, measured.as_ref(), cfg.cores, cfg.workers);
+        if let (Some(reason), Ok(_)) = (&no_dask, &python) {
+            let dask_subject = SPEED_CLAIMS.iter().find(|c| c.strategy == dask_name);
+            if let Some(spec) = dask_subject.filter(|s| s.claim == claim) {
+                speed.push(not_checked(spec.claim, spec.subject, reason));
+            }
+        }
+        rows.extend(speed);
         if !stopped {
             rows.extend(demo_rows(claim, &python, &ctx, args.workers as usize)?);
         }
     }
-    let meta = finish_meta(initial, measured.as_ref(), &cfg, started);
+    let mut meta = finish_meta(initial, measured.as_ref(), &cfg, started);
+    meta.dask = dask;
     let written = write_claim_files(out, &rows, measured.as_ref(), &meta);
     Ok(Checked {
         rows,
@@ -201,6 +207,40 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         cores: cfg.cores,
         written,
     })
+}
+
+/// py-dask's cluster for C3's `cpython-dask` subject, probed on the first interpreter; or,
+/// where the interpreter has no Dask, why that subject is not checked. A `--dask-scheduler` that
+/// does not answer is bad input.
+#[allow(clippy::type_complexity)]
+fn dask_subject(
+    pythons: &[Arc<Interpreter>],
+    selected: &[&str],
+    address: Option<&str>,
+    args: &ClaimArgs,
+) -> Result<(Option<records::DaskInfo>, Option<String>)> {
+    use strategy::python::dask::{DaskProblem, probe};
+    let wanted = SPEED_CLAIMS
+        .iter()
+        .any(|c| c.strategy == strategy::python::DASK.name && selected.contains(&c.claim));
+    let Some(first) = pythons.first().filter(|_| wanted) else {
+        return Ok((None, None));
+    };
+    match probe(first, address, args.workers as usize) {
+        Ok(info) => {
+            for w in &info.warnings {
+                eprintln!("concbench: warning: py-dask: {w}");
+            }
+            Ok((Some(info), None))
+        }
+        Err(DaskProblem::Unreachable(why)) => Err(crate::error::Error::Usage(why)),
+        Err(DaskProblem::NotImportable(why)) => Ok((
+            None,
+            Some(format!(
+                "{why} (scripts/dask-python.sh prepares an interpreter that has it)"
+            )),
+        )),
+    }
 }
 
 /// The usable interpreters, when a selected claim has a CPython subject, and the one the

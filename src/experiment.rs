@@ -38,6 +38,8 @@ pub struct Plan {
     /// The interpreters of the py-* strategies (each gets its own, labelled with its version
     /// when there are several), and their CPU kernel.
     pub pythons: Vec<std::sync::Arc<strategy::python::Interpreter>>,
+    /// py-dask's cluster, probed before the run (meta.json `dask`).
+    pub dask: Option<records::DaskInfo>,
     pub py_kernel: strategy::python::PyKernel,
     pub show_progress: bool,
     pub command_line: Vec<String>,
@@ -61,6 +63,7 @@ impl Plan {
             idle_check: Duration::from_millis(300),
             ceiling: true,
             pythons: Vec::new(),
+            dask: None,
             py_kernel: strategy::python::PyKernel::default(),
             study: StudyConfig {
                 out_dir: out_dir.into(),
@@ -138,7 +141,7 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
     let cpu = plan.variants.contains(&Variant::Cpu).then_some(plan.cpu);
     let prepared = study::prepare(plan.idle_check, cpu);
     let (arms, blocks) = study::build_arms(&arm_specs(plan, prepared.calibration.as_ref()), ctx)?;
-    let meta = study_meta(
+    let mut meta = study_meta(
         StudyKind::Run,
         MetaParts {
             parameters: parameters(plan, &arms),
@@ -150,6 +153,7 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
             command_line: plan.command_line.clone(),
         },
     );
+    meta.dask = plan.dask.clone();
     let study = Study::open(&plan.study, prepared.epoch, (arms, blocks), meta, None)?;
     study.warn_if_busy("before the run", prepared.before);
     let closed = study.run(&mut FixedReps {

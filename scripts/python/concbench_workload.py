@@ -366,11 +366,89 @@ def run_pool(jobs, unit, _workers, pool):
     return values, 0, []
 
 
+# --- dask ------------------------------------------------------------------------------------
+
+
+def import_dask():
+    """dask.distributed, from this interpreter's site-packages: the script runs with -S (no
+    site), which leaves a venv's packages out, so site is run here, for the dask arms only."""
+    import site
+
+    site.main()
+    import dask
+    import distributed
+
+    return dask, distributed
+
+
+def pool_map_chunksize(jobs, workers):
+    """multiprocessing.Pool.map's chunk rule: divmod(jobs, 4 * workers), plus one for a rest."""
+    chunk, extra = divmod(jobs, 4 * workers)
+    return max(1, chunk + (1 if extra else 0))
+
+
+def dask_chunk(args):
+    """One Dask task: a chunk of jobs, run in turn on one worker."""
+    jobs, unit = args
+    return [run_job(job, unit) for job in jobs]
+
+
+class DaskCluster:
+    """The Client of a py-dask trial: on a LocalCluster of `workers` single-threaded worker
+    processes started here, or on the scheduler at `address`. Started and warmed (every worker
+    has run a task) before "ready"; closed after the clock."""
+
+    def __init__(self, workers, address):
+        import_dask()
+        from dask.distributed import Client, LocalCluster
+
+        started = time.perf_counter()
+        self.cluster = None
+        if address:
+            self.client = Client(address, timeout="10s")
+        else:
+            self.cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            self.client = Client(self.cluster)
+            self.client.wait_for_workers(workers, timeout=60)
+        # Every worker's pid (to read its CPU where it runs on this machine) and host.
+        self.pids = self.client.run(os.getpid)
+        self.startup_s = time.perf_counter() - started
+
+    def local_pids(self):
+        return [pid for addr, pid in self.pids.items() if is_local(addr)]
+
+    def close(self):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def is_local(address):
+    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
+def run_dask(jobs, unit, workers, prepared):
+    """One task per chunk, with Pool.map's chunk rule: a task costs about a millisecond of
+    scheduler round trip, so tiny jobs go in chunks as py-pool's do."""
+    chunk = pool_map_chunksize(len(jobs), workers)
+    pieces = [(jobs[i : i + chunk], unit) for i in range(0, len(jobs), chunk)]
+    futures = prepared.client.map(dask_chunk, pieces, pure=False)
+    parts = prepared.client.gather(futures)
+    return [v for part in parts for v in part], 0, []
+
+
 STRATEGIES = {
     "sequential": run_sequential,
     "threads": run_threads,
     "processes": run_processes,
     "pool": run_pool,
+    "dask": run_dask,
 }
 
 
@@ -433,22 +511,28 @@ def serve_one(req, watch):
     name = req["strategy"]
     run = STRATEGIES[name]
     ready = {"ready": True, "pid": os.getpid()}
-    prepared = None
+    prepared, pool_pids = None, []
     if name in ("processes", "pool"):
         ready["start_method"] = mp_context().get_start_method()
     if name == "pool":
         prepared, ready["pool_startup_s"] = start_pool(req["workers"])
+        pool_pids = [p.pid for p in prepared._pool]
+    if name == "dask":
+        prepared = DaskCluster(req["workers"], req.get("dask_scheduler"))
+        ready["pool_startup_s"] = prepared.startup_s
+        pool_pids = prepared.local_pids()
     result = []  # the tutorial's global list starts empty for every trial
     emit(ready)
     if watch.next() != "go":
         raise SystemExit("expected go")
-    pool_pids = [p.pid for p in prepared._pool] if prepared is not None else []
     c0 = proc_cpu_s(pool_pids)
     t0, u0, s0 = usage_now()
     values, parent_appends, child_appends = run(jobs, req["unit"], req["workers"], prepared)
     t1, u1, s1 = usage_now()
     c1 = proc_cpu_s(pool_pids)
-    if prepared is not None:
+    if name == "dask":
+        prepared.close()
+    elif prepared is not None:
         prepared.terminate()
         prepared.join()
     _, u2, s2 = usage_now()
@@ -459,6 +543,9 @@ def serve_one(req, watch):
         "cpu_sys_s": s1 - s0,
         "parent_appends": parent_appends,
         "child_appends": child_appends,
+        # The workers of an existing Dask scheduler are not this interpreter's children: their
+        # CPU is the work's, never the interpreter's own.
+        "outside_cpu_s": (c1 - c0) if name == "dask" and req.get("dask_scheduler") else 0.0,
         # All CPU this interpreter and its reaped children used so far: concbench takes it out
         # of what it counts as other processes' use while this interpreter is still running.
         "process_cpu_s": u2 + s2,
@@ -496,6 +583,42 @@ def mode_info(_req, _watch):
         "start_method": mp_context().get_start_method(),
         "cpu_count": os.cpu_count(),
     }
+
+
+def mode_dask_info(req, _watch):
+    """Whether dask.distributed is importable here, its versions, and (with an address) what
+    the scheduler there has: its workers, their hosts and versions. Errors are answered, not
+    raised: concbench says them in one line."""
+    try:
+        dask, distributed = import_dask()
+    except ImportError as e:
+        return {"importable": False, "error": str(e)}
+    info = {"importable": True, "dask": dask.__version__, "distributed": distributed.__version__}
+    address = req.get("address")
+    if not address:
+        return info
+    from dask.distributed import Client
+
+    try:
+        client = Client(address, timeout=req.get("timeout", "10s"))
+    except Exception as e:  # OSError, TimeoutError, and whatever a bad address raises
+        info["error"] = "%s: %s" % (type(e).__name__, e)
+        return info
+    try:
+        workers = client.scheduler_info()["workers"]
+        versions = client.get_versions(check=False)
+        info["address"] = client.scheduler.address
+        info["scheduler_versions"] = versions.get("scheduler", {}).get("packages", {})
+        info["workers"] = [
+            {"address": a, "host": w.get("host"), "nthreads": w.get("nthreads"), "local": is_local(a)}
+            for a, w in sorted(workers.items())
+        ]
+        info["worker_versions"] = sorted(
+            {str(v.get("packages", {}).get("distributed")) for v in versions.get("workers", {}).values()}
+        )
+    finally:
+        client.close()
+    return info
 
 
 def mode_calibrate(req, _watch):
@@ -703,6 +826,7 @@ def mode_demo_thread_abort(req, _watch):
 MODES = {
     "info": mode_info,
     "calibrate": mode_calibrate,
+    "dask-info": mode_dask_info,
     "run": mode_run,
     "demo-memory": mode_demo_memory,
     "demo-isolation": mode_demo_isolation,

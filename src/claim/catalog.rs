@@ -127,6 +127,13 @@ pub const SPEED_CLAIMS: &[SpeedClaim] = &[
         "py-pool",
         Direction::SpeedsUp,
     ),
+    speed(
+        "C3",
+        "cpython-dask",
+        Variant::Cpu,
+        "py-dask",
+        Direction::SpeedsUp,
+    ),
 ];
 
 /// The claims in words.

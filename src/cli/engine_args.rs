@@ -59,6 +59,11 @@ pub struct EngineArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub python: Vec<PathBuf>,
 
+    /// An existing Dask scheduler for py-dask (tcp://HOST:PORT) instead of a LocalCluster
+    /// started for each trial; its workers and versions go into meta.json
+    #[arg(long, value_name = "ADDRESS")]
+    pub dask_scheduler: Option<String>,
+
     /// Output folder [default: results/latest for run, results/claims for claim,
     /// results/sweep for sweep]
     #[arg(long, value_name = "DIR")]

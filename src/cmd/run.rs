@@ -161,6 +161,7 @@ impl RunArgs {
         ctx.runtime = strategy::RuntimeSettings {
             switch_interval: Duration::from_secs_f64(self.switch_interval_ms / 1e3),
             py_kernel: self.py_kernel,
+            dask_scheduler: self.engine.dask_scheduler.clone(),
             ..strategy::RuntimeSettings::default()
         };
         ctx.chunk = self.chunk;
@@ -189,6 +190,12 @@ pub fn execute(args: &RunArgs) -> Result<Outcome> {
     // line before any interpreter is probed. The lock is held until the report is written.
     let _lock = FolderLock::for_output(&plan.study.out_dir)?;
     plan.pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
+    plan.dask = crate::study::arms::dask_for(
+        &mut plan.strategies,
+        &plan.pythons,
+        args.engine.dask_scheduler.as_deref(),
+        plan.workers.iter().copied().max().unwrap_or(1),
+    )?;
     if plan.strategies.is_empty() {
         return Err(Error::Usage("no strategy left to run".into()));
     }

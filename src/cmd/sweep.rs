@@ -18,6 +18,12 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     let _lock = crate::results::FolderLock::for_output(&plan.study.out_dir)?;
     let pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
     plan.python = pythons.first().cloned();
+    plan.dask = crate::study::arms::dask_for(
+        &mut plan.strategies,
+        &pythons,
+        args.engine.dask_scheduler.as_deref(),
+        plan.workers.iter().copied().max().unwrap_or(1),
+    )?;
     if plan.strategies.iter().all(|s| s.baseline() == s.name) {
         return Err(Error::Usage("no strategy left to sweep".into()));
     }
@@ -27,6 +33,7 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
         python: args.engine.python.first().cloned(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
         py_kernel: args.py_kernel,
+        dask_scheduler: args.engine.dask_scheduler.clone(),
         ..RuntimeSettings::default()
     };
     ctx.chunk = plan.chunk;

@@ -71,6 +71,9 @@ pub struct Meta {
     /// Every interpreter of the run (`--python LIST`), `python` being the first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pythons: Vec<PythonInfo>,
+    /// py-dask's cluster, when py-dask ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dask: Option<super::python::DaskInfo>,
     /// The switch interval of the `gil` model, when it ran.
     #[serde(default)]
     pub gil_switch_interval_ms: Option<f64>,

@@ -82,3 +82,35 @@ pub struct PythonInfo {
     /// What the py-* figures time.
     pub timing: String,
 }
+
+/// What meta.json records about py-dask's cluster: the versions of the interpreter's Dask, and
+/// with `--dask-scheduler` what that scheduler had when the run started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaskInfo {
+    pub dask: String,
+    pub distributed: String,
+    /// `LocalCluster` (N single-threaded worker processes started before each trial's clock),
+    /// or the scheduler's address.
+    pub scheduler: String,
+    /// The scheduler's workers (empty for a LocalCluster): address, host, threads, and whether
+    /// it runs on this machine.
+    #[serde(default)]
+    pub workers: Vec<DaskWorker>,
+    /// The `distributed` versions the workers run.
+    #[serde(default)]
+    pub worker_versions: Vec<String>,
+    /// What to keep in mind reading the figures (remote workers, fewer workers than asked).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// One worker of an existing Dask scheduler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaskWorker {
+    pub address: String,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub nthreads: Option<u32>,
+    pub local: bool,
+}

@@ -262,6 +262,7 @@ pub const REGISTRY: &[StrategyInfo] = &[
     python::THREADS,
     python::PROCESSES,
     python::POOL,
+    python::DASK,
     ceiling::INFO,
 ];
 
@@ -313,6 +314,9 @@ pub struct RuntimeSettings {
     /// Added to the py-* strategies' names in files and tables (`@3.12`, `+native`), when a
     /// run has more than one interpreter or kernel to tell apart.
     pub py_label: String,
+    /// py-dask: an existing Dask scheduler to run on (`--dask-scheduler`) instead of a
+    /// LocalCluster started for each trial.
+    pub dask_scheduler: Option<String>,
 }
 
 impl Default for RuntimeSettings {
@@ -322,6 +326,7 @@ impl Default for RuntimeSettings {
             switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
             py_kernel: python::PyKernel::default(),
             py_label: String::new(),
+            dask_scheduler: None,
         }
     }
 }

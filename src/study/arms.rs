@@ -136,3 +136,38 @@ pub fn pythons_for(
         }
     }
 }
+
+/// py-dask's cluster when `strategies` lists py-dask: probed on the first interpreter before
+/// anything runs. Without dask there, py-dask is dropped with one line saying why (and how to
+/// get it); a `--dask-scheduler` that does not answer is bad input.
+pub fn dask_for(
+    strategies: &mut Vec<&'static StrategyInfo>,
+    pythons: &[Arc<Interpreter>],
+    address: Option<&str>,
+    workers: usize,
+) -> crate::error::Result<Option<crate::records::DaskInfo>> {
+    use crate::strategy::python::dask::{DaskProblem, probe};
+    let dask = crate::strategy::python::DASK.name;
+    if !strategies.iter().any(|s| s.name == dask) {
+        return Ok(None);
+    }
+    let Some(first) = pythons.first() else {
+        return Ok(None);
+    };
+    match probe(first, address, workers) {
+        Ok(info) => {
+            for w in &info.warnings {
+                eprintln!("concbench: warning: py-dask: {w}");
+            }
+            Ok(Some(info))
+        }
+        Err(DaskProblem::Unreachable(why)) => Err(crate::error::Error::Usage(why)),
+        Err(DaskProblem::NotImportable(why)) => {
+            eprintln!(
+                "concbench: skipping py-dask: {why} (scripts/dask-python.sh prepares an interpreter that has it; pass it with --python)"
+            );
+            strategies.retain(|s| s.name != dask);
+            Ok(None)
+        }
+    }
+}

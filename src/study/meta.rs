@@ -58,6 +58,7 @@ pub fn study_meta(kind: StudyKind, parts: MetaParts) -> Meta {
         mismatches: 0,
         python: parts.pythons.first().cloned(),
         pythons: if list_all { parts.pythons } else { Vec::new() },
+        dask: None,
         gil_switch_interval_ms: parts.gil_switch_interval_ms,
         bootstrap: Some(parts.bootstrap),
         claims: None,

@@ -216,6 +216,7 @@ impl SweepArgs {
             ceiling: !self.no_ceiling,
             chunk: self.chunk,
             python: None,
+            dask: None,
             py_kernel: self.py_kernel,
             timeout: e.timeout(),
             show_progress: !e.quiet,

@@ -299,7 +299,7 @@ fn sweep_meta(
         timeout_s: study::arms::timeouts(arms),
         sample_interval_ms: plan.study.sample_interval.as_secs_f64() * 1e3,
     };
-    study_meta(
+    let mut meta = study_meta(
         StudyKind::Sweep,
         MetaParts {
             parameters,
@@ -313,5 +313,7 @@ fn sweep_meta(
             bootstrap: crate::stats::BootstrapSettings::default(),
             command_line: plan.command_line.clone(),
         },
-    )
+    );
+    meta.dask = plan.dask.clone();
+    meta
 }

@@ -60,6 +60,8 @@ pub struct SweepPlan {
     pub chunk: Chunk,
     /// The interpreter of the py-* strategies (none when none is measured) and its kernel.
     pub python: Option<Arc<Interpreter>>,
+    /// py-dask's cluster, probed before the sweep (meta.json `dask`).
+    pub dask: Option<crate::records::DaskInfo>,
     pub py_kernel: PyKernel,
     pub show_progress: bool,
     pub command_line: Vec<String>,

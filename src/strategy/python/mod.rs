@@ -33,6 +33,7 @@
 //! description for meta.json), [`calibration`] (the Python kernel's), [`script`] (one launch).
 
 mod calibration;
+pub mod dask;
 mod host;
 mod interpreter;
 pub mod rate_store;
@@ -69,6 +70,7 @@ pub const SEQUENTIAL: StrategyInfo = Kind::Sequential.registry_entry();
 pub const THREADS: StrategyInfo = Kind::Threads.registry_entry();
 pub const PROCESSES: StrategyInfo = Kind::Processes.registry_entry();
 pub const POOL: StrategyInfo = Kind::Pool.registry_entry();
+pub const DASK: StrategyInfo = Kind::Dask.registry_entry();
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -76,6 +78,7 @@ enum Kind {
     Threads,
     Processes,
     Pool,
+    Dask,
 }
 
 impl Kind {
@@ -99,12 +102,16 @@ impl Kind {
                 "py-pool",
                 "CPython: a multiprocessing.Pool of N workers started before the clock, jobs sent with map",
             ),
+            Kind::Dask => (
+                "py-dask",
+                "CPython + Dask: a chunk of jobs per task on N single-threaded workers (a LocalCluster started before the clock, or --dask-scheduler's)",
+            ),
         };
         StrategyInfo {
             name,
             summary,
             uses_workers: !matches!(self, Kind::Sequential),
-            role: if matches!(self, Kind::Pool) {
+            role: if matches!(self, Kind::Pool | Kind::Dask) {
                 Role::OnRequest
             } else {
                 Role::Default
@@ -114,6 +121,7 @@ impl Kind {
                 Kind::Threads => |workers, ctx| build(Kind::Threads, workers, ctx),
                 Kind::Processes => |workers, ctx| build(Kind::Processes, workers, ctx),
                 Kind::Pool => |workers, ctx| build(Kind::Pool, workers, ctx),
+                Kind::Dask => |workers, ctx| build(Kind::Dask, workers, ctx),
             },
         }
     }
@@ -124,6 +132,7 @@ impl Kind {
             Kind::Threads => "threads",
             Kind::Processes => "processes",
             Kind::Pool => "pool",
+            Kind::Dask => "dask",
         }
     }
     fn info(self) -> &'static StrategyInfo {
@@ -132,6 +141,7 @@ impl Kind {
             Kind::Threads => &THREADS,
             Kind::Processes => &PROCESSES,
             Kind::Pool => &POOL,
+            Kind::Dask => &DASK,
         }
     }
 }
@@ -173,6 +183,7 @@ fn build(kind: Kind, workers: usize, ctx: &StrategyContext) -> Result<Box<dyn St
         workers,
         interp,
         kernel: ctx.runtime.py_kernel,
+        dask_scheduler: ctx.runtime.dask_scheduler.clone(),
         timeout: ctx.timeout,
         host,
         shared,
@@ -194,6 +205,8 @@ pub struct PyStrategy {
     workers: usize,
     interp: Arc<Interpreter>,
     kernel: PyKernel,
+    /// py-dask: the scheduler to run on instead of a LocalCluster (`--dask-scheduler`).
+    dask_scheduler: Option<String>,
     timeout: Duration,
     /// The interpreter process(es) it runs in: shared with the block's other py-* arms, or
     /// its own (one trial per process).
@@ -223,6 +236,10 @@ struct RunReply {
     child_appends: Vec<usize>,
     #[serde(default)]
     process_cpu_s: f64,
+    /// CPU of the work's processes that are not the interpreter's (the workers of an existing
+    /// Dask scheduler on this machine): in the work's CPU, never in the interpreter's own.
+    #[serde(default)]
+    outside_cpu_s: f64,
 }
 
 impl PyStrategy {
@@ -312,6 +329,7 @@ impl Strategy for PyStrategy {
             "workers": self.workers,
             "jobs": jobs.iter().map(|j| (j.task.name(), j.number)).collect::<Vec<_>>(),
             "unit": self.python_unit(unit)?,
+            "dask_scheduler": self.dask_scheduler,
         })
         .to_string();
         let (python, script, timeout) = (&self.interp.exe, &self.interp.script, self.timeout);
@@ -367,18 +385,16 @@ impl Strategy for PyStrategy {
                     .map_err(|_| self.fail(format!("result '{v}' is not an integer")))
             })
             .collect::<Result<Vec<_>>>()?;
-        self.external_cpu_s = if self.shared {
-            self.host.account(
-                reply.wall_s,
-                reply.cpu_user_s + reply.cpu_sys_s,
-                reply.process_cpu_s,
-            )
-        } else {
-            // Reaped at finish, inside the trial: concbench's own getrusage counts it.
-            self.host
-                .account(reply.wall_s, reply.cpu_user_s + reply.cpu_sys_s, 0.0);
-            0.0
-        };
+        let own_cpu_s = reply.cpu_user_s + reply.cpu_sys_s - reply.outside_cpu_s;
+        self.external_cpu_s = reply.outside_cpu_s
+            + if self.shared {
+                self.host
+                    .account(reply.wall_s, own_cpu_s, reply.process_cpu_s)
+            } else {
+                // Reaped at finish, inside the trial: concbench's own getrusage counts it.
+                self.host.account(reply.wall_s, own_cpu_s, 0.0);
+                0.0
+            };
         self.last = Some(SelfMeasured {
             wall_s: reply.wall_s,
             cpu: CpuTimes {
