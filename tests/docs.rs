@@ -424,6 +424,9 @@ fn readme_sample_is_the_commands_output() {
 
 /// Flags of the tools around concbench, accepted only on a line that runs `cargo`: cargo's
 /// own, the test harness's (after `cargo test --`) and criterion's (after `cargo bench --`).
+/// Flags of Dask's own `dask worker` that the docs name, on the line that runs it.
+const DASK_FLAGS: [&str; 2] = ["--nworkers", "--nthreads"];
+
 const OTHER_TOOLS_FLAGS: [&str; 17] = [
     "--release",
     "--all-targets",
@@ -493,8 +496,9 @@ fn every_flag_in_the_docs_exists() {
     for doc in &docs {
         for (n, line) in read(doc).lines().enumerate() {
             for flag in flags_in(line) {
-                let other_tool =
-                    line.contains("cargo ") && OTHER_TOOLS_FLAGS.contains(&flag.as_str());
+                let other_tool = (line.contains("cargo ")
+                    && OTHER_TOOLS_FLAGS.contains(&flag.as_str()))
+                    || (line.contains("dask worker") && DASK_FLAGS.contains(&flag.as_str()));
                 if !known.contains(&flag) && !other_tool {
                     unknown.push(format!("{doc}:{}: {flag}", n + 1));
                 }

@@ -60,6 +60,8 @@ fn buildable() -> Vec<&'static StrategyInfo> {
     REGISTRY
         .iter()
         .filter(|s| python || !strategy::python::is_python(s))
+        // py-dask needs an interpreter with Dask, not python3: tests/dask.rs runs it.
+        .filter(|s| s.name != strategy::python::DASK.name)
         .collect()
 }
 

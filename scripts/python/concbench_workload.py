@@ -9,7 +9,9 @@ It reads one JSON request line on stdin and answers with JSON lines on stdout. M
 
   info             interpreter version, GIL status, switch interval, multiprocessing start methods
   calibrate        {"ms": M, "kernel": K} -> kernel units that take M ms on one core here
-  run              {"strategy", "workers", "jobs", "unit"} -> "ready" line; then, on a "go"
+  dask-info        {"address": A or null} -> whether dask.distributed imports here, its versions,
+                   and the workers of the scheduler at A
+  run              {"strategy", "workers", "jobs", "unit", "dask_scheduler"} -> "ready" line; then, on a "go"
                    line, the results and the cost of the work, measured here (see below)
   demo-memory      the tutorial's `result []`: what children's and threads' appends do
   demo-isolation   one child aborts or leaks; one thread raises or leaks

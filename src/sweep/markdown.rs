@@ -117,6 +117,11 @@ pub fn markdown(data: &SweepData, charts: &[ChartSpec]) -> String {
             let _ = writeln!(s, "{a}\n");
         }
     }
+    for v in data.variants() {
+        if let Some(p) = super::markdown_dask::paragraph(data, v) {
+            let _ = writeln!(s, "{p}\n");
+        }
+    }
     s.push_str(
         "\"Pays off\" means the 95% bootstrap interval of the speedup over sequential lies above 1 at that job size and at every larger one; the two sizes bracket the crossing, which the sweep cannot place more finely than its sizes. A point measured fewer than 6 times has no interval, so it cannot pay off: where its speedup is above 1 it is \"not significant yet\". The \"predicted crossing\" is the model's, from the fixed cost F, not a measurement.\n\n",
     );

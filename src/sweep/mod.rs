@@ -23,6 +23,7 @@ mod chart_workers;
 pub mod data;
 pub mod fixed_cost;
 pub mod markdown;
+mod markdown_dask;
 mod markdown_fits;
 pub mod measure;
 pub mod models;
