@@ -60,8 +60,8 @@ fn memory_of(dir: &Path) -> Vec<(String, f64, f64)> {
 
 /// The truth of a load of `mb` per job: (strategy, jobs held at once, slack in MiB). Slack
 /// covers the strategy's own cost: thread stacks, a worker process's pages, a forked CPython
-/// child's share of its parent's pages. The low end allows the kernel's RSS counters, which
-/// are batched per CPU (up to 32 pages each), to read a little short.
+/// child's share of its parent's pages. The low end is the truth: VmRSS, read at every sample,
+/// is exact (VmHWM alone, raised lazily from batched per-CPU counters, read 0.12 MiB short).
 fn expected(python: bool) -> Vec<(&'static str, f64, f64)> {
     let mut e = vec![
         ("sequential", 1.0, 8.0),
@@ -120,7 +120,7 @@ fn peaks_match_a_known_load_and_without_it_a_process_costs_more_than_a_thread() 
                     let (_, peak, _) = measured.iter().find(|m| m.0 == name).unwrap();
                     let truth = held * mb;
                     assert!(
-                        (truth - 0.5..=truth + slack).contains(peak),
+                        (truth - 0.03..=truth + slack).contains(peak),
                         "{name}: peak {peak:.2} MiB, expected {truth} MiB (+ at most {slack}); all: {measured:?}"
                     );
                 }

@@ -4,7 +4,10 @@
 //! - **Processes that exist when the trial starts** (concbench itself; a shared CPython host):
 //!   what they *add*. Just before the clock, each one's peak (VmHWM) is reset through
 //!   `/proc/PID/clear_refs` and its resident size read (the baseline); after the clock, VmHWM
-//!   minus that baseline is its exact peak growth, plus what its page tables grew.
+//!   minus that baseline is its peak growth, plus what its page tables grew. VmHWM is raised
+//!   lazily (at unmap) from per-CPU counters synchronised in batches, so it can read up to
+//!   ~128 KiB per CPU short; their VmRSS, read at every sample, is exact and catches any
+//!   plateau longer than the interval.
 //! - Every process's **page tables** (VmPTE) count too: kernel memory that no resident figure
 //!   holds, and most of what a thread or a process costs beyond its pages.
 //! - **Processes started during the trial** (workers, multiprocessing children) and the sum
@@ -17,8 +20,8 @@
 //!   process's exact peak growth. Each is a lower bound of the true peak, so their largest is
 //!   too. What sampling can miss: a child that starts and ends between two samples, and a
 //!   spike shorter than the interval in a new process.
-//! - Arms whose work stays in concbench (sequential, threads, rayon, gil, ceiling) are not
-//!   sampled at all: their figure is concbench's exact peak growth, at no cost.
+//! - Arms whose work stays in concbench (sequential, threads, rayon, gil, ceiling) are sampled
+//!   too, but only for concbench's own status (one small read every interval, no walk).
 //!
 //! The sampler reuses its buffers, and its thread and buffers exist before any baseline is
 //! read, so its own memory is not in the figures; its CPU time is measured per trial (its
@@ -46,8 +49,8 @@ pub const CPU_BUDGET: f64 = 0.05;
 pub struct MemoryPeak {
     /// Peak memory above the baseline just before the clock, in bytes.
     pub peak_bytes: u64,
-    /// Samples of the process tree taken during the trial (0: not sampled, the figure is
-    /// concbench's exact peak growth).
+    /// Samples taken during the trial (of the whole tree, or of concbench alone when the work
+    /// stays in it; 0 where no sampler thread could start).
     pub samples: u32,
     /// CPU the sampler used during the trial, in seconds (CLOCK_THREAD_CPUTIME_ID: exact,
     /// where getrusage's per-thread figures come in scheduler ticks). Nearly all of it is
@@ -79,8 +82,11 @@ struct Baseline {
 
 #[derive(Debug, Default)]
 struct Inner {
-    /// Sampling a tree now.
+    /// Sampling now (during a trial).
     sampling: bool,
+    /// The trial's work runs in other processes: walk concbench's descendants at each sample,
+    /// not only read concbench's own status.
+    tree: bool,
     quit: bool,
     /// Processes that existed when the trial started, concbench first.
     existing: Vec<Baseline>,
@@ -164,7 +170,8 @@ impl MemoryWatch {
         inner.largest_new = 0;
         inner.samples = 0;
         inner.cpu_s = 0.0;
-        inner.sampling = tree && self.handle.is_some();
+        inner.sampling = self.handle.is_some();
+        inner.tree = tree;
         inner.started = inner.sampling.then(std::time::Instant::now);
         drop(inner);
         self.shared.wake.notify_all();
@@ -256,7 +263,9 @@ fn sample_loop(shared: &Shared, interval: Duration) {
         // The lock is held while sampling (tens of µs), so `end` never sees half a sample.
         let cpu0 = thread_cpu_s();
         pids.clear();
-        walk.descendants(std::process::id(), &mut pids);
+        if inner.tree {
+            walk.descendants(std::process::id(), &mut pids);
+        }
         let mut total: i64 = 0;
         for &b in &inner.existing {
             if let Some(s) = status(b.pid, &mut buf) {

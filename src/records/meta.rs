@@ -185,7 +185,8 @@ pub struct SamplerReport {
 }
 
 /// What the memory sampler did and cost (see measure::memory). Only trials whose work ran in
-/// other processes are sampled; the others read concbench's exact peak at no cost.
+/// other processes walk the whole process tree at each sample; the others read only concbench's
+/// own status.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MemorySamplerReport {
     pub interval_ms: f64,

@@ -32,8 +32,8 @@ pub struct RunRow {
     /// it was measured.
     #[serde(default)]
     pub mem_peak_bytes: Option<u64>,
-    /// Samples of the process tree behind mem_peak_bytes; 0 when the work stayed in concbench
-    /// and its exact peak was read instead.
+    /// Samples behind mem_peak_bytes: of the whole process tree, or of concbench alone when the
+    /// work stayed in it.
     #[serde(default)]
     pub mem_samples: u32,
     /// CPU of the memory sampler during the trial, already taken out of the CPU columns.

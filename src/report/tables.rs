@@ -259,7 +259,7 @@ fn condition_rows(m: &Meta) -> Rows {
             "memory sampler cost",
             m.memory_sampler.map_or("–".into(), |ms| {
                 format!(
-                    "{} samples every {:.0} ms over {} trial(s) whose work ran in other processes, {} of CPU over {} of sampling ({:.2}% of a core); other trials read concbench's exact peak at no cost",
+                    "{} samples every {:.0} ms over {} trial(s) (the whole process tree where the work ran in other processes, concbench alone otherwise), {} of CPU over {} of sampling ({:.2}% of a core)",
                     ms.samples,
                     ms.interval_ms,
                     ms.sampled_trials,
