@@ -223,6 +223,9 @@ fn dask_subject(
     let wanted = SPEED_CLAIMS
         .iter()
         .any(|c| c.strategy == strategy::python::DASK.name && selected.contains(&c.claim));
+    if !wanted && address.is_some() {
+        eprintln!("concbench: warning: --dask-scheduler has no effect without C3 in --claims");
+    }
     let Some(first) = pythons.first().filter(|_| wanted) else {
         return Ok((None, None));
     };

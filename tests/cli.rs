@@ -293,6 +293,7 @@ fn bad_input_gets_one_line_and_exit_2() {
         (&["--cpu-ms", "1e9"], "--cpu-ms"),
         (&["--timeout", "0"], "--timeout"),
         (&["--sample-ms", "50"], "--sample-ms"),
+        (&["--dask-scheduler", ""], "an empty address"),
         (&["--no-such-flag"], "--no-such-flag"),
         (&["run", "--items", "3", "--numbers", "1"], "--items"),
     ];

@@ -306,6 +306,21 @@ fn a_scheduler_that_does_not_answer_is_one_line_and_exit_2_within_15_s() {
     );
     // Refused before anything runs (the output folder is locked first, so it may exist).
     assert!(!out.join("runs.csv").exists() && !out.join("meta.json").exists());
+    // An address Dask cannot parse is said to be one, at once.
+    let o = concbench(
+        &run_args(
+            python.to_str().unwrap(),
+            out.to_str().unwrap(),
+            &["--dask-scheduler", "nonsense"],
+        ),
+        "unreachable",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'nonsense' is not a Dask scheduler address"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -61,7 +61,7 @@ pub struct EngineArgs {
 
     /// An existing Dask scheduler for py-dask (tcp://HOST:PORT) instead of a LocalCluster
     /// started for each trial; its workers and versions go into meta.json
-    #[arg(long, value_name = "ADDRESS")]
+    #[arg(long, value_name = "ADDRESS", value_parser = parse::dask_address)]
     pub dask_scheduler: Option<String>,
 
     /// Output folder [default: results/latest for run, results/claims for claim,

@@ -120,6 +120,16 @@ const MIB: Unit = Unit {
     words: "MiB",
 };
 
+/// `--dask-scheduler`: a scheduler address, such as tcp://127.0.0.1:8786 (Dask says whether it
+/// answers; an empty one is not an address).
+pub fn dask_address(s: &str) -> Parsed<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("an empty address (expected one such as tcp://127.0.0.1:8786)".into());
+    }
+    Ok(s.to_string())
+}
+
 /// A worker count: 1-1024, or `auto` (the available parallelism).
 pub fn worker_count(s: &str) -> Parsed<usize> {
     let s = s.trim();

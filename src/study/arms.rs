@@ -149,6 +149,11 @@ pub fn dask_for(
     use crate::strategy::python::dask::{DaskProblem, probe};
     let dask = crate::strategy::python::DASK.name;
     if !strategies.iter().any(|s| s.name == dask) {
+        if address.is_some() {
+            eprintln!(
+                "concbench: warning: --dask-scheduler has no effect without py-dask in --strategy"
+            );
+        }
         return Ok(None);
     }
     let Some(first) = pythons.first() else {

@@ -73,9 +73,12 @@ pub fn probe(
         )));
     }
     if let (Some(a), Some(e)) = (address, &reply.error) {
-        return Err(DaskProblem::Unreachable(format!(
-            "--dask-scheduler: no Dask scheduler answered at {a} within 10 s ({e})"
-        )));
+        // Dask refuses an address it cannot parse with a ValueError, at once.
+        return Err(DaskProblem::Unreachable(if e.starts_with("ValueError") {
+            format!("--dask-scheduler: '{a}' is not a Dask scheduler address ({e})")
+        } else {
+            format!("--dask-scheduler: no Dask scheduler answered at {a} within 10 s ({e})")
+        }));
     }
     let mut info = DaskInfo {
         dask: reply.dask,
