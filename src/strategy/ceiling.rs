@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread::JoinHandle;
 
-use super::{Role, Strategy, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyInfo, StrategyOutput, WorkerLimit};
 use crate::error::{Error, Result};
 use crate::workload::{Job, WorkUnit, run_job};
 
@@ -23,6 +23,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     summary: "the machine's parallel ceiling: N pre-started threads, jobs pre-assigned, released together (a reference, added automatically for CPU-bound work)",
     uses_workers: true,
     role: Role::Reference,
+    max_workers: WorkerLimit::CPU_POOL,
     build: |workers, _ctx| Ok(Box::new(Ceiling::new(workers))),
 };
 

@@ -197,7 +197,29 @@ pub struct StrategyInfo {
     pub uses_workers: bool,
     /// Whether a plan runs it without being asked.
     pub role: Role,
+    /// The most workers it can run with, and why (`--workers` above it is refused).
+    pub max_workers: WorkerLimit,
     pub build: fn(workers: usize, ctx: &StrategyContext) -> Result<Box<dyn Strategy>>,
+}
+
+/// The most workers a strategy holds, with the reason, for the one-line refusal above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerLimit {
+    pub max: usize,
+    pub why: &'static str,
+}
+
+impl WorkerLimit {
+    /// The most concurrent waits any strategy runs: threads, async tasks, coroutines.
+    pub const WAITS: WorkerLimit = WorkerLimit {
+        max: 100_000,
+        why: "the most concurrent waits concbench runs",
+    };
+    /// Strategies built for CPU work: one OS thread or process per worker, sized to cores.
+    pub const CPU_POOL: WorkerLimit = WorkerLimit {
+        max: 1024,
+        why: "one OS thread or process per worker, sized for CPU work, not for waiting",
+    };
 }
 
 impl std::fmt::Debug for StrategyInfo {
@@ -218,6 +240,7 @@ impl StrategyInfo {
             summary,
             uses_workers: true,
             role: Role::Default,
+            max_workers: WorkerLimit::CPU_POOL,
             build,
         }
     }

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput, WorkerLimit};
 use crate::error::{Error, Result};
 use crate::workload::{Job, WorkUnit, run_job};
 
@@ -12,6 +12,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     summary: "a dedicated rayon pool of N threads, one task per job",
     uses_workers: true,
     role: Role::Default,
+    max_workers: WorkerLimit::CPU_POOL,
     build: |workers, _ctx: &StrategyContext| Ok(Box::new(Rayon::new(workers)?)),
 };
 

@@ -1,6 +1,6 @@
 //! `sequential`: every job in turn on the calling thread. The baseline for every speedup.
 
-use super::{Role, Strategy, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyInfo, StrategyOutput, WorkerLimit};
 use crate::error::Result;
 use crate::workload::{Job, WorkUnit, run_job};
 
@@ -9,6 +9,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     summary: "every job in turn on the calling thread (the baseline)",
     uses_workers: false,
     role: Role::Default,
+    max_workers: WorkerLimit::CPU_POOL,
     build: |_, _| Ok(Box::new(Sequential)),
 };
 

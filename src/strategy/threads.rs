@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput};
+use super::{Role, Strategy, StrategyContext, StrategyInfo, StrategyOutput, WorkerLimit};
 use crate::error::{Error, Result};
 use crate::workload::{Job, WorkUnit, run_job};
 
@@ -17,6 +17,7 @@ pub const INFO: StrategyInfo = StrategyInfo {
     summary: "N std::thread workers taking jobs from a shared queue",
     uses_workers: true,
     role: Role::Default,
+    max_workers: WorkerLimit::WAITS,
     build: |workers, _ctx: &StrategyContext| Ok(Box::new(Threads { workers })),
 };
 

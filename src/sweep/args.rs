@@ -7,12 +7,13 @@ use clap::Args;
 
 use super::plan::{
     CpuSizes, DEFAULT_SIZES_MS, DEFAULT_STRATEGIES, SweepPlan, default_workers, with_baselines,
+    with_companions,
 };
 use crate::cli::parse::{self, NumberList};
 use crate::cli::{EngineArgs, random_seed};
 use crate::error::{Error, Result};
 use crate::measure::machine::available_parallelism;
-use crate::strategy::{self, processes::Chunk, python::PyKernel};
+use crate::strategy::{self, processes::Chunk, python::DASK, python::PyKernel};
 use crate::study::StudyConfig;
 use crate::workload::Variant;
 
@@ -63,8 +64,9 @@ pub struct SweepArgs {
 
     /// Seconds the whole sweep may take, analysis and report included: repetitions are planned
     /// from the warm-up's cost to fill it, and no round starts that would end after it (1-86400)
-    #[arg(allow_negative_numbers = true, long, value_name = "SECONDS", default_value = "110", value_parser = parse::budget_s)]
-    pub budget_s: f64,
+    /// [default: 110; 300 with py-dask, which starts a cluster for every trial]
+    #[arg(allow_negative_numbers = true, long, value_name = "SECONDS", value_parser = parse::budget_s)]
+    pub budget_s: Option<f64>,
 
     /// Repetitions planned at least, even when the budget fits fewer (the budget still stops
     /// the sweep between rounds); a point gets a speedup interval, and so a break-even, only
@@ -105,6 +107,11 @@ pub const DEFAULT_OUT: &str = "results/sweep";
 pub struct WorkerCounts(pub Vec<usize>);
 
 const MAX_WORKERS: i64 = 1024;
+
+/// The budget of a sweep without py-dask, in seconds.
+pub const DEFAULT_BUDGET_S: f64 = 110.0;
+/// The budget of a sweep with py-dask: its rounds cost about three times py-pool's.
+pub const DASK_BUDGET_S: f64 = 300.0;
 
 fn count(s: &str) -> std::result::Result<usize, String> {
     match s.trim().parse::<i64>() {
@@ -168,7 +175,7 @@ impl SweepArgs {
                 .map(|s| strategy::find(s))
                 .collect::<Result<_>>()?
         };
-        let strategies = with_baselines(&listed)?;
+        let strategies = with_companions(with_baselines(&listed)?)?;
         if strategies.iter().all(|s| s.baseline() == s.name) {
             return Err(Error::Usage(
                 "--strategy: a sweep needs a strategy to compare with its baseline (threads, rayon, processes, ...)".into(),
@@ -179,6 +186,16 @@ impl SweepArgs {
         } else {
             distinct(self.workers.iter().flat_map(|w| w.0.clone()).collect())
         };
+        let with_dask = strategies.iter().any(|s| s.name == DASK.name);
+        // A Dask cluster starts for every trial (0.2-0.9 s here): at one worker count, the
+        // cores, unless --workers says otherwise, and with a budget that fits its rounds.
+        let dask_workers =
+            (with_dask && self.workers.is_empty()).then(|| vec![available_parallelism()]);
+        let budget_s = self.budget_s.unwrap_or(if with_dask {
+            DASK_BUDGET_S
+        } else {
+            DEFAULT_BUDGET_S
+        });
         let cpu = if self.cpu_iters.is_empty() {
             let ms = if self.cpu_ms.is_empty() {
                 DEFAULT_SIZES_MS.to_vec()
@@ -209,7 +226,8 @@ impl SweepArgs {
             workers,
             cpu,
             sleep_ms,
-            budget: Duration::from_secs_f64(self.budget_s),
+            budget: Duration::from_secs_f64(budget_s),
+            dask_workers,
             min_reps: self.min_reps,
             max_reps: self.max_reps,
             warmup: self.warmup,
@@ -239,6 +257,55 @@ impl SweepArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Sweep {
+        #[command(flatten)]
+        args: SweepArgs,
+    }
+
+    fn plan(args: &[&str]) -> SweepPlan {
+        Sweep::try_parse_from(std::iter::once("sweep").chain(args.iter().copied()))
+            .unwrap()
+            .args
+            .plan()
+            .unwrap()
+    }
+
+    fn names(plan: &SweepPlan) -> Vec<&str> {
+        plan.strategies.iter().map(|s| s.name).collect()
+    }
+
+    #[test]
+    fn py_dask_runs_beside_py_pool_at_the_cores_within_its_own_budget() {
+        let p = plan(&["--strategy", "py-dask"]);
+        assert_eq!(names(&p), ["py-sequential", "py-pool", "py-dask"]);
+        assert_eq!(p.dask_workers, Some(vec![available_parallelism()]));
+        assert_eq!(p.budget.as_secs_f64(), DASK_BUDGET_S);
+        let dask: Vec<usize> = p
+            .configurations(crate::workload::Variant::Cpu)
+            .into_iter()
+            .filter(|(info, _)| info.name == DASK.name)
+            .map(|(_, w)| w)
+            .collect();
+        assert_eq!(dask, [available_parallelism()]);
+        // --workers and --budget-s are the user's: all counts, the budget given.
+        let p = plan(&[
+            "--strategy",
+            "py-dask",
+            "--workers",
+            "1-3",
+            "--budget-s",
+            "50",
+        ]);
+        assert_eq!(p.dask_workers, None);
+        assert_eq!(p.budget.as_secs_f64(), 50.0);
+        // Without py-dask nothing changes.
+        let p = plan(&["--strategy", "py-threads"]);
+        assert_eq!(names(&p), ["py-sequential", "py-threads"]);
+        assert_eq!(p.budget.as_secs_f64(), DEFAULT_BUDGET_S);
+    }
 
     #[test]
     fn worker_lists_take_counts_ranges_and_auto() {

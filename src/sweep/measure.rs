@@ -133,6 +133,13 @@ impl Policy for Budgeted<'_> {
                 "concbench sweep: {trials} trials per round over {} job sizes (zero work included); warming up",
                 study.blocks.len()
             ));
+            if let Some(only) = &plan.dask_workers {
+                study.engine.say(&format!(
+                    "concbench sweep: py-dask starts a Dask cluster for every trial: it runs on {} worker(s) (--workers sets them), beside py-pool, within a budget of {:.0} s (--budget-s sets it)",
+                    only.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(","),
+                    plan.budget.as_secs_f64()
+                ));
+            }
         }
         study.warm_up(plan.warmup)?;
         let reps = self.plan_reps(study);

@@ -53,6 +53,9 @@ pub struct SweepPlan {
     pub cpu: CpuSizes,
     pub sleep_ms: Vec<f64>,
     pub budget: Duration,
+    /// py-dask's worker counts where they differ from `workers` (one count, the cores, unless
+    /// --workers is given: each of its trials starts a cluster).
+    pub dask_workers: Option<Vec<usize>>,
     pub min_reps: u32,
     pub max_reps: u32,
     pub warmup: u32,
@@ -100,6 +103,22 @@ pub fn with_baselines(listed: &[&'static StrategyInfo]) -> Result<Vec<&'static S
                 out.push(x);
             }
         }
+    }
+    Ok(out)
+}
+
+/// Add py-pool beside py-dask: the rung below a distributed engine, whose fixed cost and
+/// break-even py-dask's are read against.
+pub fn with_companions(
+    strategies: Vec<&'static StrategyInfo>,
+) -> Result<Vec<&'static StrategyInfo>> {
+    let mut out = strategies;
+    let dask = strategy::python::DASK.name;
+    let pool = &strategy::python::POOL;
+    if let Some(at) = out.iter().position(|s| s.name == dask)
+        && !out.iter().any(|s| s.name == pool.name)
+    {
+        out.insert(at, pool);
     }
     Ok(out)
 }
@@ -164,6 +183,10 @@ impl SweepPlan {
         p.configurations()
             .into_iter()
             .map(|(_, info, w)| (info, w))
+            .filter(|(info, w)| match &self.dask_workers {
+                Some(only) if info.name == strategy::python::DASK.name => only.contains(w),
+                _ => true,
+            })
             .collect()
     }
 

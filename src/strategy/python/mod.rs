@@ -46,6 +46,7 @@ use serde::Deserialize;
 
 use super::{
     Role, SelfMeasured, SelfReporting, Strategy, StrategyContext, StrategyInfo, StrategyOutput,
+    WorkerLimit,
 };
 use crate::error::{Error, Result};
 use crate::measure::usage::CpuTimes;
@@ -115,6 +116,10 @@ impl Kind {
                 Role::OnRequest
             } else {
                 Role::Default
+            },
+            max_workers: match self {
+                Kind::Threads => WorkerLimit::WAITS,
+                _ => WorkerLimit::CPU_POOL,
             },
             build: match self {
                 Kind::Sequential => |_, ctx| build(Kind::Sequential, 1, ctx),
@@ -236,10 +241,16 @@ struct RunReply {
     child_appends: Vec<usize>,
     #[serde(default)]
     process_cpu_s: f64,
-    /// CPU of the work's processes that are not the interpreter's (the workers of an existing
-    /// Dask scheduler on this machine): in the work's CPU, never in the interpreter's own.
+    /// CPU of the work's processes that are not the interpreter's children (a Dask cluster's
+    /// workers: an existing scheduler's on this machine, or a LocalCluster's, forked by its
+    /// forkserver): in the work's CPU, never in the interpreter's own.
     #[serde(default)]
     outside_cpu_s: f64,
+    /// CPU the work's processes used outside the clock that no getrusage of concbench's will
+    /// ever see (a LocalCluster's workers are its forkserver's children): not other
+    /// processes' use.
+    #[serde(default)]
+    unreaped_cpu_s: f64,
 }
 
 impl PyStrategy {
@@ -387,6 +398,7 @@ impl Strategy for PyStrategy {
             .collect::<Result<Vec<_>>>()?;
         let own_cpu_s = reply.cpu_user_s + reply.cpu_sys_s - reply.outside_cpu_s;
         self.external_cpu_s = reply.outside_cpu_s
+            + reply.unreaped_cpu_s
             + if self.shared {
                 self.host
                     .account(reply.wall_s, own_cpu_s, reply.process_cpu_s)
