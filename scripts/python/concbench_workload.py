@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """concbench's CPython reference workload: the tutorial's square and cube jobs run under
-sequential code, threading.Thread and multiprocessing.Process, with the same jobs, variant and
-unit of work as concbench's Rust strategies.
+sequential code, threading.Thread, asyncio coroutines and multiprocessing.Process, with the same
+jobs, variant and unit of work as concbench's Rust strategies.
 
 concbench embeds this file, writes it to a temporary file and runs it as
 `python3 -I -S <file> <mode>` (isolated, no site-packages: only the standard library is used).
@@ -38,13 +38,15 @@ it (Linux), so every interpreter measures the same thing (3.14 changed the defau
 forkserver, whose workers are not children of the script and whose start would be timed).
 
 Every arm runs its Python work in started threads, never in a main thread (see
-run_sequential): the sequential baseline in one, each multiprocessing child in one.
+run_sequential): the sequential baseline in one, each multiprocessing child in one, asyncio's
+event loop in one.
 
 Work distribution, as in the tutorial but for N workers: worker w takes jobs w, w+N, w+2N, ...
 (the tutorial gives all squares to one thread and all cubes to the other; with 8 equal jobs on
-2 workers both give 4 jobs each). Threads append to one shared list, the tutorial's `result`;
-processes append to their own copy of it (the parent's stays empty) and send results back over
-a multiprocessing.Queue, the IPC that processes need.
+2 workers both give 4 jobs each). asyncio has no workers to deal jobs to: one coroutine per
+job, at most N of them past a semaphore at once. Threads and coroutines append to one shared
+list, the tutorial's `result`; processes append to their own copy of it (the parent's stays
+empty) and send results back over a multiprocessing.Queue, the IPC that processes need.
 """
 
 import json
@@ -325,6 +327,73 @@ def run_sequential(jobs, unit, _workers, _prepared=None):
     return [values[i] for i in range(len(jobs))], len(result), []
 
 
+# --- asyncio --------------------------------------------------------------------------------
+
+
+def import_asyncio():
+    """asyncio, imported before "ready" and for the asyncio arm only: the import takes 50-90 ms
+    here, more than many trials, and is start-up, which no arm's clock holds (as interpreter
+    start-up is not). The event loop itself is created inside the clock (see run_asyncio)."""
+    global asyncio
+    import asyncio
+
+
+async def run_job_async(job, unit):
+    """One job as a coroutine. A wait (a sleep, an HTTP request) is awaited, so the loop runs
+    the other jobs meanwhile; `--job-mb` is held across the wait, as spend() holds it. CPU work
+    runs inline, in the loop's own thread: it blocks the loop, and every other job with it,
+    until it is done, which is what asyncio does with CPU work (docs/methodology.md)."""
+    if "sleep_s" not in unit and "http" not in unit:
+        return run_job(job, unit)  # spend() holds --job-mb for it
+    held = hold_memory(unit["job_bytes"]) if unit.get("job_bytes") else None
+    try:
+        if "http" in unit:
+            return await http_job_async(job, unit)
+        await asyncio.sleep(unit["sleep_s"])
+        return apply(job[0], job[1])
+    finally:
+        if held is not None:
+            held.close()
+
+
+async def gather_jobs(jobs, unit, workers):
+    """One coroutine per job, all gathered; a semaphore lets at most `workers` of them past it
+    at once. With jobs <= workers all run at once and there is no semaphore: it would admit
+    every one anyway, and cost 5-25 % of the wall time of 30,000 short waits here. Every job
+    appends to the tutorial's shared `result`, as py-threads' workers do."""
+    gate = asyncio.Semaphore(workers) if len(jobs) > workers else None
+
+    async def one(i, job):
+        if gate is None:
+            value = await run_job_async(job, unit)
+        else:
+            async with gate:
+                value = await run_job_async(job, unit)
+        result.append((i, value))
+        return value
+
+    return await asyncio.gather(*(one(i, job) for i, job in enumerate(jobs)))
+
+
+def run_asyncio(jobs, unit, workers, _prepared=None):
+    # One event loop (asyncio.run: created, run, closed, all inside the clock, as py-threads'
+    # thread starts are) in ONE started thread, not the main thread (see run_sequential).
+    outcome = {}
+
+    def loop_thread():
+        try:
+            outcome["values"] = asyncio.run(gather_jobs(jobs, unit, workers))
+        except BaseException as e:  # raised again in the main thread, which reports it
+            outcome["error"] = e
+
+    t = threading.Thread(target=loop_thread)
+    t.start()
+    t.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return list(outcome["values"]), len(result), []
+
+
 # --- pool ------------------------------------------------------------------------------------
 
 
@@ -472,6 +541,7 @@ def run_dask(jobs, unit, workers, prepared):
 STRATEGIES = {
     "sequential": run_sequential,
     "threads": run_threads,
+    "asyncio": run_asyncio,
     "processes": run_processes,
     "pool": run_pool,
     "dask": run_dask,
@@ -487,13 +557,16 @@ class StdinLines:
         self.pending = b""
 
     def readline(self):
-        while b"\n" not in self.pending:
-            chunk = os.read(0, 4096)
+        # Chunks are joined once, at the newline: a request of 100,000 jobs is about 2 MB, and
+        # joining (and searching) it chunk by chunk as it came took 0.2 s.
+        parts = [self.pending]
+        while b"\n" not in parts[-1]:
+            chunk = os.read(0, 1 << 16)
             if not chunk:
-                line, self.pending = self.pending, b""
+                line, self.pending = b"".join(parts), b""
                 return line.decode() if line else None
-            self.pending += chunk
-        line, self.pending = self.pending.split(b"\n", 1)
+            parts.append(chunk)
+        line, self.pending = b"".join(parts).split(b"\n", 1)
         return line.decode() + "\n"
 
 
@@ -543,6 +616,8 @@ def serve_one(req, watch):
     if name == "pool":
         prepared, ready["pool_startup_s"] = start_pool(req["workers"])
         pool_pids = [p.pid for p in prepared._pool]
+    if name == "asyncio":
+        import_asyncio()
     if name == "dask":
         prepared = DaskCluster(req["workers"], req.get("dask_scheduler"))
         ready["pool_startup_s"] = prepared.startup_s

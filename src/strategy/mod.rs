@@ -283,6 +283,7 @@ pub const REGISTRY: &[StrategyInfo] = &[
     gil::INFO,
     python::SEQUENTIAL,
     python::THREADS,
+    python::ASYNCIO,
     python::PROCESSES,
     python::POOL,
     python::DASK,

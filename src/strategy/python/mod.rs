@@ -1,6 +1,6 @@
-//! `py-sequential`, `py-threads`, `py-processes`: the tutorial's own runtime. The same jobs,
-//! variant and unit of work run in CPython under sequential code, `threading.Thread` and
-//! `multiprocessing.Process`, through the script `scripts/python/concbench_workload.py`
+//! `py-sequential`, `py-threads`, `py-asyncio`, `py-processes`: the tutorial's own runtime (and
+//! its answer for many waits). The same jobs, variant and unit of work run in CPython under
+//! sequential code, `threading.Thread`, asyncio coroutines and `multiprocessing.Process`, through the script `scripts/python/concbench_workload.py`
 //! (embedded in the binary, written to a content-named temporary file, run as
 //! `python -I -S <file> run`: isolated from the environment, standard library only).
 //!
@@ -22,7 +22,8 @@
 //!   (`python.startup_s` in meta.json). concbench still measures the whole child from outside
 //!   (wall, and CPU from wait4), and refuses a report that claims more than that.
 //! - **Where the work runs.** Always in started threads, never in a main thread: `py-sequential`
-//!   runs every job in turn in one started thread and each `py-processes` child in one too.
+//!   runs every job in turn in one started thread, `py-asyncio` its event loop, and each
+//!   `py-processes` child its jobs in one too.
 //!   CPython ran the same bytecode 2-6 % faster in a started thread on the development
 //!   machine (`scripts/python/main_thread_effect.py`), which would otherwise pass for a speedup
 //!   of `py-threads` (and a slowdown of the processes).
@@ -69,6 +70,7 @@ pub const SCRIPT: &str = include_str!("../../../scripts/python/concbench_workloa
 
 pub const SEQUENTIAL: StrategyInfo = Kind::Sequential.registry_entry();
 pub const THREADS: StrategyInfo = Kind::Threads.registry_entry();
+pub const ASYNCIO: StrategyInfo = Kind::Asyncio.registry_entry();
 pub const PROCESSES: StrategyInfo = Kind::Processes.registry_entry();
 pub const POOL: StrategyInfo = Kind::Pool.registry_entry();
 pub const DASK: StrategyInfo = Kind::Dask.registry_entry();
@@ -77,6 +79,7 @@ pub const DASK: StrategyInfo = Kind::Dask.registry_entry();
 enum Kind {
     Sequential,
     Threads,
+    Asyncio,
     Processes,
     Pool,
     Dask,
@@ -94,6 +97,10 @@ impl Kind {
             Kind::Threads => (
                 "py-threads",
                 "CPython: N threading.Thread workers (one GIL)",
+            ),
+            Kind::Asyncio => (
+                "py-asyncio",
+                "CPython: asyncio.gather over one coroutine per job, at most N in flight (one thread, one event loop)",
             ),
             Kind::Processes => (
                 "py-processes",
@@ -119,11 +126,14 @@ impl Kind {
             },
             max_workers: match self {
                 Kind::Threads => WorkerLimit::WAITS,
+                // Coroutines in one thread: a waiter costs a task, not a thread.
+                Kind::Asyncio => WorkerLimit::WAITS,
                 _ => WorkerLimit::CPU_POOL,
             },
             build: match self {
                 Kind::Sequential => |_, ctx| build(Kind::Sequential, 1, ctx),
                 Kind::Threads => |workers, ctx| build(Kind::Threads, workers, ctx),
+                Kind::Asyncio => |workers, ctx| build(Kind::Asyncio, workers, ctx),
                 Kind::Processes => |workers, ctx| build(Kind::Processes, workers, ctx),
                 Kind::Pool => |workers, ctx| build(Kind::Pool, workers, ctx),
                 Kind::Dask => |workers, ctx| build(Kind::Dask, workers, ctx),
@@ -135,6 +145,7 @@ impl Kind {
         match self {
             Kind::Sequential => "sequential",
             Kind::Threads => "threads",
+            Kind::Asyncio => "asyncio",
             Kind::Processes => "processes",
             Kind::Pool => "pool",
             Kind::Dask => "dask",
@@ -144,6 +155,7 @@ impl Kind {
         match self {
             Kind::Sequential => &SEQUENTIAL,
             Kind::Threads => &THREADS,
+            Kind::Asyncio => &ASYNCIO,
             Kind::Processes => &PROCESSES,
             Kind::Pool => &POOL,
             Kind::Dask => &DASK,
@@ -444,6 +456,7 @@ mod tests {
     #[test]
     fn baselines_follow_the_runtime() {
         assert_eq!(THREADS.baseline(), "py-sequential");
+        assert_eq!(ASYNCIO.baseline(), "py-sequential");
         assert_eq!(SEQUENTIAL.baseline(), "py-sequential");
         assert_eq!(super::super::threads::INFO.baseline(), "sequential");
         assert_eq!(super::super::gil::INFO.baseline(), "sequential");
