@@ -150,6 +150,24 @@ fn distinct<T: PartialOrd + Copy>(mut xs: Vec<T>) -> Vec<T> {
 impl SweepArgs {
     /// The validated plan. Combinations clap cannot check come back as one-line usage errors
     /// naming the flag.
+    /// py-dask's worker counts and the budget: a Dask cluster starts for every trial (0.2-0.9 s
+    /// here), so py-dask runs at one worker count, the cores, unless --workers says otherwise,
+    /// and the default budget fits its rounds.
+    fn dask_rule(
+        &self,
+        strategies: &[&'static strategy::StrategyInfo],
+    ) -> (Option<Vec<usize>>, f64) {
+        let with_dask = strategies.iter().any(|s| s.name == DASK.name);
+        let dask_workers =
+            (with_dask && self.workers.is_empty()).then(|| vec![available_parallelism()]);
+        let default = if with_dask {
+            DASK_BUDGET_S
+        } else {
+            DEFAULT_BUDGET_S
+        };
+        (dask_workers, self.budget_s.unwrap_or(default))
+    }
+
     pub fn plan(&self) -> Result<SweepPlan> {
         let e = &self.engine;
         if e.python.len() > 1 {
@@ -186,16 +204,7 @@ impl SweepArgs {
         } else {
             distinct(self.workers.iter().flat_map(|w| w.0.clone()).collect())
         };
-        let with_dask = strategies.iter().any(|s| s.name == DASK.name);
-        // A Dask cluster starts for every trial (0.2-0.9 s here): at one worker count, the
-        // cores, unless --workers says otherwise, and with a budget that fits its rounds.
-        let dask_workers =
-            (with_dask && self.workers.is_empty()).then(|| vec![available_parallelism()]);
-        let budget_s = self.budget_s.unwrap_or(if with_dask {
-            DASK_BUDGET_S
-        } else {
-            DEFAULT_BUDGET_S
-        });
+        let (dask_workers, budget_s) = self.dask_rule(&strategies);
         let cpu = if self.cpu_iters.is_empty() {
             let ms = if self.cpu_ms.is_empty() {
                 DEFAULT_SIZES_MS.to_vec()
