@@ -48,6 +48,16 @@ fn non_empty(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
 }
 
+/// `x` lies between the smallest and the largest of `values` (a median does), give or take `eps`.
+fn within(x: f64, values: &[f64], eps: f64, p: &SweepRow) {
+    let lo = values.iter().copied().fold(f64::MAX, f64::min);
+    let hi = values.iter().copied().fold(f64::MIN, f64::max);
+    assert!(
+        x >= lo - eps && x <= hi + eps,
+        "{x} not in {values:?}: {p:?}"
+    );
+}
+
 #[test]
 fn a_tiny_wait_sweep_writes_waiters_the_chart_and_the_answer() {
     let _serial = serial();
@@ -96,6 +106,19 @@ fn a_tiny_wait_sweep_writes_waiters_the_chart_and_the_answer() {
     for r in &runs {
         assert!(r.correct, "{r:?}");
         assert_eq!((r.jobs, r.items), (r.workers, r.workers / 2));
+    }
+    // Memory per waiter is the point's median peak (between its trials' peaks) ÷ waiters,
+    // and CPU per waiter its median CPU ÷ waiters.
+    for p in &points {
+        let n = p.waiters.unwrap();
+        let mine = || runs.iter().filter(move |r| r.workers == n);
+        let peaks: Vec<f64> = mine()
+            .map(|r| r.mem_peak_bytes.expect("memory measured") as f64)
+            .collect();
+        let total = p.mem_per_waiter_bytes.expect("memory per waiter") * n as f64;
+        within(total, &peaks, 1.0, p);
+        let cpu: Vec<f64> = mine().map(|r| r.cpu_total_s).collect();
+        within(p.cpu_per_waiter_ms.unwrap() * n as f64 / 1e3, &cpu, 1e-9, p);
     }
     for f in [
         "charts/waits.png",
