@@ -8,11 +8,11 @@ use crate::console;
 use crate::error::{Error, Result};
 use crate::strategy::{RuntimeSettings, StrategyContext};
 pub use crate::sweep::SweepArgs;
-use crate::sweep::{self, measure, report};
+use crate::sweep::{self, measure, report, waits};
 
 pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     let started = Instant::now();
-    let mut plan = args.plan()?;
+    let mut plan = sweep::plan(args)?;
     // Bad input first: an unwritable --out, or one another run is writing into, gets its one
     // line before any interpreter is probed. The lock is held until the report is written.
     let _lock = crate::results::FolderLock::for_output(&plan.study.out_dir)?;
@@ -37,9 +37,20 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
         ..RuntimeSettings::default()
     };
     ctx.chunk = plan.chunk;
-    let measured = measure::run(&plan, &ctx, started)?;
+    if let Some(axis) = &plan.waits {
+        for note in waits::plan::skipped(&plan.strategies, &axis.waiters) {
+            eprintln!("concbench sweep: {note}");
+        }
+    }
+    let measured = match &plan.waits {
+        Some(axis) => waits::measure::run(&plan, axis, &ctx)?,
+        None => measure::run(&plan, &ctx, started)?,
+    };
     let out = &plan.study.out_dir;
-    let analysed = sweep::analyse(out, &measured);
+    let analysed = match &plan.waits {
+        Some(_) => waits::analyse(out, &measured),
+        None => sweep::analyse(out, &measured),
+    };
     let reported = match &analysed {
         Ok(points) if !points.is_empty() => report::generate(out),
         Ok(_) => Ok(()),
@@ -49,7 +60,11 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
         && !measured.rows.is_empty()
         && let Ok(data) = crate::results::run_folder::SweepData::load(out)
     {
-        console::emit(&sweep::console_summary(&data));
+        console::emit(&if waits::is_wait_sweep(&data) {
+            waits::console_summary(&data)
+        } else {
+            sweep::console_summary(&data)
+        });
     }
     if let Some(e) = measured.error.or(analysed.err()) {
         eprintln!(

@@ -55,6 +55,10 @@ pub trait RunTrial: Send {
     fn run(&self, arm: &mut Arm, label: &str) -> Result<Trial>;
     /// Jobs per trial.
     fn jobs(&self) -> usize;
+    /// Jobs per trial of `arm` (a wait sweep gives each waiter count its own jobs).
+    fn jobs_of(&self, _arm: &Arm) -> usize {
+        self.jobs()
+    }
     /// What measuring memory cost over the trials so far (none where nothing measured it).
     fn memory_report(&self) -> Option<MemorySamplerReport> {
         None
@@ -193,16 +197,10 @@ impl Engine {
                 self.discarded_busy += 1;
                 continue;
             }
+            let jobs = self.executor.jobs_of(&self.arms[i]);
             let arm = &mut self.arms[i];
             arm.measured += 1;
-            let row = run_row(
-                arm,
-                &trial,
-                self.executor.jobs(),
-                self.rounds,
-                position,
-                after,
-            );
+            let row = run_row(arm, &trial, jobs, self.rounds, position, after);
             self.session.record(row)?;
             self.progress.inc(1);
             return Ok(());

@@ -40,6 +40,19 @@ pub struct SweepRow {
     pub amdahl_speedup: Option<f64>,
     pub usl_speedup: Option<f64>,
     pub all_correct: bool,
+    /// Concurrent waits of a wait sweep (`--waits`): jobs = workers = waiters. Empty for a
+    /// job-size sweep, whose rows leave the three columns after it empty too.
+    #[serde(default)]
+    pub waiters: Option<usize>,
+    /// Median wall ÷ the ideal (one wait): 1 is no overhead at all.
+    #[serde(default)]
+    pub wall_over_ideal: Option<f64>,
+    /// Median CPU (user + system) per waiter, in ms.
+    #[serde(default)]
+    pub cpu_per_waiter_ms: Option<f64>,
+    /// Median peak memory above the trial's baseline (runs.csv mem_peak_bytes) per waiter.
+    #[serde(default)]
+    pub mem_per_waiter_bytes: Option<f64>,
 }
 
 impl CsvRecord for SweepRow {
@@ -62,6 +75,10 @@ impl CsvRecord for SweepRow {
         "amdahl_speedup",
         "usl_speedup",
         "all_correct",
+        "waiters",
+        "wall_over_ideal",
+        "cpu_per_waiter_ms",
+        "mem_per_waiter_bytes",
     ];
 }
 
@@ -232,6 +249,10 @@ mod tests {
             amdahl_speedup: None,
             usl_speedup: None,
             all_correct: true,
+            waiters: None,
+            wall_over_ideal: None,
+            cpu_per_waiter_ms: None,
+            mem_per_waiter_bytes: None,
         }
     }
 

@@ -21,7 +21,8 @@ use crate::workload::Variant;
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
     /// Variants, comma-separated: cpu (each job burns CPU) and/or sleep (each job sleeps)
-    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "cpu", value_parser = parse::variant)]
+    /// [default: cpu; sleep with --waits, which takes sleep only]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::variant)]
     pub variant: Vec<Variant>,
 
     /// Strategies, comma-separated; each one's baseline (sequential, py-sequential) joins by
@@ -46,7 +47,7 @@ pub struct SweepArgs {
     pub cpu_iters: Vec<u64>,
 
     /// Sleep-bound job sizes in ms of sleep per job, comma-separated (0.001-60000 each)
-    /// [default: the same sizes as --cpu-ms]
+    /// [default: the same sizes as --cpu-ms; with --waits one wait per job, default 500]
     #[arg(long, value_name = "LIST", value_delimiter = ',', allow_hyphen_values = true, value_parser = parse::job_ms)]
     pub sleep_ms: Vec<f64>,
 
@@ -95,6 +96,17 @@ pub struct SweepArgs {
     #[arg(long, value_name = "KERNEL", default_value = "bytecode")]
     pub py_kernel: PyKernel,
 
+    /// Waiting at scale instead of job sizes: for each N, N concurrent waits (N sleep-bound
+    /// jobs on N workers, one --sleep-ms wait each) under every listed strategy that can hold
+    /// N, comma-separated (1-100000 each; an odd N counts as N+1: jobs come in square/cube
+    /// pairs); without --strategy, every strategy built to hold 100000 waits
+    #[arg(long, value_name = "LIST", value_delimiter = ',', allow_hyphen_values = true, value_parser = super::waits::plan::parse_waiters, conflicts_with_all = ["cpu_ms", "cpu_iters", "workers", "numbers", "items", "budget_s", "min_reps", "max_reps", "no_ceiling"])]
+    pub waits: Vec<usize>,
+
+    /// Measured repetitions of every point of a wait sweep (--waits only; 1-1000) [default: 3]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub reps: Option<u32>,
+
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -140,6 +152,22 @@ pub fn parse_workers(s: &str) -> std::result::Result<WorkerCounts, String> {
     }
 }
 
+impl SweepArgs {
+    /// The variants as listed, each once; cpu when none is.
+    fn variants_or_cpu(&self) -> Vec<Variant> {
+        let mut variants: Vec<Variant> = Vec::new();
+        for v in &self.variant {
+            if !variants.contains(v) {
+                variants.push(*v);
+            }
+        }
+        if variants.is_empty() {
+            variants.push(Variant::Cpu);
+        }
+        variants
+    }
+}
+
 /// Distinct values, ascending.
 fn distinct<T: PartialOrd + Copy>(mut xs: Vec<T>) -> Vec<T> {
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
@@ -148,8 +176,6 @@ fn distinct<T: PartialOrd + Copy>(mut xs: Vec<T>) -> Vec<T> {
 }
 
 impl SweepArgs {
-    /// The validated plan. Combinations clap cannot check come back as one-line usage errors
-    /// naming the flag.
     /// py-dask's worker counts and the budget: a Dask cluster starts for every trial (0.2-0.9 s
     /// here), so py-dask runs at one worker count, the cores, unless --workers says otherwise,
     /// and the default budget fits its rounds.
@@ -168,6 +194,9 @@ impl SweepArgs {
         (dask_workers, self.budget_s.unwrap_or(default))
     }
 
+    /// The validated plan of the job-size sweep ([`crate::sweep::plan`] picks it or the wait
+    /// sweep's). Combinations clap cannot check come back as one-line usage errors naming the
+    /// flag.
     pub fn plan(&self) -> Result<SweepPlan> {
         let e = &self.engine;
         if e.python.len() > 1 {
@@ -223,12 +252,7 @@ impl SweepArgs {
         } else {
             distinct(self.sleep_ms.clone())
         };
-        let mut variants: Vec<Variant> = Vec::new();
-        for v in &self.variant {
-            if !variants.contains(v) {
-                variants.push(*v);
-            }
-        }
+        let variants = self.variants_or_cpu();
         Ok(SweepPlan {
             variants,
             strategies,
@@ -259,6 +283,7 @@ impl SweepArgs {
                 preparation: e.preparation(),
                 sample_interval: e.sample_interval(),
             },
+            waits: None,
         })
     }
 }

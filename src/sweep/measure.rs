@@ -267,7 +267,7 @@ fn stop_reason(by: StoppedBy, s: &SweepSettings, result: &Result<()>) -> String 
     }
 }
 
-fn sweep_meta(
+pub(crate) fn sweep_meta(
     plan: &SweepPlan,
     ctx: &StrategyContext,
     prepared: &Prepared,

@@ -14,6 +14,7 @@
 //! [`measure`] (the rounds), [`points`] and [`models`] with [`breakeven`] and [`fixed_cost`]
 //! (pure analysis),
 //! [`records`] (file schemas), [`data`], [`report`], [`markdown`] (with `markdown_fits`) and the two charts.
+//! `--waits` is another axis with its own pipeline, in [`waits`].
 
 pub mod args;
 pub mod breakeven;
@@ -30,6 +31,7 @@ pub mod models;
 pub mod plan;
 pub mod points;
 pub mod report;
+pub mod waits;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -40,6 +42,20 @@ use crate::error::Result;
 use crate::records::sweep::{MODELS_CSV, ModelRow, SWEEP_CSV, SweepRow};
 use crate::records::{CsvRecord, write_csv};
 use crate::stats::BootstrapSettings;
+
+/// The validated plan of `concbench sweep`: a wait sweep's with `--waits`, else the job-size
+/// sweep's.
+pub fn plan(args: &SweepArgs) -> Result<plan::SweepPlan> {
+    if !args.waits.is_empty() {
+        return waits::args::plan(args);
+    }
+    if args.reps.is_some() {
+        return Err(crate::error::Error::Usage(
+            "--reps: repetitions of a wait sweep (--waits); a job-size sweep plans them from --budget-s, --min-reps and --max-reps".into(),
+        ));
+    }
+    args.plan()
+}
 
 /// Points and models from what was measured (whatever stopped it), written to
 /// `out`. Returns the points.

@@ -72,6 +72,18 @@ pub struct SweepPlan {
     pub timeout: Option<Duration>,
     /// Where the files go, the numbers, the trial order and each trial's preparation.
     pub study: StudyConfig,
+    /// `--waits`: a wait sweep instead of the job-size sweep.
+    pub waits: Option<WaitsAxis>,
+}
+
+/// The axis of a wait sweep (`--waits`, [`crate::sweep::waits`]), validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitsAxis {
+    /// Waiter counts: ascending, distinct, even.
+    pub waiters: Vec<usize>,
+    /// The one wait of every job, in ms.
+    pub wait_ms: f64,
+    pub reps: u32,
 }
 
 /// Worker counts 1 to 2 × the cores: every count up to 8, beyond that about two per octave

@@ -60,6 +60,10 @@ fn point(s: &ConfigurationStats) -> SweepRow {
         amdahl_speedup: None,
         usl_speedup: None,
         all_correct: s.all_correct,
+        waiters: None,
+        wall_over_ideal: None,
+        cpu_per_waiter_ms: None,
+        mem_per_waiter_bytes: None,
     }
 }
 

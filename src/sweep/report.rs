@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{chart_sizes, chart_workers};
+use super::{chart_sizes, chart_workers, waits};
 use crate::chart::{ChartSpec, register_fonts, stage_svg_and_png};
 use crate::error::{Error, Result};
 use crate::results::Staged;
@@ -16,12 +16,22 @@ use crate::results::run_folder::{CHARTS_DIR, REPORT_MD};
 pub const SWEEP_CHARTS: [ChartSpec; 2] = [chart_workers::SPEC, chart_sizes::SPEC];
 
 /// Regenerate DIR/charts/{speedup_vs_workers,speedup_vs_job_size}.{svg,png} and DIR/REPORT.md.
+/// A wait sweep's folder gets DIR/charts/waits.{svg,png} and its own REPORT.md instead.
 pub fn generate(dir: &Path) -> Result<()> {
     let data = SweepData::load(dir)?;
     let charts_dir = dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
     register_fonts()?;
     let mut staged = Staged::default();
+    if waits::is_wait_sweep(&data) {
+        let chart = waits::chart::Waits::new(&data);
+        stage_svg_and_png(&mut staged, &charts_dir, &waits::WAITS_CHART, &chart)?;
+        staged.bytes(
+            &dir.join(REPORT_MD),
+            waits::markdown::markdown(&data).as_bytes(),
+        )?;
+        return staged.commit();
+    }
     let by_workers = chart_workers::SpeedupVsWorkers::new(&data);
     stage_svg_and_png(&mut staged, &charts_dir, &chart_workers::SPEC, &by_workers)?;
     let by_size = chart_sizes::SpeedupVsJobSize::new(&data);
@@ -37,10 +47,13 @@ pub fn generate(dir: &Path) -> Result<()> {
 pub fn run_cli(dir: &Path) -> Result<()> {
     let started = std::time::Instant::now();
     generate(dir)?;
+    let charts = match SweepData::load(dir) {
+        Ok(d) if waits::is_wait_sweep(&d) => 1,
+        _ => SWEEP_CHARTS.len(),
+    };
     crate::console::emit(&format!(
-        "wrote {} and {} charts (SVG + PNG) in {} in {:.2} s\n",
+        "wrote {} and {charts} chart(s) (SVG + PNG) in {} in {:.2} s\n",
         dir.join(REPORT_MD).display(),
-        SWEEP_CHARTS.len(),
         dir.join(CHARTS_DIR).display(),
         started.elapsed().as_secs_f64()
     ));

@@ -111,8 +111,11 @@ fn check_point(p: &SweepRow) -> std::result::Result<(), String> {
         ("speedup_ci_high", or_zero(p.speedup_ci_high)),
         ("amdahl_speedup", or_zero(p.amdahl_speedup)),
         ("usl_speedup", or_zero(p.usl_speedup)),
+        ("wall_over_ideal", or_zero(p.wall_over_ideal)),
+        ("cpu_per_waiter_ms", or_zero(p.cpu_per_waiter_ms)),
+        ("mem_per_waiter_bytes", or_zero(p.mem_per_waiter_bytes)),
     ])?;
-    if p.workers == 0 {
+    if p.workers == 0 || p.waiters == Some(0) {
         return Err("workers is 0".into());
     }
     Ok(())

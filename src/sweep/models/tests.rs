@@ -26,6 +26,10 @@ fn pt(unit_ms: f64, strategy: &str, workers: usize, speedup: f64, wall_s: f64) -
         amdahl_speedup: None,
         usl_speedup: None,
         all_correct: true,
+        waiters: None,
+        wall_over_ideal: None,
+        cpu_per_waiter_ms: None,
+        mem_per_waiter_bytes: None,
     }
 }
 
