@@ -72,6 +72,9 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
     if let Some(note) = missing_memory_note(rows, CONSOLE_STYLE.none) {
         let _ = writeln!(s, "{note}");
     }
+    if let Some(note) = server_note(rows) {
+        let _ = writeln!(s, "{note}");
+    }
     if rows.iter().any(|r| r.ceiling_speedup.is_some()) {
         let _ = writeln!(
             s,
@@ -220,6 +223,28 @@ pub fn missing_memory_note(rows: &[SummaryRow], none: &str) -> Option<String> {
     rows.iter()
         .any(|r| r.mem_peak_bytes.is_none())
         .then(|| format!("peak mem {none}: not measured in this run"))
+}
+
+/// The http variant's server's median CPU per trial over `rows`' configurations: one figure
+/// or a range.
+pub fn server_cpu_range<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Option<String> {
+    let cpu: Vec<f64> = rows.filter_map(|r| r.server_cpu_median_s).collect();
+    let lo = cpu.iter().copied().reduce(f64::min)?;
+    let hi = cpu.iter().copied().reduce(f64::max)?;
+    Some(if hi - lo < 5e-4 {
+        format_seconds(lo)
+    } else {
+        format!("{}–{}", format_seconds(lo), format_seconds(hi))
+    })
+}
+
+/// The line under a summary table when the http variant ran: its server's CPU, which is in
+/// no strategy's.
+pub fn server_note(rows: &[SummaryRow]) -> Option<String> {
+    let range = server_cpu_range(rows.iter())?;
+    Some(format!(
+        "http server: {range} of CPU per trial (median; a child process, in no cpu column)"
+    ))
 }
 
 /// What `concbench run` prints after its claims table: its verdicts are the speed claims

@@ -86,7 +86,7 @@ impl Plan {
         let mut workers = self.workers.clone();
         workers.sort_unstable();
         let mut out = Vec::new();
-        for v in Variant::ALL
+        for v in Variant::EVERY
             .into_iter()
             .filter(|v| self.variants.contains(v))
         {
@@ -140,7 +140,11 @@ pub struct Outcome {
 pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
     let cpu = plan.variants.contains(&Variant::Cpu).then_some(plan.cpu);
     let prepared = study::prepare(plan.idle_check, cpu);
-    let (arms, blocks) = study::build_arms(&arm_specs(plan, prepared.calibration.as_ref()), ctx)?;
+    // Before the first trial, untimed; killed and reaped when this function returns, however.
+    let server = crate::http::child::start_if_planned(&plan.variants, &ctx.concbench_exe)?;
+    let port = server.as_ref().map(|s| s.port());
+    let specs = arm_specs(plan, prepared.calibration.as_ref(), port);
+    let (arms, blocks) = study::build_arms(&specs, ctx)?;
     let mut meta = study_meta(
         StudyKind::Run,
         MetaParts {
@@ -174,7 +178,7 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
 
 /// One arm per configuration (a CPython strategy once per interpreter), in one block per
 /// variant; the py-* arms of one interpreter and variant share an interpreter per round.
-fn arm_specs(plan: &Plan, calibration: Option<&Calibration>) -> Vec<ArmSpec> {
+fn arm_specs(plan: &Plan, calibration: Option<&Calibration>, port: Option<u16>) -> Vec<ArmSpec> {
     let jobs = plan.study.numbers.len() * 2;
     let tags = strategy::python::version_tags(&plan.pythons);
     let kernel_tag = match plan.py_kernel {
@@ -183,7 +187,7 @@ fn arm_specs(plan: &Plan, calibration: Option<&Calibration>) -> Vec<ArmSpec> {
     };
     let mut specs = Vec::new();
     for (variant, info, workers) in plan.configurations() {
-        let (unit, unit_ms) = unit_of(plan, variant, calibration);
+        let (unit, unit_ms) = unit_of(plan, variant, calibration, port);
         let timeout = plan
             .timeout
             .unwrap_or_else(|| default_timeout(jobs, unit_ms));
@@ -216,9 +220,18 @@ fn arm_specs(plan: &Plan, calibration: Option<&Calibration>) -> Vec<ArmSpec> {
     specs
 }
 
-fn unit_of(plan: &Plan, variant: Variant, calibration: Option<&Calibration>) -> (WorkUnit, f64) {
-    match (variant, calibration) {
-        (Variant::Cpu, Some(c)) => (WorkUnit::cpu(c.iters).holding(plan.job_bytes), c.target_ms),
+fn unit_of(
+    plan: &Plan,
+    variant: Variant,
+    calibration: Option<&Calibration>,
+    port: Option<u16>,
+) -> (WorkUnit, f64) {
+    match (variant, calibration, port) {
+        (Variant::Cpu, Some(c), _) => (WorkUnit::cpu(c.iters).holding(plan.job_bytes), c.target_ms),
+        (Variant::Http, _, Some(port)) => (
+            WorkUnit::http(plan.sleep, port).holding(plan.job_bytes),
+            plan.sleep.as_secs_f64() * 1e3,
+        ),
         _ => (
             WorkUnit::sleep(plan.sleep).holding(plan.job_bytes),
             plan.sleep.as_secs_f64() * 1e3,

@@ -8,7 +8,8 @@
 //!
 //! Layout, from the work up to the command line:
 //! - what is computed and how: [`workload`] (tasks, jobs, the CPU kernel), [`strategy`] (one
-//!   file per way of running the jobs), [`worker`] (the child side of `processes`);
+//!   file per way of running the jobs), [`worker`] (the child side of `processes`), [`http`]
+//!   (the `http` variant's server, run as a child, and its clients);
 //! - measuring: [`measure`] (clocks, rusage, the sysinfo sampler, the machine), [`lifecycle`]
 //!   (stop signals, the child registry), [`engine`] (schedule, executor, session: one trial
 //!   engine), [`study`] (arms, calibration, meta.json, warm-up and rounds under a policy);
@@ -33,6 +34,7 @@ pub mod engine;
 pub mod error;
 pub mod experiment;
 pub mod export;
+pub mod http;
 pub mod lifecycle;
 pub mod measure;
 pub mod records;

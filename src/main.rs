@@ -54,6 +54,9 @@ enum Command {
         #[arg(long)]
         parent: Option<u32>,
     },
+    /// Internal: the `http` variant's server (prints its port, serves until stdin closes).
+    #[command(hide = true, name = "serve-http")]
+    ServeHttp,
 }
 
 fn main() -> ExitCode {
@@ -71,6 +74,9 @@ fn main() -> ExitCode {
             parent,
         }) => {
             return ExitCode::from(worker::worker_main(*index, *fault, *parent) as u8);
+        }
+        Some(Command::ServeHttp) => {
+            return ExitCode::from(concbench::http::server::serve_main() as u8);
         }
         Some(Command::Run(args)) => cmd::run::execute(args),
         Some(Command::Report(args)) => cmd::report::execute(args),

@@ -16,6 +16,7 @@ use crate::results::run_folder::{Kind, RunData, kind, pretty_date};
 
 mod carryover;
 mod findings;
+mod http;
 mod tables;
 
 pub use findings::findings;
@@ -110,6 +111,9 @@ pub fn markdown(data: &RunData) -> String {
     s.push_str("## What was measured\n\n");
     for v in data.variants() {
         let _ = writeln!(s, "{}\n", findings(data, v));
+    }
+    if let Some(compared) = http::sleep_vs_http(data) {
+        let _ = writeln!(s, "{compared}\n");
     }
     s.push_str(&markdown::charts_section(
         CHARTS.iter().map(|c| (c.name, c.title, c.caption)),

@@ -196,6 +196,12 @@ fn summary_row(s: &ConfigurationStats) -> SummaryRow {
         mem_per_worker_bytes: s
             .mem_peak_bytes
             .map(|b| (b as f64 / c.workers.max(1) as f64).round() as u64),
+        server_cpu_median_s: crate::stats::median(
+            &s.trials
+                .iter()
+                .filter_map(|r| r.server_cpu_s)
+                .collect::<Vec<f64>>(),
+        ),
     }
 }
 

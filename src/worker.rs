@@ -7,7 +7,7 @@
 //! cost the parent and the child more than a tenth of the work itself:
 //! ```text
 //! child  -> parent   ready <pid>\n
-//! parent -> child    unit <sleep:NS | cpu:ITERS[,mem:BYTES]>\n
+//! parent -> child    unit <sleep:NS | cpu:ITERS | http:PORT:NS>[,mem:BYTES]\n
 //! parent -> child    JOBS frame                                  (a chunk)
 //! child  -> parent   DONE frame                                  (its answers)
 //! parent closes stdin

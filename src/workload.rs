@@ -56,17 +56,41 @@ pub struct Job {
     pub number: i64,
 }
 
+impl Job {
+    /// The http variant's request for this job, `/square/8?delay_ms=25`. The delay is in
+    /// milliseconds, written with as many decimals as it needs (`0.5`), so any `--sleep-ms`
+    /// travels exactly to the microsecond.
+    pub fn http_path(self, delay: Duration) -> String {
+        let us = delay.as_micros();
+        let ms = if us.is_multiple_of(1000) {
+            format!("{}", us / 1000)
+        } else {
+            format!("{}.{:03}", us / 1000, us % 1000)
+        };
+        format!("/{}/{}?delay_ms={ms}", self.task.name(), self.number)
+    }
+}
+
 /// Defined with the file schemas it is recorded in.
 pub use crate::records::Variant;
 
 impl Variant {
+    /// The default run's variants. `http` is asked for by name only: it starts a server.
     pub const ALL: [Variant; 2] = [Variant::Sleep, Variant::Cpu];
+    /// Every variant, in the canonical order plans list them in.
+    pub const EVERY: [Variant; 3] = [Variant::Sleep, Variant::Cpu, Variant::Http];
 
     pub fn name(self) -> &'static str {
         match self {
             Variant::Sleep => "sleep",
             Variant::Cpu => "cpu",
+            Variant::Http => "http",
         }
+    }
+
+    /// Whether each job waits (sleep, http) rather than computes: the unit is `--sleep-ms`.
+    pub fn waits(self) -> bool {
+        matches!(self, Variant::Sleep | Variant::Http)
     }
 }
 
@@ -82,8 +106,9 @@ impl FromStr for Variant {
         match s {
             "sleep" => Ok(Variant::Sleep),
             "cpu" => Ok(Variant::Cpu),
+            "http" => Ok(Variant::Http),
             _ => Err(Error::Usage(format!(
-                "unknown variant '{s}' (expected sleep or cpu)"
+                "unknown variant '{s}' (expected sleep, cpu or http)"
             ))),
         }
     }
@@ -93,7 +118,14 @@ impl FromStr for Variant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effort {
     Sleep(Duration),
-    Cpu { iters: u64 },
+    Cpu {
+        iters: u64,
+    },
+    /// A real HTTP/1.1 GET to concbench's server on 127.0.0.1:`port`, answered after `delay`.
+    Http {
+        delay: Duration,
+        port: u16,
+    },
 }
 
 /// The cost of one job: its effort, and the memory it holds while it works (`--job-mb`).
@@ -122,6 +154,14 @@ impl WorkUnit {
         }
     }
 
+    /// A GET per job to the server on 127.0.0.1:`port`, which answers after `delay`.
+    pub const fn http(delay: Duration, port: u16) -> Self {
+        WorkUnit {
+            effort: Effort::Http { delay, port },
+            job_bytes: 0,
+        }
+    }
+
     /// The same unit, each job holding `bytes` while it works.
     pub const fn holding(self, bytes: u64) -> Self {
         WorkUnit {
@@ -131,7 +171,8 @@ impl WorkUnit {
     }
 
     /// Spend one unit of work. Returns a value the caller must not ignore, so the CPU kernel
-    /// stays observable.
+    /// stays observable. An http unit needs its job (the request names it): see [`run_job`];
+    /// spent without one, it asks for the square of 0.
     pub fn spend(self) -> u64 {
         let held = JobMemory::hold(self.job_bytes);
         let value = match self.effort {
@@ -141,6 +182,13 @@ impl WorkUnit {
                 0
             }
             Effort::Cpu { iters } => burn(iters),
+            Effort::Http { delay, port } => {
+                let job = Job {
+                    task: Task::Square,
+                    number: 0,
+                };
+                crate::http::blocking::get_or_report(port, &job.http_path(delay)) as u64
+            }
         };
         // Held until the effort is spent, then unmapped.
         drop(held);
@@ -151,15 +199,17 @@ impl WorkUnit {
         match self.effort {
             Effort::Sleep(_) => Variant::Sleep,
             Effort::Cpu { .. } => Variant::Cpu,
+            Effort::Http { .. } => Variant::Http,
         }
     }
 
-    /// Encoding for the worker protocol and logs: `sleep:<ns>` or `cpu:<iters>`, then
-    /// `,mem:<bytes>` when jobs hold memory.
+    /// Encoding for the worker protocol and logs: `sleep:<ns>`, `cpu:<iters>` or
+    /// `http:<port>:<delay ns>`, then `,mem:<bytes>` when jobs hold memory.
     pub fn encode(self) -> String {
         let effort = match self.effort {
             Effort::Sleep(d) => format!("sleep:{}", d.as_nanos()),
             Effort::Cpu { iters } => format!("cpu:{iters}"),
+            Effort::Http { delay, port } => format!("http:{port}:{}", delay.as_nanos()),
         };
         match self.job_bytes {
             0 => effort,
@@ -173,6 +223,14 @@ impl WorkUnit {
             None => (s, None),
         };
         let (kind, value) = effort.split_once(':')?;
+        if kind == "http" {
+            let (port, delay) = value.split_once(':')?;
+            let unit = WorkUnit::http(
+                Duration::from_nanos(delay.parse().ok()?),
+                port.parse().ok()?,
+            );
+            return Some(unit.holding(mem.unwrap_or(0)));
+        }
         let value: u64 = value.parse().ok()?;
         let unit = match kind {
             "sleep" => WorkUnit::sleep(Duration::from_nanos(value)),
@@ -240,7 +298,13 @@ impl Drop for JobMemory {
 
 /// Run one job: spend its unit of work, then compute its exact result.
 /// The burn's value is passed through `black_box` so the kernel cannot be optimised away.
+/// An http job's result is the server's answer, parsed from its body, so a server that
+/// answered wrongly (or not at all) fails the trial's verification like any wrong result.
 pub fn run_job(job: Job, unit: WorkUnit) -> i128 {
+    if let Effort::Http { delay, port } = unit.effort {
+        let _held = JobMemory::hold(unit.job_bytes);
+        return crate::http::blocking::get_or_report(port, &job.http_path(delay));
+    }
     black_box(unit.spend());
     // Overflow was ruled out when the list was validated.
     job.task.apply(job.number).unwrap_or(0)
@@ -412,6 +476,18 @@ mod tests {
     }
 
     #[test]
+    fn http_paths_name_the_job_and_the_exact_delay() {
+        let job = Job {
+            task: Task::Cube,
+            number: -8,
+        };
+        let path = |d| job.http_path(d);
+        assert_eq!(path(Duration::from_millis(25)), "/cube/-8?delay_ms=25");
+        assert_eq!(path(Duration::from_micros(1500)), "/cube/-8?delay_ms=1.500");
+        assert_eq!(path(Duration::ZERO), "/cube/-8?delay_ms=0");
+    }
+
+    #[test]
     fn jobs_follow_the_tutorial_order() {
         let jobs = jobs_for(&[2, 3]);
         assert_eq!(jobs.len(), 4);
@@ -424,6 +500,8 @@ mod tests {
             WorkUnit::sleep(Duration::from_millis(25)),
             WorkUnit::cpu(123),
             WorkUnit::cpu(7).holding(64 << 20),
+            WorkUnit::http(Duration::from_millis(25), 40123),
+            WorkUnit::http(Duration::from_micros(1500), 1).holding(4096),
         ] {
             assert_eq!(WorkUnit::decode(&u.encode()), Some(u));
         }
@@ -432,6 +510,13 @@ mod tests {
         assert_eq!(WorkUnit::decode("nap:1"), None);
         assert_eq!(WorkUnit::decode("cpu:1,mem:x"), None);
         assert_eq!(WorkUnit::decode("cpu:1,rss:3"), None);
+        assert_eq!(
+            WorkUnit::http(Duration::from_millis(5), 8080).encode(),
+            "http:8080:5000000"
+        );
+        assert_eq!(WorkUnit::decode("http:8080"), None);
+        assert_eq!(WorkUnit::decode("http:70000:1"), None);
+        assert_eq!(WorkUnit::decode("http:80:x"), None);
     }
 
     #[test]

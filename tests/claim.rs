@@ -151,6 +151,7 @@ fn summary_row(
         efficiency_vs_ceiling: None,
         mem_peak_bytes: None,
         mem_per_worker_bytes: None,
+        server_cpu_median_s: None,
     }
 }
 

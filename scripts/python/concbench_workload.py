@@ -119,8 +119,64 @@ def spend(unit):
 
 
 def run_job(job, unit):
+    if "http" in unit:
+        held = hold_memory(unit["job_bytes"]) if unit.get("job_bytes") else None
+        try:
+            return http_job(job, unit)
+        finally:
+            if held is not None:
+                held.close()
     spend(unit)
     return apply(job[0], job[1])
+
+
+def http_path(job, unit):
+    """`/square/8?delay_ms=25`: the job and the server's delay (unit {"http": {"port",
+    "delay_ms"}}), the same request concbench's Rust clients send."""
+    return "/%s/%d?delay_ms=%s" % (job[0], job[1], repr(float(unit["http"]["delay_ms"])))
+
+
+def http_answer(status, body, job):
+    if status != 200:
+        raise RuntimeError("http job %s: the server answered %s" % (job, status))
+    return int(body.strip())
+
+
+def http_job(job, unit):
+    """The http variant's job with http.client: one connection per job (Connection: close, as
+    every client of the variant), the result parsed from the body. A wrong answer raises or
+    fails verification, like any wrong result."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", unit["http"]["port"])
+    try:
+        conn.request("GET", http_path(job, unit), headers={"Connection": "close"})
+        response = conn.getresponse()
+        return http_answer(response.status, response.read(), job)
+    finally:
+        conn.close()
+
+
+async def http_job_async(job, unit):
+    """The http variant's job for asyncio: asyncio.open_connection and a hand-written GET (one
+    connection per job, Connection: close); the result parsed from the body."""
+    import asyncio
+
+    reader, writer = await asyncio.open_connection("127.0.0.1", unit["http"]["port"])
+    try:
+        request = "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % (
+            http_path(job, unit),
+            unit["http"]["port"],
+        )
+        writer.write(request.encode("ascii"))
+        await writer.drain()
+        # The server closes after its answer: everything up to EOF is the response.
+        response = await reader.read(-1)
+    finally:
+        writer.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.") else 0
+    return http_answer(status, body, job)
 
 
 def kernel_rate(kernel="bytecode"):
@@ -610,6 +666,9 @@ def serve_one(req, watch):
     name = req["strategy"]
     run = STRATEGIES[name]
     ready = {"ready": True, "pid": os.getpid()}
+    if "http" in req["unit"]:
+        # Imported before the clock (and before forking), not inside the first job.
+        import http.client  # noqa: F401
     prepared, pool_pids = None, []
     if name in ("processes", "pool"):
         ready["start_method"] = mp_context().get_start_method()

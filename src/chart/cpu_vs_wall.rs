@@ -141,6 +141,9 @@ impl<'a> CpuVsWall<'a> {
                         7,
                         c.mix(0.85).filled(),
                     )))?,
+                    Variant::Http => {
+                        chart.draw_series(std::iter::once(Circle::new(p, 4, c.filled())))?
+                    }
                 };
             }
         }
@@ -180,5 +183,6 @@ fn marker_swatch(v: Variant) -> Swatch {
     match v {
         Variant::Sleep => Swatch::Ring(INK),
         Variant::Cpu => Swatch::Triangle(INK),
+        Variant::Http => Swatch::Dot(INK),
     }
 }

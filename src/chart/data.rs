@@ -23,11 +23,12 @@ pub fn ideal_speedup(variant: Variant, workers: usize, jobs: usize, cores: usize
     ideal.max(1) as f64
 }
 
-/// "sleep-bound" / "CPU-bound".
+/// "sleep-bound" / "CPU-bound" / "HTTP-bound".
 pub fn variant_words(variant: Variant) -> &'static str {
     match variant {
         Variant::Sleep => "sleep-bound",
         Variant::Cpu => "CPU-bound",
+        Variant::Http => "HTTP-bound",
     }
 }
 

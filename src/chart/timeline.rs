@@ -26,6 +26,7 @@ fn tint(v: Variant) -> RGBColor {
     match v {
         Variant::Sleep => RGBColor(226, 238, 250),
         Variant::Cpu => RGBColor(252, 236, 220),
+        Variant::Http => RGBColor(228, 244, 230),
     }
 }
 

@@ -100,6 +100,7 @@ fn verb(v: crate::workload::Variant) -> &'static str {
     match v {
         crate::workload::Variant::Sleep => "sleep",
         crate::workload::Variant::Cpu => "CPU",
+        crate::workload::Variant::Http => "HTTP",
     }
 }
 

@@ -22,7 +22,8 @@ use crate::{claim, console, records};
 /// `concbench run` options.
 #[derive(Args, Clone, Debug)]
 pub struct RunArgs {
-    /// Workload variants, comma-separated: sleep (each job sleeps) and/or cpu (each job burns CPU)
+    /// Workload variants, comma-separated: sleep (each job sleeps), cpu (each job burns CPU)
+    /// and/or http (each job is an HTTP request to a local server that answers after --sleep-ms)
     #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "sleep,cpu", value_parser = parse::variant)]
     pub variant: Vec<Variant>,
 
@@ -44,7 +45,8 @@ pub struct RunArgs {
     #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub items: Option<u64>,
 
-    /// Milliseconds each job sleeps in the sleep variant (0.001-60000)
+    /// Milliseconds each job sleeps in the sleep variant, and the server's delay before each
+    /// answer in the http variant (0.001-60000)
     #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value = "25", value_parser = parse::job_ms)]
     pub sleep_ms: f64,
 

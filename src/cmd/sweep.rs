@@ -12,6 +12,7 @@ use crate::sweep::{self, measure, report, waits};
 
 pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     let started = Instant::now();
+    crate::sweep::args::refuse_http(&args.variant)?;
     let mut plan = sweep::plan(args)?;
     // Bad input first: an unwritable --out, or one another run is writing into, gets its one
     // line before any interpreter is probed. The lock is held until the report is written.

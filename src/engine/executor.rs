@@ -86,6 +86,9 @@ pub struct Trial {
     pub ended_s: f64,
     /// Other processes' CPU over the whole trial (prepare to finish), % of one core.
     pub others_pct: Option<f64>,
+    /// The http variant's server's CPU over the whole trial (prepare to finish), kept out of
+    /// the strategy's CPU and out of other processes' use; `None` for other variants.
+    pub server_cpu_s: Option<f64>,
     /// The sampler thread's CPU during `run`, already taken out of `usage`.
     pub sampler_cpu_s: f64,
     /// Peak memory of concbench and the processes it started, above the trial's baseline;
@@ -147,6 +150,7 @@ impl Executor {
             return Err(Error::interrupted());
         }
         settle(self.preparation.settle_max);
+        let server = ServerMark::before(arm.variant);
         let before = LoadMark::with(self.load_source);
         let measured = if self.preparation.fresh_thread {
             std::thread::scope(|s| {
@@ -164,8 +168,10 @@ impl Executor {
         let reporting = arm.strategy.self_reporting();
         let external_cpu_s = reporting.as_ref().map_or(0.0, |r| r.external_cpu_s());
         let work = reporting.and_then(|r| r.self_measured());
-        let others_pct =
-            LoadMark::with(self.load_source).others_pct_besides(&before, external_cpu_s);
+        // The server's CPU is ours, not another process's.
+        let server_cpu_s = server.and_then(ServerMark::since);
+        let others_pct = LoadMark::with(self.load_source)
+            .others_pct_besides(&before, external_cpu_s + server_cpu_s.unwrap_or(0.0));
         if lifecycle::stop_requested() {
             return Err(Error::interrupted());
         }
@@ -192,6 +198,7 @@ impl Executor {
             started_s,
             ended_s,
             others_pct,
+            server_cpu_s,
             sampler_cpu_s,
             memory,
         })
@@ -231,6 +238,29 @@ impl Executor {
             sys_s,
         };
         Ok((output, usage, started_s, ended_s, sampler_cpu_s, memory))
+    }
+}
+
+/// The http server's CPU when a trial of the http variant starts.
+#[derive(Debug, Clone, Copy)]
+struct ServerMark {
+    pid: u32,
+    cpu_s: f64,
+}
+
+impl ServerMark {
+    fn before(variant: Variant) -> Option<ServerMark> {
+        let pid = (variant == Variant::Http)
+            .then(crate::http::child::running_pid)
+            .flatten()?;
+        let cpu_s = crate::http::child::process_cpu_s(pid)?;
+        Some(ServerMark { pid, cpu_s })
+    }
+
+    /// What it used since (10 ms ticks of /proc/PID/stat).
+    fn since(self) -> Option<f64> {
+        let now = crate::http::child::process_cpu_s(self.pid)?;
+        Some((now - self.cpu_s).max(0.0))
     }
 }
 

@@ -269,6 +269,7 @@ fn run_row(
         position,
         after,
         others_cpu_pct: trial.others_pct,
+        server_cpu_s: trial.server_cpu_s,
         sampler_cpu_s: trial.sampler_cpu_s,
         chunk: arm.strategy.chunk_size(jobs),
         setup_s,

@@ -73,6 +73,11 @@ pub struct RunRow {
     /// arms of a round share one, and their speedup intervals resample whole interpreters.
     #[serde(default)]
     pub interpreter: Option<u64>,
+    /// The http variant's server's CPU over the trial (a child process of its own, from
+    /// /proc, 10 ms ticks): not in the cpu_* columns, not in others_cpu_pct. Empty for other
+    /// variants.
+    #[serde(default)]
+    pub server_cpu_s: Option<f64>,
 }
 
 /// Statistics of one (variant, strategy, workers) over its repetitions.
@@ -118,6 +123,10 @@ pub struct SummaryRow {
     /// mem_peak_bytes / workers: what each worker costs in memory.
     #[serde(default)]
     pub mem_per_worker_bytes: Option<u64>,
+    /// Median over repetitions of runs.csv's server_cpu_s (the http variant's server); empty
+    /// for other variants.
+    #[serde(default)]
+    pub server_cpu_median_s: Option<f64>,
 }
 
 /// One verdict of `concbench claim` (claims.csv).
@@ -195,6 +204,7 @@ impl CsvRecord for RunRow {
         "chunk",
         "setup_s",
         "interpreter",
+        "server_cpu_s",
     ];
 }
 
@@ -230,6 +240,7 @@ impl CsvRecord for SummaryRow {
         "efficiency_vs_ceiling",
         "mem_peak_bytes",
         "mem_per_worker_bytes",
+        "server_cpu_median_s",
     ];
 }
 
@@ -287,6 +298,7 @@ pub(crate) mod tests {
             chunk: None,
             setup_s: None,
             interpreter: None,
+            server_cpu_s: None,
         }
     }
 

@@ -11,6 +11,9 @@ pub enum Variant {
     Sleep,
     /// Every job burns CPU in a kernel the compiler cannot remove.
     Cpu,
+    /// Every job is a real HTTP/1.1 request to a local server that answers after the sleep's
+    /// delay: the waiting the sleep variant simulates, done for real.
+    Http,
 }
 
 /// Result of calibrating the CPU kernel on this machine.

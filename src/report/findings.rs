@@ -19,6 +19,7 @@ pub fn findings(data: &RunData, v: Variant) -> String {
     let mut s = what_was_run(data, v, &rows);
     s.push_str(&speedup_words_per_workers(data, v, &rows));
     s.push_str(&cpu_words(data, &rows));
+    s.push_str(&super::http::server_words(&rows));
     s.push_str(&ceiling_words(&rows));
     s.push_str(&correctness_words(data, v, &rows));
     s
@@ -29,10 +30,10 @@ fn what_was_run(data: &RunData, v: Variant, rows: &[&SummaryRow]) -> String {
     let jobs = data.jobs();
     let reps = rows.iter().map(|r| r.reps).max().unwrap_or(0);
     let unit = rows.first().map_or(0.0, |r| r.unit_ms);
-    let what = if v == Variant::Sleep {
-        "sleeping"
-    } else {
-        "burning CPU for"
+    let what = match v {
+        Variant::Sleep => "sleeping",
+        Variant::Cpu => "burning CPU for",
+        Variant::Http => "an HTTP request the server answers after",
     };
     let mut s = format!(
         "**{}** ({jobs} jobs, each {what} {} ms; {reps} repetitions per configuration; medians).",

@@ -263,6 +263,15 @@ impl Strategy for GilThreads {
                     Effort::Cpu { iters } => {
                         black_box(burn_holding(&gil, me, iters));
                     }
+                    Effort::Http { delay, port } => {
+                        // CPython releases the GIL around socket I/O, as around a sleep; the
+                        // answer is the server's, so a wrong one fails verification.
+                        gil.release(me, false);
+                        let answer =
+                            crate::http::blocking::get_or_report(port, &job.http_path(delay));
+                        gil.take(me);
+                        return answer;
+                    }
                 }
                 // Overflow was ruled out when the list was validated.
                 job.task.apply(job.number).unwrap_or(0)

@@ -288,6 +288,16 @@ impl SweepArgs {
     }
 }
 
+/// A sweep starts no server: `--variant http` is for `concbench run`.
+pub fn refuse_http(variants: &[Variant]) -> Result<()> {
+    if variants.contains(&Variant::Http) {
+        return Err(Error::Usage(
+            "sweep does not take --variant http (it starts no server): use `concbench run --variant http`".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,6 +171,8 @@ impl SweepPlan {
                         (sized(v, ms, Some(iters)), WorkUnit::cpu(iters))
                     })
                     .collect(),
+                // Refused by the arguments: a sweep starts no server.
+                (Variant::Http, _) => Vec::new(),
                 (Variant::Cpu, CpuSizes::Iters(its)) => its
                     .iter()
                     .map(|&iters| {

@@ -110,6 +110,7 @@ impl RunTrial for FakeExecutor {
             started_s: 0.0,
             ended_s: wall,
             others_pct: None,
+            server_cpu_s: None,
             sampler_cpu_s: 0.0,
             memory: Default::default(),
             correct: true,

@@ -270,6 +270,9 @@ impl PyStrategy {
     fn python_unit(&self, unit: WorkUnit) -> Result<serde_json::Value> {
         let mut json = match unit.effort {
             Effort::Sleep(d) => serde_json::json!({ "sleep_s": d.as_secs_f64() }),
+            Effort::Http { delay, port } => serde_json::json!({
+                "http": { "port": port, "delay_ms": delay.as_secs_f64() * 1e3 }
+            }),
             Effort::Cpu { iters } => {
                 let ms = iters as f64 / rust_iters_per_ms();
                 let c = calibrate(&self.interp, iters, ms, self.kernel)?;
