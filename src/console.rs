@@ -75,6 +75,9 @@ pub fn summary_table(rows: &[SummaryRow], meta: &Meta) -> String {
     if let Some(note) = server_note(rows) {
         let _ = writeln!(s, "{note}");
     }
+    if let Some(note) = ideal_efficiency_note(rows) {
+        let _ = writeln!(s, "{note}");
+    }
     if rows.iter().any(|r| r.ceiling_speedup.is_some()) {
         let _ = writeln!(
             s,
@@ -215,6 +218,16 @@ pub fn missing_interval_note(rows: &[SummaryRow], none: &str) -> Option<String> 
             "95% CI {none}: no interval from fewer than {MIN_INTERVAL_N} repetitions of the strategy or of its baseline"
         )
     })
+}
+
+/// The line under a summary table where a row's efficiency is against the ideal wall time,
+/// not a speedup (its baseline was not in the run).
+pub fn ideal_efficiency_note(rows: &[SummaryRow]) -> Option<String> {
+    rows.iter()
+        .any(|r| r.speedup.is_none() && r.efficiency.is_some())
+        .then(|| {
+            "efficiency without a speedup (no baseline in the run): the ideal wall time / the median wall, the ideal being one job's wait x ceil(jobs / workers)".to_string()
+        })
 }
 
 /// The line under a summary table where a row has no peak memory (`none` in its column):

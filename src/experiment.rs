@@ -103,7 +103,10 @@ impl Plan {
                     continue;
                 }
                 if info.uses_workers {
-                    out.extend(workers.iter().map(|&w| (v, info, w)));
+                    // The ceiling joins only the counts it can hold (a CPU pool): 10,000
+                    // threads waiting have no CPU ceiling to compare with.
+                    let held = |w: &&usize| listed || **w <= info.max_workers.max;
+                    out.extend(workers.iter().filter(held).map(|&w| (v, info, w)));
                 } else {
                     out.push((v, info, 1));
                 }
@@ -239,6 +242,25 @@ fn unit_of(
     }
 }
 
+/// Every listed strategy must hold the most workers asked for: above its limit, one line
+/// naming the strategy, its limit and why (`--workers 5000: processes holds at most 1024
+/// workers (...)`). Strategies that always use one worker (sequential) ignore `--workers`.
+pub fn check_worker_limits(plan: &Plan) -> Result<()> {
+    let Some(&most) = plan.workers.iter().max() else {
+        return Ok(());
+    };
+    for s in plan.strategies.iter().filter(|s| s.uses_workers) {
+        let limit = s.max_workers;
+        if most > limit.max {
+            return Err(Error::Usage(format!(
+                "--workers {most}: {} holds at most {} workers ({})",
+                s.name, limit.max, limit.why
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `--job-mb` must fit: every job running at once (the most workers any strategy of the plan
 /// runs, never more than the jobs) holds its memory together, and that must fit in what the
 /// machine has available now, or the run would swap or be killed halfway.
@@ -332,4 +354,31 @@ fn parameters(plan: &Plan, arms: &[Arm]) -> Parameters {
 /// Keep only the rows measured so far, for a summary of an unfinished run.
 pub fn summary_of(rows: &[RunRow], plan: &Plan) -> Vec<SummaryRow> {
     sort_like(summarize(rows), &plan.variants, &plan.display_strategies())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ceiling_joins_only_the_worker_counts_it_holds() {
+        let mut plan = Plan::tutorial("unused");
+        plan.strategies = vec![strategy::find("threads").unwrap()];
+        plan.variants = vec![Variant::Cpu];
+        plan.workers = vec![2, 5000];
+        let ceiling: Vec<usize> = plan
+            .configurations()
+            .into_iter()
+            .filter(|c| c.1.name == strategy::ceiling::INFO.name)
+            .map(|c| c.2)
+            .collect();
+        assert_eq!(ceiling, vec![2]);
+        assert!(check_worker_limits(&plan).is_ok());
+        plan.strategies.push(strategy::find("processes").unwrap());
+        let refused = check_worker_limits(&plan).unwrap_err().to_string();
+        assert!(
+            refused.starts_with("--workers 5000: processes holds at most 1024 workers ("),
+            "{refused}"
+        );
+    }
 }

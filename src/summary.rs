@@ -186,7 +186,10 @@ fn summary_row(s: &ConfigurationStats) -> SummaryRow {
         cpu_total_median_s: s.cpu_total_median_s,
         cores_busy_median: s.cores_busy_median,
         speedup: s.speedup,
-        efficiency: s.speedup.map(|x| x / c.workers as f64),
+        efficiency: s
+            .speedup
+            .map(|x| x / c.workers as f64)
+            .or_else(|| efficiency_vs_ideal(s)),
         speedup_ci_low: s.speedup_ci.map(|c| c.0),
         speedup_ci_high: s.speedup_ci.map(|c| c.1),
         all_correct: s.all_correct,
@@ -203,6 +206,26 @@ fn summary_row(s: &ConfigurationStats) -> SummaryRow {
                 .collect::<Vec<f64>>(),
         ),
     }
+}
+
+/// Without a baseline in the run (`--strategy threads,async`), the sleep variant still has a
+/// yardstick: the ideal wall time, one job's wait × ceil(jobs / workers) — every wait
+/// overlapped, nothing else paid. Efficiency is then ideal / median wall. Its shortfall holds
+/// the strategy's own cost and the timer's overshoot of the nominal sleep, which a baseline
+/// would have paid too. The cpu variant has none: how many CPU jobs overlap depends on the
+/// cores, not the workers, and the ceiling measures that where a baseline runs.
+fn efficiency_vs_ideal(s: &ConfigurationStats) -> Option<f64> {
+    let c = &s.config;
+    if c.variant != Variant::Sleep || s.wall.median <= 0.0 {
+        return None;
+    }
+    let jobs = s.trials.first()?.jobs;
+    Some(ideal_wall_s(c.unit_ms, jobs, c.workers) / s.wall.median)
+}
+
+/// One job's wait × ceil(jobs / workers), in seconds: the sleep variant's ideal wall time.
+pub fn ideal_wall_s(unit_ms: f64, jobs: usize, workers: usize) -> f64 {
+    unit_ms / 1e3 * jobs.div_ceil(workers.max(1)) as f64
 }
 
 /// The bootstrap interval of `median(baseline) / median(candidate)` for two arms' rows:
@@ -356,5 +379,29 @@ mod tests {
         let s = summarize(&rows);
         assert_eq!(s[0].speedup, None);
         assert_eq!(s[0].speedup_ci_low, None);
+    }
+
+    #[test]
+    fn without_a_baseline_sleep_efficiency_is_against_the_ideal() {
+        // 8 jobs of 25 ms on 2 workers: ideal 4 × 25 ms = 100 ms; measured 125 ms -> 80 %.
+        assert!((ideal_wall_s(25.0, 8, 2) - 0.1).abs() < 1e-12);
+        assert!((ideal_wall_s(25.0, 8, 3) - 0.075).abs() < 1e-12);
+        assert!((ideal_wall_s(25.0, 8, 10_000) - 0.025).abs() < 1e-12);
+        let s = summarize(&[
+            row(Variant::Sleep, "async", 2, 0.125),
+            row(Variant::Cpu, "async", 2, 0.125),
+        ]);
+        assert_eq!(s[0].speedup, None);
+        assert!((s[0].efficiency.unwrap() - 0.8).abs() < 1e-9, "{:?}", s[0]);
+        // CPU work has no ideal without the cores: nothing.
+        assert_eq!((s[1].speedup, s[1].efficiency), (None, None));
+        // With its baseline, efficiency stays speedup / workers.
+        let s = summarize(&[
+            row(Variant::Sleep, "sequential", 1, 0.22),
+            row(Variant::Sleep, "async", 2, 0.125),
+        ]);
+        let a = s.iter().find(|r| r.strategy == "async").unwrap();
+        assert!((a.speedup.unwrap() - 1.76).abs() < 1e-9);
+        assert!((a.efficiency.unwrap() - 0.88).abs() < 1e-9);
     }
 }

@@ -350,15 +350,20 @@ fn a_failing_worker_fails_the_run_but_keeps_the_rows_measured() {
         );
         assert!(err.contains(expect), "{fault}: {err}");
         assert!(!err.contains("panicked"), "{fault}: {err}");
-        // sequential, threads and rayon of rep 1 ran before processes failed: still on disk.
+        // sequential, threads, async and rayon of rep 1 ran before processes failed: still on
+        // disk.
         let measured = column(&out.join("runs.csv"), "strategy");
-        assert_eq!(measured, ["sequential", "threads", "rayon"], "{fault}");
+        assert_eq!(
+            measured,
+            ["sequential", "threads", "async", "rayon"],
+            "{fault}"
+        );
         let meta = std::fs::read_to_string(out.join("meta.json")).unwrap();
         assert!(
             meta.contains("\"status\": \"failed: trial sleep/processes/2/rep1"),
             "{meta}"
         );
-        assert_eq!(rows(&out.join("summary.csv")).len(), 3);
+        assert_eq!(rows(&out.join("summary.csv")).len(), 4);
         let _ = std::fs::remove_dir_all(&out);
     }
 }

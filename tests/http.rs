@@ -187,7 +187,7 @@ fn an_http_run_is_verified_and_reports_the_servers_cpu_apart() {
         "--variant",
         "http",
         "--strategy",
-        "sequential,threads,processes,rayon,gil",
+        "sequential,threads,async,processes,rayon,gil",
         "--workers",
         "2",
         "--sleep-ms",
@@ -203,7 +203,7 @@ fn an_http_run_is_verified_and_reports_the_servers_cpu_apart() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     let runs = out.join("runs.csv");
-    assert_eq!(column(&runs, "variant").len(), 10);
+    assert_eq!(column(&runs, "variant").len(), 12);
     assert!(column(&runs, "variant").iter().all(|v| v == "http"));
     assert!(column(&runs, "correct").iter().all(|c| c == "true"));
     for cpu in column(&runs, "server_cpu_s") {
@@ -417,7 +417,7 @@ fn cpython_threads_and_asyncio_clients_get_the_servers_answers() {
         "--variant",
         "http",
         "--strategy",
-        "py-sequential,py-threads",
+        "py-sequential,py-threads,py-asyncio",
         "--workers",
         "2",
         "--sleep-ms",

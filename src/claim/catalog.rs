@@ -69,6 +69,13 @@ pub const SPEED_CLAIMS: &[SpeedClaim] = &[
         "threads",
         Direction::SpeedsUp,
     ),
+    speed(
+        "C1",
+        "rust-async",
+        Variant::Sleep,
+        "async",
+        Direction::SpeedsUp,
+    ),
     speed("C1", "rayon", Variant::Sleep, "rayon", Direction::SpeedsUp),
     speed("C1", "gil", Variant::Sleep, "gil", Direction::SpeedsUp),
     speed(
@@ -76,6 +83,13 @@ pub const SPEED_CLAIMS: &[SpeedClaim] = &[
         "cpython-threads",
         Variant::Sleep,
         "py-threads",
+        Direction::SpeedsUp,
+    ),
+    speed(
+        "C1",
+        "cpython-asyncio",
+        Variant::Sleep,
+        "py-asyncio",
         Direction::SpeedsUp,
     ),
     speed(

@@ -130,16 +130,18 @@ pub fn dask_address(s: &str) -> Parsed<String> {
     Ok(s.to_string())
 }
 
-/// A worker count: 1-1024, or `auto` (the available parallelism).
+/// A worker count: 1-100000 (the most concurrent waits any strategy holds), or `auto` (the
+/// available parallelism). Each strategy's own limit is checked when the plan is built.
 pub fn worker_count(s: &str) -> Parsed<usize> {
     let s = s.trim();
     if s == "auto" {
         return Ok(crate::measure::machine::available_parallelism());
     }
+    let max = strategy::WorkerLimit::WAITS.max;
     match s.parse::<i64>() {
-        Ok(n) if (1..=1024).contains(&n) => Ok(n as usize),
-        Ok(n) => Err(format!("{n} workers is out of range (1-1024, or auto)")),
-        Err(_) => Err(format!("'{s}' is not a worker count (1-1024, or auto)")),
+        Ok(n) if (1..=max as i64).contains(&n) => Ok(n as usize),
+        Ok(n) => Err(format!("{n} workers is out of range (1-{max}, or auto)")),
+        Err(_) => Err(format!("'{s}' is not a worker count (1-{max}, or auto)")),
     }
 }
 
@@ -172,6 +174,15 @@ mod tests {
         assert_eq!(
             job_mb("1e9"),
             Err("'1e9' is not a whole number of MiB".into())
+        );
+        assert_eq!(worker_count("100000"), Ok(100_000));
+        assert_eq!(
+            worker_count("100001"),
+            Err("100001 workers is out of range (1-100000, or auto)".into())
+        );
+        assert_eq!(
+            worker_count("0"),
+            Err("0 workers is out of range (1-100000, or auto)".into())
         );
     }
 }

@@ -32,8 +32,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::strategy_name, long_help = strategy_help())]
     pub strategy: Vec<String>,
 
-    /// Worker counts, comma-separated (1-1024 or `auto` = available parallelism); every
-    /// strategy runs with each
+    /// Worker counts, comma-separated (1-100000 or `auto` = available parallelism); every
+    /// strategy runs with each, and refuses counts above its own limit (async 100000, threads
+    /// and py-threads 30000, the CPU pools 1024, py-dask 16: docs/methodology.md says why)
     #[arg(allow_negative_numbers = true, long, value_name = "LIST", value_delimiter = ',', default_value = "2", value_parser = parse::worker_count)]
     pub workers: Vec<usize>,
 
@@ -155,6 +156,7 @@ impl RunArgs {
         plan.study.sample_interval = e.sample_interval();
         plan.show_progress = !e.quiet;
         plan.py_kernel = self.py_kernel;
+        experiment::check_worker_limits(&plan)?;
         Ok(plan)
     }
 

@@ -46,7 +46,13 @@ pub fn get_blocking(port: u16, path: &str) -> Result<i128> {
 /// validated numbers reaches -2^127), so the trial fails verification; the first failure in
 /// a process is said once on stderr, so the reason is not lost.
 pub fn get_or_report(port: u16, path: &str) -> i128 {
-    get_blocking(port, path).unwrap_or_else(|e| {
+    result_or_report(get_blocking(port, path))
+}
+
+/// A request's result, or `i128::MIN` (no square or cube) with the reason said once on stderr:
+/// a failed request marks the job wrong, as a wrong answer does.
+pub fn result_or_report(result: Result<i128>) -> i128 {
+    result.unwrap_or_else(|e| {
         static SAID: AtomicBool = AtomicBool::new(false);
         if !SAID.swap(true, Ordering::Relaxed) {
             eprintln!("concbench: {e} (the job's result is marked wrong)");

@@ -3,8 +3,8 @@
 use crate::chart::wall_time::trim;
 use crate::console::format_seconds;
 use crate::console::{
-    FigureStyle, SPEEDUP_COLUMNS, format_bytes_or, missing_interval_note, missing_memory_note,
-    speedup_figures,
+    FigureStyle, SPEEDUP_COLUMNS, format_bytes_or, ideal_efficiency_note, missing_interval_note,
+    missing_memory_note, speedup_figures,
 };
 use crate::records::{ClaimRow, Machine, Meta};
 use crate::results::markdown;
@@ -81,6 +81,9 @@ pub fn summary_table(data: &RunData) -> String {
     }
     if let Some(note) = missing_memory_note(&data.summary, REPORT_STYLE.none) {
         s.push_str(&format!("\n{note}.\n"));
+    }
+    if let Some(note) = ideal_efficiency_note(&data.summary) {
+        s.push_str(&format!("\n{}.\n", note.replace(" x ", " × ")));
     }
     s
 }

@@ -5,6 +5,7 @@
 //! nor checks its own results: the experiment measures around [`Strategy::run`] and verifies
 //! the output against the sequential reference.
 
+pub mod async_tasks;
 pub mod ceiling;
 pub mod gil;
 pub mod processes;
@@ -278,6 +279,7 @@ pub fn label_suffix(label: &str) -> &str {
 pub const REGISTRY: &[StrategyInfo] = &[
     sequential::INFO,
     threads::INFO,
+    async_tasks::INFO,
     rayon::INFO,
     processes::INFO,
     gil::INFO,

@@ -53,6 +53,22 @@ use crate::error::{Error, Result};
 use crate::measure::usage::CpuTimes;
 use crate::workload::{Effort, Job, WorkUnit};
 use calibration::rust_iters_per_ms;
+
+/// py-threads: one OS thread per worker in the interpreter, each with a mapped stack, under
+/// Linux's 65,530 maps per process (vm.max_map_count), as for `threads`. 30,000 threads ran on
+/// the reference machine.
+pub const PY_THREADS_LIMIT: WorkerLimit = WorkerLimit {
+    max: 30_000,
+    why: "one OS thread per worker, each with a mapped stack, and Linux allows 65,530 maps per process by default (vm.max_map_count)",
+};
+
+/// py-dask: a LocalCluster starts one Dask worker process per worker (tens of MB and about a
+/// second of CPU each). 16 started and ran on the reference machine; 32 and 64 were not ready within
+/// the interpreter's timeout.
+pub const DASK_LIMIT: WorkerLimit = WorkerLimit {
+    max: 16,
+    why: "one Dask worker process per worker, each tens of MB and a second of start-up; 32 did not start in time on a 2-core machine",
+};
 pub use calibration::{CalibrationSource, PyCalibration, calibrate};
 pub use host::PyHost;
 pub use interpreter::{
@@ -125,7 +141,8 @@ impl Kind {
                 Role::Default
             },
             max_workers: match self {
-                Kind::Threads => WorkerLimit::WAITS,
+                Kind::Threads => PY_THREADS_LIMIT,
+                Kind::Dask => DASK_LIMIT,
                 // Coroutines in one thread: a waiter costs a task, not a thread.
                 Kind::Asyncio => WorkerLimit::WAITS,
                 _ => WorkerLimit::CPU_POOL,

@@ -32,18 +32,22 @@ pub fn parse_waiters(s: &str) -> std::result::Result<usize, String> {
     }
 }
 
+/// A strategy built to hold many waits holds at least this many: threads (30,000, bounded by
+/// the kernel's memory maps per process), async and py-asyncio (100,000), py-threads (30,000).
+pub const MANY_WAITS: usize = 10_000;
+
 /// Whether `info` can hold `n` concurrent waits.
 pub fn holds(info: &StrategyInfo, n: usize) -> bool {
     info.max_workers.max >= n
 }
 
 /// The strategies of a wait sweep unless `--strategy` says otherwise: every registered one
-/// built to hold many waits (its worker limit is [`WorkerLimit::WAITS`]): threads and
-/// py-threads, and async and py-asyncio where they are registered.
+/// built to hold many waits (a worker limit of at least [`MANY_WAITS`]): threads, async,
+/// py-threads and py-asyncio.
 pub fn default_strategies() -> Vec<&'static StrategyInfo> {
     strategy::REGISTRY
         .iter()
-        .filter(|s| s.uses_workers && s.role != Role::Reference && holds(s, MAX_WAITERS))
+        .filter(|s| s.uses_workers && s.role != Role::Reference && holds(s, MANY_WAITS))
         .collect()
 }
 
@@ -175,7 +179,9 @@ mod tests {
     #[test]
     fn only_strategies_that_hold_many_waits_join_by_default() {
         let names: Vec<&str> = default_strategies().iter().map(|s| s.name).collect();
-        assert!(names.contains(&"threads") && names.contains(&"py-threads"));
+        for always in ["threads", "async", "py-threads", "py-asyncio"] {
+            assert!(names.contains(&always), "{always} in {names:?}");
+        }
         for never in [
             "sequential",
             "py-sequential",
