@@ -16,6 +16,10 @@ use crate::workload::{Calibration, Variant, WorkUnit};
 
 pub use crate::study::CpuUnit;
 
+/// Measured repetitions of the default run: 8 keeps every configuration's speedup interval
+/// (6 at least) and the whole run, with `async` in both variants, within 30 s on 2 cores.
+pub const DEFAULT_REPS: u32 = 8;
+
 /// Everything an experiment needs, already validated.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -57,7 +61,7 @@ impl Plan {
             sleep: Duration::from_millis(25),
             cpu: CpuUnit::Millis(25.0),
             job_bytes: 0,
-            reps: 10,
+            reps: DEFAULT_REPS,
             warmup: 1,
             timeout: None,
             idle_check: Duration::from_millis(300),

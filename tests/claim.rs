@@ -462,7 +462,7 @@ fn python_strategies_skip_cleanly_without_an_interpreter() {
         .collect();
     assert_eq!(notice.len(), 1, "{}", stderr(&o));
     assert!(
-        notice[0].contains("py-sequential, py-threads, py-asyncio, py-processes")
+        notice[0].contains("py-sequential, py-threads, py-processes")
             && notice[0].contains("not found")
     );
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();

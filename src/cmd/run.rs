@@ -66,7 +66,7 @@ pub struct RunArgs {
     pub job_mb: Option<u64>,
 
     /// Measured repetitions of every configuration (1-100000)
-    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = experiment::DEFAULT_REPS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub reps: u32,
 
     /// Discarded warm-up repetitions before the measured ones (0-1000)

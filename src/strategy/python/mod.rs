@@ -135,7 +135,7 @@ impl Kind {
             name,
             summary,
             uses_workers: !matches!(self, Kind::Sequential),
-            role: if matches!(self, Kind::Pool | Kind::Dask) {
+            role: if matches!(self, Kind::Pool | Kind::Dask | Kind::Asyncio) {
                 Role::OnRequest
             } else {
                 Role::Default
