@@ -244,7 +244,10 @@ pub fn server_cpu_range<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Optio
     let cpu: Vec<f64> = rows.filter_map(|r| r.server_cpu_median_s).collect();
     let lo = cpu.iter().copied().reduce(f64::min)?;
     let hi = cpu.iter().copied().reduce(f64::max)?;
-    Some(if hi - lo < 5e-4 {
+    // /proc counts CPU in clock ticks (10 ms): a server that used less shows none at all.
+    Some(if hi == 0.0 {
+        "less than /proc's 10 ms tick".to_string()
+    } else if hi - lo < 5e-4 {
         format_seconds(lo)
     } else {
         format!("{}–{}", format_seconds(lo), format_seconds(hi))
