@@ -36,7 +36,8 @@ fn rank(strategy: &str) -> (usize, String) {
     (i, strategy.to_string())
 }
 
-fn point(s: &ConfigurationStats) -> SweepRow {
+/// A size sweep's point: the configuration's medians, its speedup and what follows from it.
+pub(crate) fn point(s: &ConfigurationStats) -> SweepRow {
     let c = &s.config;
     SweepRow {
         variant: c.variant,

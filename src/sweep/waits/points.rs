@@ -35,32 +35,21 @@ fn rank(name: &str) -> (usize, String) {
 }
 
 fn point(s: &ConfigurationStats) -> SweepRow {
-    let c = &s.config;
     let n = s.trials[0].jobs.max(1);
-    let ideal_s = c.unit_ms / 1e3;
+    let ideal_s = s.config.unit_ms / 1e3;
+    // The size sweep's point, without what a wait sweep has no baseline for (speedup and
+    // what follows from it), with the per-waiter figures.
     SweepRow {
-        variant: c.variant,
-        strategy: c.strategy.clone(),
-        workers: c.workers,
-        unit_ms: c.unit_ms,
-        chunk: s.trials[0].chunk,
-        reps: s.wall.n,
-        wall_median_s: s.wall.median,
-        wall_p25_s: s.wall.p25,
-        wall_p75_s: s.wall.p75,
-        cores_busy_median: s.cores_busy_median,
         speedup: None,
         speedup_ci_low: None,
         speedup_ci_high: None,
         efficiency: None,
         karp_flatt: None,
-        amdahl_speedup: None,
-        usl_speedup: None,
-        all_correct: s.all_correct,
         waiters: Some(n),
         wall_over_ideal: (ideal_s > 0.0).then(|| s.wall.median / ideal_s),
         cpu_per_waiter_ms: Some(s.cpu_total_median_s * 1e3 / n as f64),
         mem_per_waiter_bytes: s.mem_peak_bytes.map(|b| b as f64 / n as f64),
+        ..crate::sweep::points::point(s)
     }
 }
 
