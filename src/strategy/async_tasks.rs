@@ -52,6 +52,8 @@ const STOP_CHECK: Duration = Duration::from_millis(50);
 pub struct AsyncTasks {
     runtime: tokio::runtime::Runtime,
     workers: usize,
+    /// The trial's jobs, copied before the clock for the driver task (which must own them).
+    jobs: Option<std::sync::Arc<[Job]>>,
 }
 
 /// The runtime's worker threads for N concurrent waits: one per core at most, fewer when N is
@@ -69,7 +71,11 @@ impl AsyncTasks {
             .enable_io()
             .build()
             .map_err(|e| Error::Measurement(format!("cannot build a tokio runtime: {e}")))?;
-        Ok(AsyncTasks { runtime, workers })
+        Ok(AsyncTasks {
+            runtime,
+            workers,
+            jobs: None,
+        })
     }
 
     /// The runtime's worker-thread count (what `runtime_threads` gave when it was built).
@@ -85,7 +91,8 @@ impl Strategy for AsyncTasks {
     fn workers(&self) -> usize {
         self.workers
     }
-    fn prepare(&mut self, _jobs: &[Job], _unit: WorkUnit) -> Result<()> {
+    fn prepare(&mut self, jobs: &[Job], _unit: WorkUnit) -> Result<()> {
+        self.jobs = Some(jobs.into());
         // Untimed, before the memory baseline: memory other trials freed (10,000 threads leave
         // their per-thread allocator caches behind) goes back to the kernel, so the tasks'
         // heap is measured as growth, not hidden in free pages still resident from before.
@@ -97,7 +104,12 @@ impl Strategy for AsyncTasks {
         // end wakes the driver, and a wake-up inside the runtime is a queue push, where waking
         // a thread parked in block_on is a futex call and a context switch (100,000 of them at
         // 100,000 waiters: a fifth of a second of wall time here).
-        let jobs: Vec<Job> = jobs.to_vec();
+        // The executor prepares every trial with the jobs it then runs; a run without
+        // `prepare` (a unit test) copies them here.
+        let jobs = match self.jobs.take() {
+            Some(prepared) if prepared.len() == jobs.len() => prepared,
+            _ => jobs.into(),
+        };
         let workers = self.workers;
         let driver = self
             .runtime
