@@ -3,31 +3,15 @@
 //! baseline that prints no speedup but an efficiency against the ideal wall time.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_concbench");
-
-/// These runs measure CPU time: one at a time, so that one test's workers don't steal
-/// another's cores on a 2-core machine.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
-}
+mod binary;
+use binary::{concbench, serial};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("concbench-async-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = binary::scratch("async", name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn concbench(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 /// `concbench run --quiet --warmup 0 --out OUT ARGS`, which must succeed.

@@ -4,36 +4,16 @@
 //! input gets: one line, exit 2. Waits here are 10-20 ms and at most 2,000 waiters.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use concbench::records::sweep::SweepRow;
 use concbench::records::{RunRow, read_csv};
 
-const BIN: &str = env!("CARGO_BIN_EXE_concbench");
-
-/// The sweeps here measure: one at a time, so one test's waiters don't slow another's.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
-}
+mod binary;
+use binary::{concbench, serial, stderr};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("concbench-waits-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn concbench(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .env("CONCBENCH_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    binary::scratch("waits", name)
 }
 
 fn sweep(dir: &Path, extra: &[&str]) -> Output {
