@@ -311,10 +311,7 @@ fn describe_pythons(
     if !uses_python {
         return Vec::new();
     }
-    plan.pythons
-        .iter()
-        .map(|p| strategy::python::describe(p, calibration, plan.py_kernel))
-        .collect()
+    strategy::python::describe_all(&plan.pythons, calibration, plan.py_kernel)
 }
 
 /// The gil model's switch interval, when the gil strategy is measured.

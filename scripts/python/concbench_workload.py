@@ -713,6 +713,9 @@ def serve_one(req, watch):
         # All CPU this interpreter and its reaped children used so far: concbench takes it out
         # of what it counts as other processes' use while this interpreter is still running.
         "process_cpu_s": u2 + s2,
+        # Read after the work: an extension module imported on a free-threaded build can turn
+        # the GIL back on, so the build alone does not say how the trial ran.
+        "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None,
     }
 
 
@@ -741,13 +744,31 @@ def stop_forkserver():
 # --- information and calibration -------------------------------------------------------------
 
 
+def subinterpreters_module():
+    """The module that creates interpreters with a GIL of their own: 3.14's public
+    concurrent.interpreters (PEP 734), 3.13's low-level _interpreters, or None."""
+    for name in ("concurrent.interpreters", "_interpreters"):
+        try:
+            __import__(name)
+            return name
+        except ImportError:
+            pass
+    return None
+
+
 def mode_info(_req, _watch):
     import multiprocessing
     import platform
 
+    import sysconfig
+
     gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None
     return {
         "version": platform.python_version(),
+        # Built with --disable-gil (PEP 703): whether the GIL is on is a run-time matter.
+        "free_threaded_build": sysconfig.get_config_var("Py_GIL_DISABLED") == 1,
+        "config_args": sysconfig.get_config_var("CONFIG_ARGS") or "",
+        "subinterpreters": subinterpreters_module(),
         "implementation": platform.python_implementation(),
         "executable": sys.executable,
         "gil_enabled": gil,

@@ -9,6 +9,7 @@
 //! needs stop. The last look is the one after which the time budget (or `--max-reps`) allows
 //! no further step; a claim still undecided there is INCONCLUSIVE.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::decide::one_core;
@@ -21,6 +22,7 @@ use crate::engine::{OnWrongResults, Order, Preparation, RerunRule, default_timeo
 use crate::error::{Error, Result};
 use crate::records::{Meta, RunRow, SummaryRow};
 use crate::stats::BootstrapSettings;
+use crate::strategy::python::Interpreter;
 use crate::strategy::{self, StrategyContext};
 use crate::study::{self, ArmSpec, CpuUnit, Prepared, PythonArm, Study, StudyConfig};
 use crate::summary::summarize_with;
@@ -168,19 +170,14 @@ fn describe_pythons(
     subjects: &[Subject],
     calibration: Option<&Calibration>,
 ) -> Vec<strategy::python::PythonInfo> {
-    let mut out: Vec<strategy::python::PythonInfo> = Vec::new();
+    let mut pythons: Vec<Arc<Interpreter>> = Vec::new();
     for s in subjects {
         let Some(p) = &s.python else { continue };
-        if out.iter().any(|i| i.executable == p.info.executable) {
-            continue;
+        if !pythons.iter().any(|i| Arc::ptr_eq(i, p)) {
+            pythons.push(Arc::clone(p));
         }
-        out.push(strategy::python::describe(
-            p,
-            calibration,
-            strategy::python::PyKernel::Bytecode,
-        ));
     }
-    out
+    strategy::python::describe_all(&pythons, calibration, strategy::python::PyKernel::Bytecode)
 }
 
 /// One arm per (variant, label) the subjects need (each one's strategy and its baseline), in

@@ -58,6 +58,25 @@ pub struct PythonInfo {
     pub implementation: String,
     /// `sys._is_gil_enabled()`; `None` where it does not exist (before 3.13), see `gil`.
     pub gil_enabled: Option<bool>,
+    /// What tells this interpreter's strategies apart in labels (`@3.13t`, `@3.13t+gil`); empty
+    /// for a lone interpreter.
+    #[serde(default)]
+    pub label: String,
+    /// Built with `--disable-gil` (PEP 703, `Py_GIL_DISABLED`): a free-threaded build, whose GIL
+    /// is off unless forced on.
+    #[serde(default)]
+    pub free_threaded_build: bool,
+    /// The options concbench starts it with before the script (`-X gil=1`: the GIL forced on
+    /// in a free-threaded build).
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// The build's configure arguments (`sysconfig`'s CONFIG_ARGS).
+    #[serde(default)]
+    pub config_args: String,
+    /// The module that creates interpreters with a GIL of their own (`_interpreters` in 3.13,
+    /// `concurrent.interpreters` from 3.14); `None` before 3.13 (py-interpreters is skipped).
+    #[serde(default)]
+    pub subinterpreters: Option<String>,
     /// The GIL status in words, with where it comes from.
     pub gil: String,
     /// `sys.getswitchinterval()` in ms.

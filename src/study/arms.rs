@@ -55,7 +55,9 @@ pub fn build_arms(specs: &[ArmSpec], ctx: &StrategyContext) -> Result<(Vec<Arm>,
         };
         let mut ctx = ctx.clone();
         if let Some(p) = &spec.python {
-            let exe = p.interpreter.exe.clone();
+            // One host per binary and options: a free-threaded build and the same binary with
+            // its GIL forced on are two interpreters.
+            let exe = PathBuf::from(&p.interpreter.info.requested);
             let host = match hosts.iter().find(|h| h.0 == b && h.1 == exe) {
                 Some(h) => Arc::clone(&h.2),
                 None => {

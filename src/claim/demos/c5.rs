@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::measure::memory::{self, MemoryPeak, MemoryWatch};
 use crate::measure::usage::reap;
 use crate::records::ClaimRow;
-use crate::strategy::python::{Interpreter, run_script};
+use crate::strategy::python::Interpreter;
 use crate::strategy::{self, StrategyContext};
 use crate::workload::{Job, WorkUnit, reference_results};
 
@@ -377,10 +377,7 @@ fn multiprocessing_row(p: &IsolationProcesses) -> ClaimRow {
 /// C5's row for threading: a separate interpreter whose thread calls os.abort(), and what the
 /// isolation demo's threads saw.
 fn threading_row(interp: &Interpreter, jobs: &[Job], t: &IsolationThreads) -> Result<ClaimRow> {
-    let abort = run_script(
-        &interp.exe,
-        &interp.script,
-        "demo-thread-abort",
+    let abort = interp.run_mode("demo-thread-abort",
         &serde_json::json!({ "jobs": jobs_json(jobs), "workers": 3, "unit": { "sleep_s": 0.02 } })
             .to_string(),
         Duration::from_secs(60),

@@ -22,7 +22,7 @@ use crate::claim::Verdict;
 use crate::error::{Error, Result};
 use crate::records::ClaimRow;
 use crate::strategy::StrategyContext;
-use crate::strategy::python::{Interpreter, run_script};
+use crate::strategy::python::Interpreter;
 use crate::workload::{Job, jobs_for};
 pub use c4::{c4_python, c4_rust};
 pub use c5::{c5_python, c5_rust_processes, c5_rust_threads};
@@ -98,14 +98,9 @@ fn python_demo<T: for<'de> Deserialize<'de>>(
     mode: &str,
     request: serde_json::Value,
 ) -> Result<T> {
-    let run = run_script(
-        &interp.exe,
-        &interp.script,
-        mode,
-        &request.to_string(),
-        Duration::from_secs(60),
-    )
-    .map_err(|e| Error::Measurement(format!("python {mode}: {e}")))?;
+    let run = interp
+        .run_mode(mode, &request.to_string(), Duration::from_secs(60))
+        .map_err(|e| Error::Measurement(format!("python {mode}: {e}")))?;
     if !run.reaped.success() {
         return Err(Error::Measurement(format!(
             "python {mode} {}: {}",

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use super::script::run_script;
 use super::{Interpreter, PyKernel};
 use crate::error::{Error, Result};
 use crate::workload;
@@ -90,14 +89,9 @@ const PROCESSES: usize = 5;
 /// One interpreter's kernel rate.
 fn probe(interp: &Interpreter, target_ms: f64, kernel: PyKernel) -> Result<PyCalibration> {
     let request = serde_json::json!({ "ms": target_ms, "kernel": kernel.name() }).to_string();
-    let run = run_script(
-        &interp.exe,
-        &interp.script,
-        "calibrate",
-        &request,
-        Duration::from_secs(120),
-    )
-    .map_err(|e| Error::Measurement(format!("python calibration: {e}")))?;
+    let run = interp
+        .run_mode("calibrate", &request, Duration::from_secs(120))
+        .map_err(|e| Error::Measurement(format!("python calibration: {e}")))?;
     if !run.reaped.success() {
         return Err(Error::Measurement(format!(
             "python calibration {}: {}",

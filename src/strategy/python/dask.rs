@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Interpreter, run_script};
+use super::Interpreter;
 use crate::records::{DaskInfo, DaskWorker};
 
 /// The whole probe, interpreter start-up included: the script's own connection timeout is 10 s.
@@ -50,14 +50,11 @@ pub fn probe(
         Some(a) => format!("the Dask scheduler at {a}"),
         None => "dask".into(),
     };
-    let run = run_script(
-        &interp.exe,
-        &interp.script,
-        "dask-info",
-        &request,
-        PROBE_TIMEOUT,
-    )
-    .map_err(|e| DaskProblem::Unreachable(format!("asking about {asked}: the interpreter {e}")))?;
+    let run = interp
+        .run_mode("dask-info", &request, PROBE_TIMEOUT)
+        .map_err(|e| {
+            DaskProblem::Unreachable(format!("asking about {asked}: the interpreter {e}"))
+        })?;
     let reply: Reply = serde_json::from_str(run.stdout.trim()).map_err(|_| {
         DaskProblem::NotImportable(format!(
             "{} could not say whether it has dask ({})",

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::calibration::calibrate;
-use super::script::{ScriptError, run_script};
+use super::script::{LiveScript, ScriptError, ScriptRun, run_script};
 use super::{PyKernel, SCRIPT};
 use crate::workload::Calibration;
 
@@ -31,6 +31,62 @@ pub struct Interpreter {
     pub exe: PathBuf,
     pub script: PathBuf,
     pub info: PythonInfo,
+}
+
+/// What a `--python` entry ending in this asks for: the same free-threaded binary with its GIL
+/// forced on (`-X gil=1`; `PYTHON_GIL=1` would be ignored under `-I`).
+pub const FORCE_GIL_SUFFIX: &str = "+gil";
+const FORCE_GIL_OPTIONS: [&str; 2] = ["-X", "gil=1"];
+
+impl Interpreter {
+    /// Start one mode of the script in this interpreter (with its options), `request` as the
+    /// first line.
+    pub fn start_mode(
+        &self,
+        mode: &str,
+        request: &str,
+        timeout: Duration,
+    ) -> std::result::Result<LiveScript, ScriptError> {
+        LiveScript::start(
+            &self.exe,
+            &self.info.options,
+            &self.script,
+            mode,
+            request,
+            timeout,
+        )
+    }
+
+    /// Run one short mode of the script to its end.
+    pub fn run_mode(
+        &self,
+        mode: &str,
+        request: &str,
+        timeout: Duration,
+    ) -> std::result::Result<ScriptRun, ScriptError> {
+        run_script(
+            &self.exe,
+            &self.info.options,
+            &self.script,
+            mode,
+            request,
+            timeout,
+        )
+    }
+
+    /// The GIL forced on in a free-threaded build (`+gil`).
+    pub fn gil_forced(&self) -> bool {
+        !self.info.options.is_empty()
+    }
+}
+
+/// A `--python` entry split into the path and whether it asks for the GIL forced on.
+pub fn split_request(requested: &Path) -> (PathBuf, bool) {
+    let text = requested.to_string_lossy();
+    match text.strip_suffix(FORCE_GIL_SUFFIX) {
+        Some(path) if !path.is_empty() => (PathBuf::from(path), true),
+        _ => (requested.to_path_buf(), false),
+    }
 }
 
 /// What `--python` names, for messages.
@@ -64,21 +120,38 @@ struct InfoReply {
     start_method: String,
     #[serde(default)]
     default_start_method: String,
+    #[serde(default)]
+    free_threaded_build: bool,
+    #[serde(default)]
+    config_args: String,
+    #[serde(default)]
+    subinterpreters: Option<String>,
 }
 
 fn probe(requested: Option<&Path>) -> Probed {
     let name = describe_request(requested);
     let script = write_script().map_err(|e| format!("cannot write the workload script: {e}"))?;
-    let program = requested.map_or_else(|| PathBuf::from("python3"), Path::to_path_buf);
-    let run =
-        run_script(&program, &script, "info", "", Duration::from_secs(60)).map_err(
-            |e| match e {
-                ScriptError::Spawn(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    format!("no Python interpreter: '{name}' was not found")
-                }
-                e => format!("'{name}' is not a usable Python 3 interpreter: {e}"),
-            },
-        )?;
+    let (program, force_gil) =
+        requested.map_or_else(|| (PathBuf::from("python3"), false), split_request);
+    let options: Vec<String> = if force_gil {
+        FORCE_GIL_OPTIONS.iter().map(|o| o.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    let run = run_script(
+        &program,
+        &options,
+        &script,
+        "info",
+        "",
+        Duration::from_secs(60),
+    )
+    .map_err(|e| match e {
+        ScriptError::Spawn(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            format!("no Python interpreter: '{name}' was not found")
+        }
+        e => format!("'{name}' is not a usable Python 3 interpreter: {e}"),
+    })?;
     let reply: InfoReply = serde_json::from_str(run.stdout.trim())
         .map_err(|_| format!("'{name}' did not answer like Python 3 (needs 3.8 or later)"))?;
     let mut parts = reply
@@ -89,6 +162,13 @@ fn probe(requested: Option<&Path>) -> Probed {
         return Err(format!(
             "'{name}' is Python {}, too old (needs 3.8 or later)",
             reply.version
+        ));
+    }
+    if force_gil && !reply.free_threaded_build {
+        return Err(format!(
+            "'{name}': {FORCE_GIL_SUFFIX} asks for a free-threaded build's GIL forced on, and Python {} at {} is not a free-threaded build",
+            reply.version,
+            program.display()
         ));
     }
     let exe = if !reply.executable.is_empty() && Path::new(&reply.executable).is_file() {
@@ -106,7 +186,7 @@ fn probe(requested: Option<&Path>) -> Probed {
         None => format!("unknown ({} {})", reply.implementation, reply.version),
     };
     // Start-up measured with the resolved executable, as the runs use it.
-    let startup_s = run_script(&exe, &script, "info", "", Duration::from_secs(60))
+    let startup_s = run_script(&exe, &options, &script, "info", "", Duration::from_secs(60))
         .map(|r| r.wall_s)
         .unwrap_or(run.wall_s);
     let info = PythonInfo {
@@ -116,6 +196,11 @@ fn probe(requested: Option<&Path>) -> Probed {
         implementation: reply.implementation,
         gil_enabled: reply.gil_enabled,
         gil,
+        label: String::new(),
+        free_threaded_build: reply.free_threaded_build,
+        options,
+        config_args: reply.config_args,
+        subinterpreters: reply.subinterpreters,
         switch_interval_ms: reply.switch_interval_s * 1e3,
         start_method: reply.start_method,
         default_start_method: reply.default_start_method,
@@ -161,7 +246,11 @@ pub fn usable(requested: &[PathBuf]) -> (Vec<Arc<Interpreter>>, Vec<String>) {
     let mut skipped = Vec::new();
     for w in wanted {
         match interpreter(w) {
-            Ok(i) if out.iter().any(|o| o.info.executable == i.info.executable) => {
+            Ok(i)
+                if out.iter().any(|o| {
+                    o.info.executable == i.info.executable && o.info.options == i.info.options
+                }) =>
+            {
                 skipped.push(format!(
                     "{}: the same interpreter as one before it",
                     describe_request(w)
@@ -181,12 +270,12 @@ pub fn version_tags(all: &[Arc<Interpreter>]) -> Vec<String> {
     if all.len() < 2 {
         return vec![String::new(); all.len()];
     }
-    let t = |q: &Interpreter| {
-        if q.info.gil_enabled == Some(false) {
-            "t"
-        } else {
-            ""
-        }
+    let t = |q: &Interpreter| match (q.info.free_threaded_build, q.gil_forced()) {
+        (true, true) => "t+gil",
+        (true, false) => "t",
+        // A build that predates the flag but says its GIL is off.
+        _ if q.info.gil_enabled == Some(false) => "t",
+        _ => "",
     };
     let short = |q: &Interpreter| {
         let mm: Vec<&str> = q.info.version.split('.').take(2).collect();
@@ -203,7 +292,11 @@ pub fn version_tags(all: &[Arc<Interpreter>]) -> Vec<String> {
             } else if unique(&full) {
                 full(p)
             } else {
-                p.info.executable.clone()
+                format!(
+                    "{}{}",
+                    p.info.executable,
+                    if p.gil_forced() { FORCE_GIL_SUFFIX } else { "" }
+                )
             };
             format!("@{tag}")
         })
@@ -223,6 +316,21 @@ pub fn describe(
         info.cpu_calibration = calibrate(interp, c.iters, c.target_ms, kernel).ok();
     }
     info
+}
+
+/// Every interpreter's description, each with its label tag (`@3.13t+gil`; empty alone).
+pub fn describe_all(
+    all: &[Arc<Interpreter>],
+    calibration: Option<&Calibration>,
+    kernel: PyKernel,
+) -> Vec<PythonInfo> {
+    all.iter()
+        .zip(version_tags(all))
+        .map(|(p, tag)| PythonInfo {
+            label: tag,
+            ..describe(p, calibration, kernel)
+        })
+        .collect()
 }
 
 #[cfg(test)]

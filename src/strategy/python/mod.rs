@@ -72,7 +72,8 @@ pub const DASK_LIMIT: WorkerLimit = WorkerLimit {
 pub use calibration::{CalibrationSource, PyCalibration, calibrate};
 pub use host::PyHost;
 pub use interpreter::{
-    Interpreter, PythonInfo, describe, describe_request, interpreter, usable, version_tags,
+    FORCE_GIL_SUFFIX, Interpreter, PythonInfo, describe, describe_all, describe_request,
+    interpreter, split_request, usable, version_tags,
 };
 pub use script::{LiveScript, ScriptError, ScriptRun, run_script};
 
@@ -375,11 +376,12 @@ impl Strategy for PyStrategy {
             "dask_scheduler": self.dask_scheduler,
         })
         .to_string();
-        let (python, script, timeout) = (&self.interp.exe, &self.interp.script, self.timeout);
+        let (interp, timeout) = (&self.interp, self.timeout);
         let (line, launch) = self
             .host
             .begin(&self.label, &request, |request| {
-                LiveScript::start(python, script, "run", request, timeout)
+                interp
+                    .start_mode("run", request, timeout)
                     .map_err(|e| Error::Measurement(e.to_string()))
             })
             .map_err(|e| self.fail(e.to_string()))?;

@@ -105,9 +105,10 @@ fn watch(pid: u32, timeout: Duration, told: mpsc::Receiver<Watch>) -> bool {
 }
 
 impl LiveScript {
-    /// Start `python -I -S script mode` and send `request` as its first line.
+    /// Start `python OPTIONS -I -S script mode` and send `request` as its first line.
     pub fn start(
         python: &Path,
+        options: &[String],
         script: &Path,
         mode: &str,
         request: &str,
@@ -115,6 +116,7 @@ impl LiveScript {
     ) -> Result<LiveScript, ScriptError> {
         let started = Instant::now();
         let mut child = Command::new(python)
+            .args(options)
             .arg("-I")
             .arg("-S")
             .arg(script)
@@ -251,12 +253,13 @@ fn last_line(text: &str) -> String {
 /// writes collected.
 pub fn run_script(
     python: &Path,
+    options: &[String],
     script: &Path,
     mode: &str,
     request: &str,
     timeout: Duration,
 ) -> std::result::Result<ScriptRun, ScriptError> {
-    let mut live = LiveScript::start(python, script, mode, request, timeout)?;
+    let mut live = LiveScript::start(python, options, script, mode, request, timeout)?;
     let mut out = String::new();
     // The script answers with one line; read it before closing its stdin (closing first would
     // look like a vanished concbench to its parent watch).
@@ -294,7 +297,7 @@ mod tests {
     fn the_watchdog_times_each_request_not_the_whole_life() {
         let fake = echo_after(0.4);
         let timeout = Duration::from_secs(1);
-        let mut live = LiveScript::start(&fake, &fake, "run", "first", timeout).unwrap();
+        let mut live = LiveScript::start(&fake, &[], &fake, "run", "first", timeout).unwrap();
         assert_eq!(live.read_line().as_deref(), Some("first\n"));
         live.send("second").unwrap();
         assert_eq!(live.read_line().as_deref(), Some("second\n"));
@@ -305,7 +308,7 @@ mod tests {
         assert!(run.wall_s > 1.5, "{}", run.wall_s);
 
         let slow = echo_after(1.5);
-        let mut live = LiveScript::start(&slow, &slow, "run", "first", timeout).unwrap();
+        let mut live = LiveScript::start(&slow, &[], &slow, "run", "first", timeout).unwrap();
         let started = Instant::now();
         assert_eq!(live.read_line(), None);
         assert!(started.elapsed() < Duration::from_millis(1400));
