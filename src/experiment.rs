@@ -200,6 +200,9 @@ fn arm_specs(plan: &Plan, calibration: Option<&Calibration>, port: Option<u16>) 
             .unwrap_or_else(|| default_timeout(jobs, unit_ms));
         let pythons: Vec<Option<PythonArm>> = if strategy::python::is_python(info) {
             let each = plan.pythons.iter().zip(&tags);
+            // py-interpreters on an interpreter without subinterpreters: no arm (the front end
+            // said so in one line).
+            let each = each.filter(|(p, _)| strategy::python::subinterpreters::runs_on(info, p));
             each.map(|(p, tag)| {
                 Some(PythonArm {
                     interpreter: std::sync::Arc::clone(p),

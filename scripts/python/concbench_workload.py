@@ -594,6 +594,195 @@ def run_dask(jobs, unit, workers, prepared):
     return [v for part in parts for v in part], 0, []
 
 
+# --- subinterpreters -------------------------------------------------------------------------
+
+
+def subinterpreter_boot(unit_json, send):
+    """Run in each subinterpreter once, before "ready": the unit and the imports its jobs need
+    (so no job pays for an import), and how results go back (`send(text)` puts a string on the
+    cross-interpreter queue)."""
+    global SUB_UNIT, SUB_SEND, http_job
+    SUB_UNIT, SUB_SEND = json.loads(unit_json), send
+    if "http" in SUB_UNIT:
+        import socket  # noqa: F401
+
+        # http.client imports datetime, and CPython 3.13.0 corrupts its heap when two
+        # interpreters that imported _datetime are destroyed (free(): invalid pointer): the
+        # same request goes over a plain socket here instead.
+        http_job = http_job_socket
+    if SUB_UNIT.get("job_bytes"):
+        import mmap  # noqa: F401
+    if SUB_UNIT.get("kernel") == "native":
+        import hashlib  # noqa: F401
+
+
+def http_job_socket(job, unit):
+    """The http variant's job over a plain socket: the GET http_job_async sends (one connection
+    per job, Connection: close), the answer read to EOF, the result parsed from the body."""
+    import socket
+
+    port = unit["http"]["port"]
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        request = "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % (
+            http_path(job, unit),
+            port,
+        )
+        conn.sendall(request.encode("ascii"))
+        chunks = []
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.") else 0
+    return http_answer(status, body, job)
+
+
+def subinterpreter_work(share_json):
+    """One subinterpreter's share of the jobs, in the subinterpreter: each result appended to
+    ITS `result` (the main interpreter's never sees it: interpreters share no objects), then
+    all of them sent back in one queue item, with the length of this interpreter's list."""
+    out = []
+    for i, job in json.loads(share_json):
+        value = run_job(tuple(job), SUB_UNIT)
+        result.append((i, value))
+        out.append((i, str(value)))
+    SUB_SEND(json.dumps([out, len(result)]))
+
+
+# Run in a new subinterpreter's __main__: the script loaded as a module that is not __main__
+# (so main() does not run), then booted. The first line binds `send` (see the two APIs below).
+SUBINTERPRETER_BOOT = """
+import types
+w = types.ModuleType("concbench_workload")
+w.__file__ = path
+with open(path) as f:
+    exec(compile(f.read(), path, "exec"), w.__dict__)
+w.subinterpreter_boot(unit_json, send)
+"""
+
+
+class LowLevelInterpreters:
+    """CPython 3.13's _interpreters and _interpqueues (what test.support.interpreters wraps):
+    an 'isolated' interpreter has a GIL of its own (gil='own')."""
+
+    def __init__(self):
+        import _interpqueues
+        import _interpreters
+
+        self.interpreters, self.queues = _interpreters, _interpqueues
+        # maxsize 0 (unbounded), format 0 (shareable objects as they are: str), unbound
+        # items of a destroyed interpreter removed (1): every item is read before that.
+        self.qid = _interpqueues.create(0, 0, 1)
+
+    def create(self, **boot):
+        handle = self.interpreters.create("isolated")
+        send = "import _interpqueues\nsend = lambda text: _interpqueues.put(qid, text, 0, 1)\n"
+        self.run(handle, send + SUBINTERPRETER_BOOT, qid=self.qid, **boot)
+        return handle
+
+    def run(self, handle, code, **shared):
+        failure = self.interpreters.exec(handle, code, shared)
+        if failure is not None:
+            raise RuntimeError("in a subinterpreter: %s" % failure.formatted)
+
+    def receive(self):
+        return self.queues.get(self.qid)[0]
+
+    def close(self, handles):
+        for handle in handles:
+            self.interpreters.destroy(handle)
+        self.queues.destroy(self.qid)
+
+
+class PublicInterpreters:
+    """3.14's concurrent.interpreters (PEP 734). Untested here: no 3.14 on the development
+    machine; written from the PEP (create(), prepare_main(), exec() raising ExecutionFailed,
+    create_queue() whose queues are shareable, close())."""
+
+    def __init__(self):
+        from concurrent import interpreters
+
+        self.interpreters = interpreters
+        self.queue = interpreters.create_queue()
+
+    def create(self, **boot):
+        handle = self.interpreters.create()
+        self.run(handle, "send = queue.put\n" + SUBINTERPRETER_BOOT, queue=self.queue, **boot)
+        return handle
+
+    def run(self, handle, code, **shared):
+        handle.prepare_main(**shared)
+        handle.exec(code)
+
+    def receive(self):
+        return self.queue.get()
+
+    def close(self, handles):
+        for handle in handles:
+            handle.close()
+
+
+class Subinterpreters:
+    """The subinterpreters of a py-interpreters trial, one per worker, each with its own GIL:
+    created and booted (the script loaded, the unit's imports done) before "ready"; destroyed
+    after the clock (terminate/join, as a Pool is)."""
+
+    def __init__(self, workers, unit):
+        started = time.perf_counter()
+        low_level = subinterpreters_module() == "_interpreters"
+        self.api = LowLevelInterpreters() if low_level else PublicInterpreters()
+        boot = {"path": os.path.abspath(__file__), "unit_json": json.dumps(unit)}
+        self.handles = [self.api.create(**boot) for _ in range(workers)]
+        self.startup_s = time.perf_counter() - started
+
+    def terminate(self):
+        self.api.close(self.handles)
+        self.handles = []
+
+    def join(self):
+        pass
+
+
+def drive_subinterpreter(api, handle, share_json, failures):
+    try:
+        api.run(handle, "w.subinterpreter_work(share_json)", share_json=share_json)
+    except BaseException as e:  # raised again in the main thread, which reports it
+        failures.append(e)
+
+
+def run_interpreters(jobs, _unit, workers, prepared):
+    """N threads of the main interpreter, each driving one subinterpreter, so the N run at
+    once, each under its own GIL. Jobs are dealt as py-threads and py-processes deal them
+    (worker w takes w, w+N, ...: equal jobs, equal shares, and the same split on every arm);
+    a share goes over as a JSON string, the subinterpreters' data being strings, ints and
+    bytes, never objects. The shares are encoded inside the clock, as a Pool pickles its jobs.
+    Results come back over the queue, one item per subinterpreter, read after every driver
+    is joined."""
+    api, failures = prepared.api, []
+    threads = [
+        threading.Thread(
+            target=drive_subinterpreter,
+            args=(api, handle, json.dumps([(i, jobs[i]) for i in range(w, len(jobs), workers)]), failures),
+        )
+        for w, handle in enumerate(prepared.handles)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
+    values, child_appends = {}, []
+    for _ in threads:
+        out, appended = json.loads(api.receive())
+        values.update((i, int(v)) for i, v in out)
+        child_appends.append(appended)
+    # The main interpreter's `result` stays empty: nothing a subinterpreter appends reaches it.
+    return [values[i] for i in range(len(jobs))], len(result), child_appends
+
+
 STRATEGIES = {
     "sequential": run_sequential,
     "threads": run_threads,
@@ -601,6 +790,7 @@ STRATEGIES = {
     "processes": run_processes,
     "pool": run_pool,
     "dask": run_dask,
+    "interpreters": run_interpreters,
 }
 
 
@@ -677,6 +867,9 @@ def serve_one(req, watch):
         pool_pids = [p.pid for p in prepared._pool]
     if name == "asyncio":
         import_asyncio()
+    if name == "interpreters":
+        prepared = Subinterpreters(req["workers"], req["unit"])
+        ready["pool_startup_s"] = prepared.startup_s
     if name == "dask":
         prepared = DaskCluster(req["workers"], req.get("dask_scheduler"))
         ready["pool_startup_s"] = prepared.startup_s

@@ -194,6 +194,7 @@ pub fn execute(args: &RunArgs) -> Result<Outcome> {
     // line before any interpreter is probed. The lock is held until the report is written.
     let _lock = FolderLock::for_output(&plan.study.out_dir)?;
     plan.pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
+    crate::strategy::python::subinterpreters::interpreters_for(&mut plan.strategies, &plan.pythons);
     plan.dask = crate::study::arms::dask_for(
         &mut plan.strategies,
         &plan.pythons,

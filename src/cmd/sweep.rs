@@ -19,6 +19,9 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
     let _lock = crate::results::FolderLock::for_output(&plan.study.out_dir)?;
     let pythons = crate::study::arms::pythons_for(&mut plan.strategies, &args.engine.python);
     plan.python = pythons.first().cloned();
+    // A sweep runs on the first interpreter only.
+    let first = &pythons[..pythons.len().min(1)];
+    crate::strategy::python::subinterpreters::interpreters_for(&mut plan.strategies, first);
     plan.dask = crate::study::arms::dask_for(
         &mut plan.strategies,
         &pythons,

@@ -288,6 +288,7 @@ pub const REGISTRY: &[StrategyInfo] = &[
     python::ASYNCIO,
     python::PROCESSES,
     python::POOL,
+    python::INTERPRETERS,
     python::DASK,
     ceiling::INFO,
 ];

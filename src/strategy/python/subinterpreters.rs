@@ -1,0 +1,76 @@
+//! py-interpreters needs subinterpreters with a GIL of their own (CPython 3.13+): which
+//! interpreters have them, and the one line that says which do not. An interpreter without
+//! them is skipped for this strategy alone, never an error, as py-dask is without Dask.
+
+use std::sync::Arc;
+
+use super::{INTERPRETERS, Interpreter};
+use crate::strategy::StrategyInfo;
+
+/// Whether `strategy` can run on `interp`: every strategy but py-interpreters runs anywhere;
+/// py-interpreters needs the module the info probe found (`_interpreters`,
+/// `concurrent.interpreters`).
+pub fn runs_on(strategy: &StrategyInfo, interp: &Interpreter) -> bool {
+    strategy.name != INTERPRETERS.name || interp.info.subinterpreters.is_some()
+}
+
+/// The one line for the interpreters that lack subinterpreters, by version (`3.8, 3.11`),
+/// or `None` when none lacks them.
+pub fn skip_line(versions_without: &[String]) -> Option<String> {
+    let mut names: Vec<&str> = Vec::new();
+    for v in versions_without {
+        if !names.contains(&v.as_str()) {
+            names.push(v);
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "concbench: skipping {} on {}: subinterpreters with their own GIL need CPython 3.13+",
+        INTERPRETERS.name,
+        names.join(", ")
+    ))
+}
+
+/// `3.11` of `3.11.7`.
+fn short_version(interp: &Interpreter) -> String {
+    let mm: Vec<&str> = interp.info.version.split('.').take(2).collect();
+    mm.join(".")
+}
+
+/// When `strategies` lists py-interpreters: one line on stderr naming the interpreters of
+/// `pythons` it skips, and the strategy dropped from `strategies` when none has them.
+pub fn interpreters_for(strategies: &mut Vec<&'static StrategyInfo>, pythons: &[Arc<Interpreter>]) {
+    if !strategies.iter().any(|s| s.name == INTERPRETERS.name) || pythons.is_empty() {
+        return;
+    }
+    let without: Vec<String> = pythons
+        .iter()
+        .filter(|p| !runs_on(&INTERPRETERS, p))
+        .map(|p| short_version(p))
+        .collect();
+    if let Some(line) = skip_line(&without) {
+        eprintln!("{line}");
+    }
+    if without.len() == pythons.len() {
+        strategies.retain(|s| s.name != INTERPRETERS.name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_names_each_version_once() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(skip_line(&[]), None);
+        assert_eq!(
+            skip_line(&v(&["3.8", "3.9", "3.11", "3.9"])).as_deref(),
+            Some(
+                "concbench: skipping py-interpreters on 3.8, 3.9, 3.11: subinterpreters with their own GIL need CPython 3.13+"
+            )
+        );
+    }
+}
