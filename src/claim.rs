@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use crate::cli::{EngineArgs, parse};
-use crate::strategy::python::Interpreter;
+use crate::strategy::python::{INTERPRETERS, Interpreter};
 
 use crate::error::{Error, Result};
 use crate::measure::machine;
@@ -169,6 +169,7 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         .filter(|c| c.strategy != dask_name || no_dask.is_none())
         .collect();
     let subjects = subject::subjects(&specs, &pythons, args.switch_interval_ms);
+    let no_interpreters = interpreters_skipped(&specs, &pythons);
     let fallback = strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
         .ok()
         .map(|i| i.info.clone());
@@ -193,9 +194,25 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
                 speed.push(not_checked(spec.claim, spec.subject, reason));
             }
         }
+        if let (Some(reason), Ok(_)) = (&no_interpreters, &python) {
+            let spec = SPEED_CLAIMS
+                .iter()
+                .find(|c| c.strategy == INTERPRETERS.name);
+            if let Some(spec) = spec.filter(|s| s.claim == claim) {
+                speed.push(not_checked(spec.claim, spec.subject, reason));
+            }
+        }
         rows.extend(speed);
         if !stopped {
-            rows.extend(demo_rows(claim, &python, &ctx, args.workers as usize)?);
+            let demo_python = Demonstrated {
+                first: &python,
+                // C4's cpython-interpreters: the first interpreter that has them.
+                subinterpreters: pythons
+                    .iter()
+                    .find(|p| p.info.subinterpreters.is_some())
+                    .or(pythons.first()),
+            };
+            rows.extend(demo_rows(claim, &demo_python, &ctx, args.workers as usize)?);
         }
     }
     let mut meta = finish_meta(initial, measured.as_ref(), &cfg, started);
@@ -207,6 +224,33 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         cores: cfg.cores,
         written,
     })
+}
+
+/// C3's py-interpreters subject needs subinterpreters with their own GIL: one line for the
+/// interpreters that lack them, and why the subject is not checked when none has them.
+fn interpreters_skipped(specs: &[&SpeedClaim], pythons: &[Arc<Interpreter>]) -> Option<String> {
+    use strategy::python::subinterpreters::{lacking, skip_line};
+    if !specs.iter().any(|s| s.strategy == INTERPRETERS.name) {
+        return None;
+    }
+    let without = lacking(pythons);
+    if let Some(line) = skip_line(&without) {
+        eprintln!("{line}");
+    }
+    (!pythons.is_empty() && without.len() == pythons.len()).then(|| {
+        format!(
+            "CPython {} has no subinterpreters with their own GIL (3.13+; pass one with --python)",
+            without.join(", ")
+        )
+    })
+}
+
+/// The interpreters the demonstrations run on.
+struct Demonstrated<'a> {
+    /// The first usable interpreter, or why there is none.
+    first: &'a std::result::Result<Arc<Interpreter>, String>,
+    /// The first that has subinterpreters (or the first, which says it has none).
+    subinterpreters: Option<&'a Arc<Interpreter>>,
 }
 
 /// py-dask's cluster for C3's `cpython-dask` subject, probed on the first interpreter; or,
@@ -360,10 +404,11 @@ fn speed_rows(
 /// The rows of the demonstrated claims (C4, C5).
 fn demo_rows(
     claim: &str,
-    python: &std::result::Result<Arc<Interpreter>, String>,
+    pythons: &Demonstrated,
     ctx: &StrategyContext,
     workers: usize,
 ) -> Result<Vec<ClaimRow>> {
+    let python = pythons.first;
     let mut rows = Vec::new();
     match claim {
         "C4" => {
@@ -371,6 +416,11 @@ fn demo_rows(
             rows.push(match python {
                 Ok(interp) => demos::c4_python(interp, workers)?,
                 Err(reason) => not_checked("C4", "cpython-multiprocessing", reason),
+            });
+            rows.push(match (pythons.subinterpreters, python) {
+                (Some(interp), _) => demos::c4_python_interpreters(interp, workers)?,
+                (None, Err(reason)) => not_checked("C4", "cpython-interpreters", reason),
+                (None, Ok(interp)) => demos::c4_python_interpreters(interp, workers)?,
             });
         }
         "C5" => {

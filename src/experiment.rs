@@ -202,7 +202,8 @@ fn arm_specs(plan: &Plan, calibration: Option<&Calibration>, port: Option<u16>) 
             let each = plan.pythons.iter().zip(&tags);
             // py-interpreters on an interpreter without subinterpreters: no arm (the front end
             // said so in one line).
-            let each = each.filter(|(p, _)| strategy::python::subinterpreters::runs_on(info, p));
+            let each =
+                each.filter(|(p, _)| strategy::python::subinterpreters::runs_on(info.name, p));
             each.map(|(p, tag)| {
                 Some(PythonArm {
                     interpreter: std::sync::Arc::clone(p),

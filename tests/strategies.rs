@@ -62,6 +62,8 @@ fn buildable() -> Vec<&'static StrategyInfo> {
         .filter(|s| python || !strategy::python::is_python(s))
         // py-dask needs an interpreter with Dask, not python3: tests/dask.rs runs it.
         .filter(|s| s.name != strategy::python::DASK.name)
+        // py-interpreters needs CPython 3.13+: tests/python_interpreters.rs runs it.
+        .filter(|s| s.name != strategy::python::INTERPRETERS.name)
         .collect()
 }
 

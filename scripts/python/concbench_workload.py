@@ -16,6 +16,7 @@ It reads one JSON request line on stdin and answers with JSON lines on stdout. M
   demo-memory      the tutorial's `result []`: what children's and threads' appends do
   demo-isolation   one child aborts or leaks; one thread raises or leaks
   demo-thread-abort  one thread calls os.abort(): the whole interpreter dies (run it as a child)
+  demo-subinterpreters  subinterpreters' appends to `result` (3.13+): the main one's stays empty
 
 Parent watch: stdin stays open while concbench waits for the answer. If it closes before the
 answer is written (concbench was killed), the script kills its whole process group, so no
@@ -1210,6 +1211,25 @@ def mode_demo_thread_abort(req, _watch):
     return {"results": len(result)}
 
 
+def mode_demo_subinterpreters(req, _watch):
+    """C4 for subinterpreters: each appends to ITS global `result`, the main interpreter's
+    stays empty, and the results come back only over the cross-interpreter queue."""
+    global result
+    jobs, workers = [tuple(j) for j in req["jobs"]], req["workers"]
+    result = []
+    prepared = Subinterpreters(workers, {"sleep_s": 0.0})
+    try:
+        values, _, child_lengths = run_interpreters(jobs, {}, workers, prepared)
+    finally:
+        prepared.terminate()
+    return {
+        "module": subinterpreters_module(),
+        "parent_result": [str(v) for v in result],
+        "child_lengths": child_lengths,
+        "via_queue": [str(v) for v in values],
+    }
+
+
 MODES = {
     "info": mode_info,
     "calibrate": mode_calibrate,
@@ -1218,6 +1238,7 @@ MODES = {
     "demo-memory": mode_demo_memory,
     "demo-isolation": mode_demo_isolation,
     "demo-thread-abort": mode_demo_thread_abort,
+    "demo-subinterpreters": mode_demo_subinterpreters,
 }
 
 

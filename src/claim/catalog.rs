@@ -148,6 +148,13 @@ pub const SPEED_CLAIMS: &[SpeedClaim] = &[
         "py-dask",
         Direction::SpeedsUp,
     ),
+    speed(
+        "C3",
+        "cpython-interpreters",
+        Variant::Cpu,
+        "py-interpreters",
+        Direction::SpeedsUp,
+    ),
 ];
 
 /// The claims in words.
@@ -169,6 +176,7 @@ pub const STATEMENTS: &[(&str, &str)] = &[
 pub const DEMO_SUBJECTS: &[(&str, &str)] = &[
     ("C4", "rust-processes"),
     ("C4", "cpython-multiprocessing"),
+    ("C4", "cpython-interpreters"),
     ("C5", "rust-processes"),
     ("C5", "rust-threads"),
     ("C5", "cpython-multiprocessing"),

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::catalog::{SpeedClaim, is_cpython};
-use crate::strategy::python::{Interpreter, PyKernel};
+use crate::strategy::python::{Interpreter, PyKernel, subinterpreters};
 use crate::strategy::{self, gil};
 use crate::workload::Variant;
 
@@ -73,7 +73,10 @@ pub fn subjects(
             });
             continue;
         }
-        for (p, tag) in pythons.iter().zip(&tags) {
+        // py-interpreters only where subinterpreters have their own GIL (3.13+): the claim
+        // front end says which it skips.
+        let each = pythons.iter().zip(&tags);
+        for (p, tag) in each.filter(|(p, _)| subinterpreters::runs_on(spec.strategy, p)) {
             let kernel = match spec.kernel {
                 PyKernel::Bytecode => String::new(),
                 k => format!("+{}", k.name()),

@@ -34,7 +34,8 @@ pub struct RunArgs {
 
     /// Worker counts, comma-separated (1-100000 or `auto` = available parallelism); every
     /// strategy runs with each, and refuses counts above its own limit (async 100000, threads
-    /// and py-threads 30000, the CPU pools 1024, py-dask 16: docs/methodology.md says why)
+    /// and py-threads 30000, the CPU pools 1024, py-interpreters 64, py-dask 16:
+    /// docs/methodology.md says why)
     #[arg(allow_negative_numbers = true, long, value_name = "LIST", value_delimiter = ',', default_value = "2", value_parser = parse::worker_count)]
     pub workers: Vec<usize>,
 

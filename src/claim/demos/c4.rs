@@ -188,3 +188,80 @@ pub fn c4_python(interp: &Interpreter, workers: usize) -> Result<ClaimRow> {
         )
     })
 }
+
+#[derive(Deserialize)]
+struct SubinterpreterDemo {
+    module: Option<String>,
+    parent_result: Vec<String>,
+    child_lengths: Vec<usize>,
+    via_queue: Vec<String>,
+}
+
+/// C4 for CPython's subinterpreters (3.13+): each appends to its own global `result`, the main
+/// interpreter's stays empty, results come back only over a cross-interpreter queue. On an
+/// interpreter without them, a row that says why it was not checked.
+pub fn c4_python_interpreters(interp: &Interpreter, workers: usize) -> Result<ClaimRow> {
+    const SUBJECT: &str = "cpython-interpreters";
+    if interp.info.subinterpreters.is_none() {
+        let mut r = row(
+            "C4",
+            SUBJECT,
+            "not measured".into(),
+            Verdict::Inconclusive,
+            "",
+        );
+        r.reason = format!(
+            "not checked: CPython {} has no subinterpreters with their own GIL (3.13+; pass one with --python)",
+            interp.info.version
+        );
+        return Ok(r);
+    }
+    let jobs = tutorial_jobs();
+    let reference: Vec<String> = reference_results(&jobs)
+        .iter()
+        .map(i128::to_string)
+        .collect();
+    let d: SubinterpreterDemo = python_demo(
+        interp,
+        "demo-subinterpreters",
+        serde_json::json!({ "jobs": jobs_json(&jobs), "workers": workers }),
+    )?;
+    let appended: usize = d.child_lengths.iter().sum();
+    let holds = d.parent_result.is_empty() && appended == jobs.len() && d.via_queue == reference;
+    let correct = d
+        .via_queue
+        .iter()
+        .zip(&reference)
+        .filter(|(a, b)| a == b)
+        .count();
+    let evidence = format!(
+        "{} subinterpreters ({}, a GIL each) appended {} items to their global `result`; then the main interpreter's: result [{}]; \
+         the results came back only through a cross-interpreter queue ({correct}/{} correct)",
+        d.child_lengths.len(),
+        d.module.as_deref().unwrap_or("?"),
+        d.child_lengths
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join("+"),
+        d.parent_result.join(", "),
+        jobs.len(),
+    );
+    Ok(if holds {
+        row(
+            "C4",
+            SUBJECT,
+            evidence,
+            Verdict::Holds,
+            "subinterpreters share no objects: each changed only its own list; the results needed a queue",
+        )
+    } else {
+        row(
+            "C4",
+            SUBJECT,
+            evidence,
+            Verdict::DoesNotHold,
+            "the main interpreter saw a subinterpreter's appends, or results were lost",
+        )
+    })
+}

@@ -24,7 +24,7 @@ use crate::records::ClaimRow;
 use crate::strategy::StrategyContext;
 use crate::strategy::python::Interpreter;
 use crate::workload::{Job, jobs_for};
-pub use c4::{c4_python, c4_rust};
+pub use c4::{c4_python, c4_python_interpreters, c4_rust};
 pub use c5::{c5_python, c5_rust_processes, c5_rust_threads};
 pub use probe::probe_main;
 

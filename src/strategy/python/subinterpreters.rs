@@ -7,11 +7,20 @@ use std::sync::Arc;
 use super::{INTERPRETERS, Interpreter};
 use crate::strategy::StrategyInfo;
 
-/// Whether `strategy` can run on `interp`: every strategy but py-interpreters runs anywhere;
-/// py-interpreters needs the module the info probe found (`_interpreters`,
-/// `concurrent.interpreters`).
-pub fn runs_on(strategy: &StrategyInfo, interp: &Interpreter) -> bool {
-    strategy.name != INTERPRETERS.name || interp.info.subinterpreters.is_some()
+/// Whether the strategy named `strategy` can run on `interp`: every strategy but
+/// py-interpreters runs anywhere; py-interpreters needs the module the info probe found
+/// (`_interpreters`, `concurrent.interpreters`).
+pub fn runs_on(strategy: &str, interp: &Interpreter) -> bool {
+    strategy != INTERPRETERS.name || interp.info.subinterpreters.is_some()
+}
+
+/// The versions (`3.11`) of the interpreters of `pythons` that cannot run py-interpreters.
+pub fn lacking(pythons: &[Arc<Interpreter>]) -> Vec<String> {
+    pythons
+        .iter()
+        .filter(|p| !runs_on(INTERPRETERS.name, p))
+        .map(|p| short_version(p))
+        .collect()
 }
 
 /// The one line for the interpreters that lack subinterpreters, by version (`3.8, 3.11`),
@@ -45,11 +54,7 @@ pub fn interpreters_for(strategies: &mut Vec<&'static StrategyInfo>, pythons: &[
     if !strategies.iter().any(|s| s.name == INTERPRETERS.name) || pythons.is_empty() {
         return;
     }
-    let without: Vec<String> = pythons
-        .iter()
-        .filter(|p| !runs_on(&INTERPRETERS, p))
-        .map(|p| short_version(p))
-        .collect();
+    let without = lacking(pythons);
     if let Some(line) = skip_line(&without) {
         eprintln!("{line}");
     }
