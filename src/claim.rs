@@ -169,7 +169,10 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         .filter(|c| c.strategy != dask_name || no_dask.is_none())
         .collect();
     let subjects = subject::subjects(&specs, &pythons, args.switch_interval_ms);
-    let no_interpreters = interpreters_skipped(&specs, &pythons);
+    let wants_interpreters = specs.iter().any(|s| s.strategy == INTERPRETERS.name);
+    let no_interpreters = wants_interpreters
+        .then(|| strategy::python::subinterpreters::announce(&pythons))
+        .flatten();
     let fallback = strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
         .ok()
         .map(|i| i.info.clone());
@@ -188,31 +191,27 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
     let mut rows: Vec<ClaimRow> = Vec::new();
     for &claim in &selected {
         let mut speed = speed_rows(claim, &python, measured.as_ref(), cfg.cores, cfg.workers);
-        if let (Some(reason), Ok(_)) = (&no_dask, &python) {
-            let dask_subject = SPEED_CLAIMS.iter().find(|c| c.strategy == dask_name);
-            if let Some(spec) = dask_subject.filter(|s| s.claim == claim) {
-                speed.push(not_checked(spec.claim, spec.subject, reason));
-            }
-        }
-        if let (Some(reason), Ok(_)) = (&no_interpreters, &python) {
+        // Subjects whose runtime is missing here (Dask, subinterpreters): "not checked", why.
+        let missing = [(dask_name, &no_dask), (INTERPRETERS.name, &no_interpreters)];
+        for (name, reason) in missing.iter().filter(|_| python.is_ok()) {
             let spec = SPEED_CLAIMS
                 .iter()
-                .find(|c| c.strategy == INTERPRETERS.name);
-            if let Some(spec) = spec.filter(|s| s.claim == claim) {
+                .find(|c| c.strategy == *name && c.claim == claim);
+            if let (Some(spec), Some(reason)) = (spec, reason) {
                 speed.push(not_checked(spec.claim, spec.subject, reason));
             }
         }
         rows.extend(speed);
         if !stopped {
-            let demo_python = Demonstrated {
-                first: &python,
-                // C4's cpython-interpreters: the first interpreter that has them.
-                subinterpreters: pythons
-                    .iter()
-                    .find(|p| p.info.subinterpreters.is_some())
-                    .or(pythons.first()),
-            };
-            rows.extend(demo_rows(claim, &demo_python, &ctx, args.workers as usize)?);
+            // C4's cpython-interpreters runs on the first interpreter that has them.
+            let sub = pythons.iter().find(|p| p.info.subinterpreters.is_some());
+            let sub = sub.or(pythons.first());
+            rows.extend(demo_rows(
+                claim,
+                (&python, sub),
+                &ctx,
+                args.workers as usize,
+            )?);
         }
     }
     let mut meta = finish_meta(initial, measured.as_ref(), &cfg, started);
@@ -224,33 +223,6 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         cores: cfg.cores,
         written,
     })
-}
-
-/// C3's py-interpreters subject needs subinterpreters with their own GIL: one line for the
-/// interpreters that lack them, and why the subject is not checked when none has them.
-fn interpreters_skipped(specs: &[&SpeedClaim], pythons: &[Arc<Interpreter>]) -> Option<String> {
-    use strategy::python::subinterpreters::{lacking, skip_line};
-    if !specs.iter().any(|s| s.strategy == INTERPRETERS.name) {
-        return None;
-    }
-    let without = lacking(pythons);
-    if let Some(line) = skip_line(&without) {
-        eprintln!("{line}");
-    }
-    (!pythons.is_empty() && without.len() == pythons.len()).then(|| {
-        format!(
-            "CPython {} has no subinterpreters with their own GIL (3.13+; pass one with --python)",
-            without.join(", ")
-        )
-    })
-}
-
-/// The interpreters the demonstrations run on.
-struct Demonstrated<'a> {
-    /// The first usable interpreter, or why there is none.
-    first: &'a std::result::Result<Arc<Interpreter>, String>,
-    /// The first that has subinterpreters (or the first, which says it has none).
-    subinterpreters: Option<&'a Arc<Interpreter>>,
 }
 
 /// py-dask's cluster for C3's `cpython-dask` subject, probed on the first interpreter; or,
@@ -404,11 +376,15 @@ fn speed_rows(
 /// The rows of the demonstrated claims (C4, C5).
 fn demo_rows(
     claim: &str,
-    pythons: &Demonstrated,
+    // The first usable interpreter (or why there is none), and the one for C4's
+    // cpython-interpreters (the first that has subinterpreters, else the first).
+    (python, sub): (
+        &std::result::Result<Arc<Interpreter>, String>,
+        Option<&Arc<Interpreter>>,
+    ),
     ctx: &StrategyContext,
     workers: usize,
 ) -> Result<Vec<ClaimRow>> {
-    let python = pythons.first;
     let mut rows = Vec::new();
     match claim {
         "C4" => {
@@ -417,7 +393,7 @@ fn demo_rows(
                 Ok(interp) => demos::c4_python(interp, workers)?,
                 Err(reason) => not_checked("C4", "cpython-multiprocessing", reason),
             });
-            rows.push(match (pythons.subinterpreters, python) {
+            rows.push(match (sub, python) {
                 (Some(interp), _) => demos::c4_python_interpreters(interp, workers)?,
                 (None, Err(reason)) => not_checked("C4", "cpython-interpreters", reason),
                 (None, Ok(interp)) => demos::c4_python_interpreters(interp, workers)?,

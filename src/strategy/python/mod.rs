@@ -30,6 +30,10 @@
 //! - **Verification.** The script prints every result; they are parsed and returned in job
 //!   order, so the experiment checks them against the reference like any other strategy's.
 //!
+//! - **py-interpreters** (CPython 3.13+, on request): N subinterpreters with their own GIL in
+//!   the one interpreter process ([`subinterpreters`] says where it can run; the script does
+//!   the rest; docs/methodology.md describes it).
+//!
 //! Layout: this module (the strategies), [`interpreter`] (finding and probing it, its
 //! description for meta.json), [`calibration`] (the Python kernel's), [`script`] (one launch).
 
@@ -69,13 +73,6 @@ pub const PY_THREADS_LIMIT: WorkerLimit = WorkerLimit {
 pub const DASK_LIMIT: WorkerLimit = WorkerLimit {
     max: 16,
     why: "one Dask worker process per worker, each tens of MB and a second of start-up; 32 did not start in time on a 2-core machine",
-};
-/// py-interpreters: every subinterpreter is a whole interpreter with the workload script loaded,
-/// created before every trial. On the reference machine (2 cores, busy) 64 took 6 s and 290 MB,
-/// 256 took 23 s and 1.1 GB.
-pub const INTERPRETERS_LIMIT: WorkerLimit = WorkerLimit {
-    max: 64,
-    why: "one subinterpreter per worker, each a whole interpreter with the script loaded (about 4.5 MB and 0.1 s of start-up per trial); 256 took 23 s to create on a 2-core machine",
 };
 pub use calibration::{CalibrationSource, PyCalibration, calibrate};
 pub use host::PyHost;
@@ -161,7 +158,7 @@ impl Kind {
             max_workers: match self {
                 Kind::Threads => PY_THREADS_LIMIT,
                 Kind::Dask => DASK_LIMIT,
-                Kind::Interpreters => INTERPRETERS_LIMIT,
+                Kind::Interpreters => subinterpreters::LIMIT,
                 // Coroutines in one thread: a waiter costs a task, not a thread.
                 Kind::Asyncio => WorkerLimit::WAITS,
                 _ => WorkerLimit::CPU_POOL,

@@ -5,7 +5,15 @@
 use std::sync::Arc;
 
 use super::{INTERPRETERS, Interpreter};
-use crate::strategy::StrategyInfo;
+use crate::strategy::{StrategyInfo, WorkerLimit};
+
+/// py-interpreters: every subinterpreter is a whole interpreter with the workload script loaded,
+/// created before every trial. On the reference machine (2 cores, busy) 64 took 6 s and 290 MB,
+/// 256 took 23 s and 1.1 GB.
+pub const LIMIT: WorkerLimit = WorkerLimit {
+    max: 64,
+    why: "one subinterpreter per worker, each a whole interpreter with the script loaded (about 4.5 MB and 0.1 s of start-up per trial); 256 took 23 s to create on a 2-core machine",
+};
 
 /// Whether the strategy named `strategy` can run on `interp`: every strategy but
 /// py-interpreters runs anywhere; py-interpreters needs the module the info probe found
@@ -48,17 +56,28 @@ fn short_version(interp: &Interpreter) -> String {
     mm.join(".")
 }
 
+/// For a run that wants py-interpreters on `pythons`: the one line naming those without
+/// subinterpreters (on stderr), and, when none has them, why the strategy cannot run.
+pub fn announce(pythons: &[Arc<Interpreter>]) -> Option<String> {
+    let without = lacking(pythons);
+    if let Some(line) = skip_line(&without) {
+        eprintln!("{line}");
+    }
+    (!pythons.is_empty() && without.len() == pythons.len()).then(|| {
+        format!(
+            "CPython {} has no subinterpreters with their own GIL (3.13+; pass one with --python)",
+            without.join(", ")
+        )
+    })
+}
+
 /// When `strategies` lists py-interpreters: one line on stderr naming the interpreters of
 /// `pythons` it skips, and the strategy dropped from `strategies` when none has them.
 pub fn interpreters_for(strategies: &mut Vec<&'static StrategyInfo>, pythons: &[Arc<Interpreter>]) {
     if !strategies.iter().any(|s| s.name == INTERPRETERS.name) || pythons.is_empty() {
         return;
     }
-    let without = lacking(pythons);
-    if let Some(line) = skip_line(&without) {
-        eprintln!("{line}");
-    }
-    if without.len() == pythons.len() {
+    if announce(pythons).is_some() {
         strategies.retain(|s| s.name != INTERPRETERS.name);
     }
 }
