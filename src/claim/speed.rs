@@ -201,6 +201,8 @@ pub fn context_for(
                     if p.gil_on() { "on" } else { "off" },
                     if spec.kernel == strategy::python::PyKernel::Native {
                         ", native kernel"
+                    } else if spec.strategy == strategy::python::INTERPRETERS.name {
+                        " in each subinterpreter (a GIL of its own)"
                     } else {
                         ""
                     }

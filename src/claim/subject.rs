@@ -94,6 +94,8 @@ pub fn subjects(
                     if gil_on { "on" } else { "off" },
                     if spec.kernel == PyKernel::Native {
                         ", native kernel (hashlib.sha256 on 64 KiB: the GIL is released inside)"
+                    } else if spec.strategy == crate::strategy::python::INTERPRETERS.name {
+                        " in each subinterpreter (a GIL of its own)"
                     } else {
                         ""
                     }
