@@ -169,9 +169,16 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         .filter(|c| c.strategy != dask_name || no_dask.is_none())
         .collect();
     let subjects = subject::subjects(&specs, &pythons, args.switch_interval_ms);
-    let fallback = strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
-        .ok()
-        .map(|i| i.info.clone());
+    if let Ok(first) = &python {
+        ctx.runtime.python = Some(first.info.requested.clone().into());
+    }
+    let fallback = match &python {
+        Ok(first) => Some(first.info.clone()),
+        Err(_) if strategy::python::discover::asks_for_all(&e.python) => None,
+        Err(_) => strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
+            .ok()
+            .map(|i| i.info.clone()),
+    };
     // What meta.json says when nothing is measured: started now, like a measured run's.
     let initial = claim_meta(&cfg, None, None, Vec::new(), fallback.clone());
     let measured = if subjects.is_empty() {

@@ -85,10 +85,19 @@ pub fn subjects(
                 label: format!("{}{kernel}{tag}", spec.strategy),
                 python: Some(Arc::clone(p)),
                 context: format!(
-                    "{} {}, GIL {}{}",
+                    "{} {}{}, GIL {}{}",
                     p.info.implementation,
                     p.info.version,
-                    if gil_on { "on" } else { "off" },
+                    if p.info.free_threaded_build {
+                        " free-threaded build"
+                    } else {
+                        ""
+                    },
+                    match (gil_on, p.gil_forced()) {
+                        (true, true) => "forced on (-X gil=1)",
+                        (true, false) => "on",
+                        (false, _) => "off",
+                    },
                     if spec.kernel == PyKernel::Native {
                         ", native kernel (hashlib.sha256 on 64 KiB: the GIL is released inside)"
                     } else {
