@@ -58,7 +58,6 @@ impl RunTrial for FakeExecutor {
             ended_s: wall_s,
             others_pct: None,
             server_cpu_s: None,
-            gil_enabled: None,
             sampler_cpu_s: 0.0,
             memory: Default::default(),
             correct: true,

@@ -111,7 +111,6 @@ impl RunTrial for FakeExecutor {
             ended_s: wall,
             others_pct: None,
             server_cpu_s: None,
-            gil_enabled: None,
             sampler_cpu_s: 0.0,
             memory: Default::default(),
             correct: true,
