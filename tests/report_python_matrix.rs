@@ -291,8 +291,9 @@ fn without_a_free_threaded_build_the_matrix_has_no_price() {
     let md = read(&dir.join("REPORT.md"));
     assert!(md.contains(SECTION), "{md}");
     assert!(!md.contains("single-thread price"), "{md}");
-    // No claims: no verdict in any cell.
+    // No claims: no verdict in any cell, and the caption says why.
     assert!(!table_row(&md, "3.12").contains(" C2 "), "{md}");
+    assert!(md.contains("no claim was judged in this folder"), "{md}");
 }
 
 #[test]

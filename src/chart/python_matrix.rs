@@ -99,8 +99,10 @@ impl Chart for PythonMatrix<'_> {
             let y = COL_HEAD_H + ri as i32 * CELL_H;
             let head = text(16, INK, HPos::Right, VPos::Center);
             area.draw_text(row.name(), &head, (x0 - 12, y + CELL_H / 2 - 9))?;
-            let small = text(NOTE_PX, GREY, HPos::Right, VPos::Center);
-            area.draw_text(&row.about, &small, (x0 - 12, y + CELL_H / 2 + 11))?;
+            if row.about != row.name() {
+                let small = text(NOTE_PX, GREY, HPos::Right, VPos::Center);
+                area.draw_text(&row.about, &small, (x0 - 12, y + CELL_H / 2 + 11))?;
+            }
             for (ci, cell) in row.cells.iter().enumerate() {
                 let x = x0 + ci as i32 * CELL_W;
                 draw_cell(area, (x, y), cell.as_ref())?;

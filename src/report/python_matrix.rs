@@ -41,7 +41,11 @@ pub fn table(m: &Matrix) -> String {
     align.extend(m.columns.iter().map(|_| "---:"));
     let mut s = markdown::header(&titles, &align);
     for r in &m.rows {
-        let mut cells = vec![format!("`{}` ({})", r.name(), r.about)];
+        let mut head = format!("`{}`", r.name());
+        if r.about != r.name() {
+            let _ = write!(head, " ({})", r.about);
+        }
+        let mut cells = vec![head];
         cells.extend(r.cells.iter().map(|c| match c {
             None => "–".to_string(),
             Some(c) => {

@@ -112,6 +112,8 @@ pub struct Matrix {
     pub workers_why: String,
     /// The same in a few words, for the chart's subtitle.
     pub workers_short: String,
+    /// Whether the folder has claims.csv (else no cell can have a verdict).
+    pub judged: bool,
 }
 
 /// The interpreter tag of a label: `py-threads+native@3.13t+gil` -> `@3.13t+gil`. The tag may
@@ -171,15 +173,21 @@ impl Matrix {
             workers,
             workers_why,
             workers_short,
+            judged: claims.is_some(),
         })
     }
 
     /// For REPORT.md: what the figure is, and which worker count it shows.
     pub fn caption(&self) -> String {
+        let colour = if self.judged {
+            "a cell's colour is the verdict of the claim that judges it (claims.csv)"
+        } else {
+            "no claim was judged in this folder (no claims.csv), so no cell has a verdict"
+        };
         format!(
             "Each CPython strategy's speedup over the same interpreter's py-sequential on CPU-bound \
-             work at {} workers ({}), with its 95 % bootstrap interval; a cell's colour is the \
-             verdict of the claim that judges it (claims.csv), light grey where it was not measured.",
+             work (a `+native` one over py-sequential on the same kernel) at {} workers ({}), with \
+             its 95 % bootstrap interval; {colour}; light grey where it was not measured.",
             self.workers, self.workers_why
         )
     }
