@@ -97,9 +97,12 @@ impl Chart for PythonMatrix<'_> {
         }
         for (ri, row) in m.rows.iter().enumerate() {
             let y = COL_HEAD_H + ri as i32 * CELL_H;
+            // The version in words under the tag, unless the tag is the version.
+            let about = row.about != row.name();
             let head = text(16, INK, HPos::Right, VPos::Center);
-            area.draw_text(row.name(), &head, (x0 - 12, y + CELL_H / 2 - 9))?;
-            if row.about != row.name() {
+            let lift = if about { 9 } else { 0 };
+            area.draw_text(row.name(), &head, (x0 - 12, y + CELL_H / 2 - lift))?;
+            if about {
                 let small = text(NOTE_PX, GREY, HPos::Right, VPos::Center);
                 area.draw_text(&row.about, &small, (x0 - 12, y + CELL_H / 2 + 11))?;
             }

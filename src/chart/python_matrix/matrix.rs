@@ -180,7 +180,8 @@ impl Matrix {
     /// For REPORT.md: what the figure is, and which worker count it shows.
     pub fn caption(&self) -> String {
         let colour = if self.judged {
-            "a cell's colour is the verdict of the claim that judges it (claims.csv)"
+            "a cell's colour is the verdict of the claim that judges it (claims.csv: it rests on \
+             the claim's own interval, which can differ from the Summary's shown here)"
         } else {
             "no claim was judged in this folder (no claims.csv), so no cell has a verdict"
         };
