@@ -18,7 +18,7 @@
 //! The verdicts go to the console, claims.csv and (through `report::generate`) REPORT.md.
 
 pub mod campaign;
-mod catalog;
+pub(crate) mod catalog;
 mod decide;
 pub mod demos;
 mod expect;
