@@ -60,22 +60,23 @@ pub struct PythonInfo {
     pub gil_enabled: Option<bool>,
     /// What tells this interpreter's strategies apart in labels (`@3.13t`, `@3.13t+gil`); empty
     /// for a lone interpreter.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub label: String,
     /// Built with `--disable-gil` (PEP 703, `Py_GIL_DISABLED`): a free-threaded build, whose GIL
-    /// is off unless forced on.
-    #[serde(default)]
+    /// is off unless forced on. These fields are left out of meta.json when empty (false), so
+    /// folders written before them read and write back unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub free_threaded_build: bool,
     /// The options concbench starts it with before the script (`-X gil=1`: the GIL forced on
     /// in a free-threaded build).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     /// The build's configure arguments (`sysconfig`'s CONFIG_ARGS).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub config_args: String,
     /// The module that creates interpreters with a GIL of their own (`_interpreters` in 3.13,
     /// `concurrent.interpreters` from 3.14); `None` before 3.13 (py-interpreters is skipped).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subinterpreters: Option<String>,
     /// The GIL status in words, with where it comes from.
     pub gil: String,
@@ -101,7 +102,7 @@ pub struct PythonInfo {
     /// What the py-* figures time.
     pub timing: String,
     /// Whether the GIL was on while each of its arms ran, from the trials' own reports.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gil_during_arms: Vec<ArmGil>,
 }
 
