@@ -107,6 +107,7 @@ fn info(p: &Interp) -> PythonInfo {
             source: CalibrationSource::Measured,
         }),
         timing: "synthetic".into(),
+        gil_during_arms: Vec::new(),
     }
 }
 
