@@ -18,7 +18,7 @@
 //! The verdicts go to the console, claims.csv and (through `report::generate`) REPORT.md.
 
 pub mod campaign;
-mod catalog;
+pub(crate) mod catalog;
 mod decide;
 pub mod demos;
 mod expect;
@@ -173,9 +173,16 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
     let no_interpreters = wants_interpreters
         .then(|| strategy::python::subinterpreters::announce(&pythons))
         .flatten();
-    let fallback = strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
-        .ok()
-        .map(|i| i.info.clone());
+    if let Ok(first) = &python {
+        ctx.runtime.python = Some(first.info.requested.clone().into());
+    }
+    let fallback = match &python {
+        Ok(first) => Some(first.info.clone()),
+        Err(_) if strategy::python::discover::asks_for_all(&e.python) => None,
+        Err(_) => strategy::python::interpreter(e.python.first().map(|p| p.as_path()))
+            .ok()
+            .map(|i| i.info.clone()),
+    };
     // What meta.json says when nothing is measured: started now, like a measured run's.
     let initial = claim_meta(&cfg, None, None, Vec::new(), fallback.clone());
     let measured = if subjects.is_empty() {

@@ -17,6 +17,7 @@ use crate::results::run_folder::{Kind, RunData, kind, pretty_date};
 mod carryover;
 mod findings;
 mod http;
+pub mod python_matrix;
 mod tables;
 
 pub use findings::findings;
@@ -38,6 +39,11 @@ pub struct ReportArgs {
 /// Regenerate the charts (DIR/charts/*.svg, *.png), DIR/summary.json and DIR/REPORT.md of the
 /// run in `dir`.
 pub fn generate(dir: &Path) -> Result<()> {
+    generate_counted(dir).map(|_| ())
+}
+
+/// [`generate`], returning how many charts it drew (the fixed ones and the optional ones).
+fn generate_counted(dir: &Path) -> Result<usize> {
     let data = RunData::load(dir)?;
     let charts_dir = dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
@@ -45,7 +51,8 @@ pub fn generate(dir: &Path) -> Result<()> {
     chart::stage_all(&data, &charts_dir, &mut staged)?;
     crate::export::stage(&data, dir, &mut staged)?;
     staged.bytes(&dir.join(REPORT_MD), markdown(&data).as_bytes())?;
-    staged.commit()
+    staged.commit()?;
+    Ok(CHARTS.len() + chart::optional_charts(&data).len())
 }
 
 pub fn run_cli(args: &ReportArgs) -> Result<()> {
@@ -57,11 +64,11 @@ pub fn run_cli(args: &ReportArgs) -> Result<()> {
         return crate::sweep::report::run_cli(&args.input);
     }
     let started = std::time::Instant::now();
-    generate(&args.input)?;
+    let charts = generate_counted(&args.input)?;
     crate::console::emit(&format!(
         "wrote {} and {} charts (SVG + PNG) in {} in {:.2} s\n",
         args.input.join(REPORT_MD).display(),
-        CHARTS.len(),
+        charts,
         args.input.join(CHARTS_DIR).display(),
         started.elapsed().as_secs_f64()
     ));
@@ -115,8 +122,13 @@ pub fn markdown(data: &RunData) -> String {
     if let Some(compared) = http::sleep_vs_http(data) {
         let _ = writeln!(s, "{compared}\n");
     }
+    let optional = chart::optional_charts(data);
     s.push_str(&markdown::charts_section(
-        CHARTS.iter().map(|c| (c.name, c.title, c.caption)),
+        CHARTS.iter().map(|c| (c.name, c.title, c.caption)).chain(
+            optional
+                .iter()
+                .map(|c| (c.name, c.title, c.caption.as_str())),
+        ),
     ));
     s.push_str("## Summary\n\n");
     s.push_str(&tables::summary_table(data));
@@ -126,6 +138,7 @@ pub fn markdown(data: &RunData) -> String {
         s.push_str(&findings::claims_notes(data, claims));
     }
     s.push('\n');
+    s.push_str(&python_matrix::section(data));
     s.push_str(&carryover::section(data));
     s.push_str("## Setup\n\n");
     s.push_str(&tables::setup_table(data));

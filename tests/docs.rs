@@ -447,6 +447,9 @@ const OTHER_TOOLS_FLAGS: [&str; 17] = [
     "--nresamples",
 ];
 
+/// CPython's configure option and scripts/free-threaded-python.sh's own.
+const BUILD_FLAGS: [&str; 2] = ["--disable-gil", "--print-path"];
+
 /// Every `--name` token in `text` (a letter after the dashes; `---` table rules are not flags).
 fn flags_in(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
@@ -498,7 +501,9 @@ fn every_flag_in_the_docs_exists() {
             for flag in flags_in(line) {
                 let other_tool = (line.contains("cargo ")
                     && OTHER_TOOLS_FLAGS.contains(&flag.as_str()))
-                    || (line.contains("dask worker") && DASK_FLAGS.contains(&flag.as_str()));
+                    || (line.contains("dask worker") && DASK_FLAGS.contains(&flag.as_str()))
+                    || ((line.contains("configure") || line.contains("free-threaded-python.sh"))
+                        && BUILD_FLAGS.contains(&flag.as_str()));
                 if !known.contains(&flag) && !other_tool {
                     unknown.push(format!("{doc}:{}: {flag}", n + 1));
                 }

@@ -10,6 +10,7 @@ pub mod cpu_vs_wall;
 pub mod data;
 pub mod frame;
 pub mod memory;
+pub mod python_matrix;
 pub mod speedup;
 pub mod timeline;
 pub mod timeline_blocks;
@@ -25,6 +26,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use cpu_vs_wall::CpuVsWall;
 use memory::Memory;
+use python_matrix::{Matrix, PythonMatrix};
 use speedup::Speedup;
 use timeline::Timeline;
 use wall_time::WallTime;
@@ -93,6 +95,26 @@ pub const CHARTS: [ChartSpec; 5] = [
     memory::SPEC,
 ];
 
+/// A chart drawn only when the run has what it shows: its size and caption follow the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionalChart {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub caption: String,
+}
+
+/// The optional charts `data` gets, in report order (none in a run on one interpreter).
+pub fn optional_charts(data: &crate::results::run_folder::RunData) -> Vec<OptionalChart> {
+    Matrix::of(data)
+        .map(|m| OptionalChart {
+            name: python_matrix::SPEC.name,
+            title: python_matrix::SPEC.title,
+            caption: m.caption(),
+        })
+        .into_iter()
+        .collect()
+}
+
 /// Register the embedded font once; every text style uses [`FAMILY`].
 pub fn register_fonts() -> Result<()> {
     static DONE: OnceLock<bool> = OnceLock::new();
@@ -107,7 +129,8 @@ pub fn register_fonts() -> Result<()> {
     }
 }
 
-/// Stage every chart of a run as SVG and PNG in `dir`, in report order.
+/// Stage every chart of a run as SVG and PNG in `dir`, in report order: the fixed ones, then
+/// the [`optional_charts`] the run has.
 pub fn stage_all(
     data: &crate::results::run_folder::RunData,
     dir: &Path,
@@ -118,7 +141,15 @@ pub fn stage_all(
     stage_svg_and_png(staged, dir, &speedup::SPEC, &Speedup::new(data))?;
     stage_svg_and_png(staged, dir, &timeline::SPEC, &Timeline::new(data))?;
     stage_svg_and_png(staged, dir, &cpu_vs_wall::SPEC, &CpuVsWall::new(data))?;
-    stage_svg_and_png(staged, dir, &memory::SPEC, &Memory::new(data))
+    stage_svg_and_png(staged, dir, &memory::SPEC, &Memory::new(data))?;
+    if let Some(m) = Matrix::of(data) {
+        let spec = ChartSpec {
+            size: m.size(),
+            ..python_matrix::SPEC
+        };
+        stage_svg_and_png(staged, dir, &spec, &PythonMatrix::new(data, &m))?;
+    }
+    Ok(())
 }
 
 /// Stage DIR/NAME.svg and DIR/NAME.png of `chart`.

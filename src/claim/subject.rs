@@ -88,10 +88,19 @@ pub fn subjects(
                 label: format!("{}{kernel}{tag}", spec.strategy),
                 python: Some(Arc::clone(p)),
                 context: format!(
-                    "{} {}, GIL {}{}",
+                    "{} {}{}, GIL {}{}",
                     p.info.implementation,
                     p.info.version,
-                    if gil_on { "on" } else { "off" },
+                    if p.info.free_threaded_build {
+                        " free-threaded build"
+                    } else {
+                        ""
+                    },
+                    match (gil_on, p.gil_forced()) {
+                        (true, true) => "forced on (-X gil=1)",
+                        (true, false) => "on",
+                        (false, _) => "off",
+                    },
                     if spec.kernel == PyKernel::Native {
                         ", native kernel (hashlib.sha256 on 64 KiB: the GIL is released inside)"
                     } else if spec.strategy == crate::strategy::python::INTERPRETERS.name {
@@ -100,7 +109,7 @@ pub fn subjects(
                         ""
                     }
                 ),
-                note: note(spec, gil_on),
+                note: note(spec, gil_on, p.gil_forced()),
             });
         }
     }
@@ -108,8 +117,11 @@ pub fn subjects(
 }
 
 /// A sentence on why a subject comes out as it does.
-fn note(spec: &SpeedClaim, gil_on: bool) -> Option<String> {
+fn note(spec: &SpeedClaim, gil_on: bool, gil_forced: bool) -> Option<String> {
     match (spec.claim, spec.kernel, gil_on) {
+        ("C2", PyKernel::Bytecode, true) if gil_forced => Some(
+            "the free-threaded binary with its GIL forced on (-X gil=1): the same code as the GIL-off row, one GIL again, so C2 is expected to hold".into(),
+        ),
         ("C2", PyKernel::Native, _) => Some(
             "the CPU work is C code that releases the GIL (hashlib), so CPython threads run it in parallel".into(),
         ),

@@ -54,8 +54,10 @@ pub struct EngineArgs {
 
     /// Python interpreters of the py-* strategies, comma-separated paths or names; with
     /// several, run and claim measure each one, labelled with its version (py-threads@3.12),
-    /// and sweep refuses more than one [default: python3 from PATH; without a usable one the
-    /// py-* strategies are skipped]
+    /// and sweep refuses more than one. `all`: every CPython found on PATH, in pyenv's versions
+    /// and among scripts/free-threaded-python.sh's builds, each free-threaded build also with
+    /// its GIL forced on (PATH+gil: the same binary with -X gil=1, labelled @3.13t+gil)
+    /// [default: python3 from PATH; without a usable one the py-* strategies are skipped]
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub python: Vec<PathBuf>,
 

@@ -243,6 +243,9 @@ fn run_row(
     let u = &trial.usage;
     let reported = arm.strategy.self_reporting();
     let setup_s = reported.as_ref().and_then(|r| r.self_measured()?.setup_s);
+    let gil_enabled = reported
+        .as_ref()
+        .and_then(|r| r.self_measured()?.gil_enabled);
     let interpreter = reported.and_then(|r| r.process_id());
     RunRow {
         variant: arm.variant,
@@ -270,6 +273,7 @@ fn run_row(
         after,
         others_cpu_pct: trial.others_pct,
         server_cpu_s: trial.server_cpu_s,
+        gil_enabled,
         sampler_cpu_s: trial.sampler_cpu_s,
         chunk: arm.strategy.chunk_size(jobs),
         setup_s,

@@ -142,6 +142,16 @@ impl Session {
         if let Some(Ok(report)) = &sampler_result {
             self.meta.sampler = Some(*report);
         }
+        let mut surprises = records::note_gil(&mut self.meta.pythons, &self.rows);
+        if let Some(p) = self.meta.python.as_mut() {
+            let first = records::note_gil(std::slice::from_mut(p), &self.rows);
+            if self.meta.pythons.is_empty() {
+                surprises = first;
+            }
+        }
+        for s in surprises {
+            eprintln!("concbench: warning: {s}");
+        }
         self.meta.finished_at = Some(machine::utc_now());
         self.meta.total_wall_s = Some(self.epoch.elapsed().as_secs_f64());
         self.meta.status = status.text();

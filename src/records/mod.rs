@@ -21,7 +21,10 @@ pub use meta::{
     BackgroundLoad, ClaimSettings, Discipline, Machine, MemorySamplerReport, Meta, Parameters,
     SamplerReport, StoppingRule,
 };
-pub use python::{CalibrationSource, DaskInfo, DaskWorker, PyCalibration, PyKernel, PythonInfo};
+pub use python::{
+    ArmGil, CalibrationSource, DaskInfo, DaskWorker, PyCalibration, PyKernel, PythonInfo,
+    interpreter_tag, note_gil,
+};
 #[cfg(test)]
 pub(crate) use rows::tests as rows_tests;
 pub use rows::{ClaimRow, CsvRecord, RunRow, SampleRow, SummaryRow};

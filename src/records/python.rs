@@ -60,22 +60,23 @@ pub struct PythonInfo {
     pub gil_enabled: Option<bool>,
     /// What tells this interpreter's strategies apart in labels (`@3.13t`, `@3.13t+gil`); empty
     /// for a lone interpreter.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub label: String,
     /// Built with `--disable-gil` (PEP 703, `Py_GIL_DISABLED`): a free-threaded build, whose GIL
-    /// is off unless forced on.
-    #[serde(default)]
+    /// is off unless forced on. These fields are left out of meta.json when empty (false), so
+    /// folders written before them read and write back unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub free_threaded_build: bool,
     /// The options concbench starts it with before the script (`-X gil=1`: the GIL forced on
     /// in a free-threaded build).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     /// The build's configure arguments (`sysconfig`'s CONFIG_ARGS).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub config_args: String,
     /// The module that creates interpreters with a GIL of their own (`_interpreters` in 3.13,
     /// `concurrent.interpreters` from 3.14); `None` before 3.13 (py-interpreters is skipped).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subinterpreters: Option<String>,
     /// The GIL status in words, with where it comes from.
     pub gil: String,
@@ -100,6 +101,68 @@ pub struct PythonInfo {
     pub cpu_calibration: Option<PyCalibration>,
     /// What the py-* figures time.
     pub timing: String,
+    /// Whether the GIL was on while each of its arms ran, from the trials' own reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gil_during_arms: Vec<ArmGil>,
+}
+
+/// Whether the GIL was on while one arm ran (runs.csv's gil_enabled over its trials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArmGil {
+    /// The arm's label (`py-threads@3.13t`).
+    pub arm: String,
+    pub trials: usize,
+    /// Trials that ended with the GIL on; `None` where the interpreter cannot say (before
+    /// 3.13, where it is always on).
+    pub gil_on_trials: Option<usize>,
+}
+
+/// The interpreter tag of a label: from `@` to the end (`py-threads+native@3.13t+gil` ->
+/// `@3.13t+gil`), empty for a lone interpreter's labels.
+pub fn interpreter_tag(label: &str) -> &str {
+    label.find('@').map_or("", |i| &label[i..])
+}
+
+/// Fill each interpreter's `gil_during_arms` from the trials of its arms, and return one line
+/// for each arm of a free-threaded interpreter (GIL not forced) that ran with the GIL on.
+pub fn note_gil(pythons: &mut [PythonInfo], rows: &[super::RunRow]) -> Vec<String> {
+    let mut surprises = Vec::new();
+    for p in pythons.iter_mut() {
+        let mut arms: Vec<ArmGil> = Vec::new();
+        let mine = rows
+            .iter()
+            .filter(|r| r.strategy.starts_with("py-") && interpreter_tag(&r.strategy) == p.label);
+        for r in mine {
+            let i = match arms.iter().position(|a| a.arm == r.strategy) {
+                Some(i) => i,
+                None => {
+                    arms.push(ArmGil {
+                        arm: r.strategy.clone(),
+                        trials: 0,
+                        gil_on_trials: Some(0),
+                    });
+                    arms.len() - 1
+                }
+            };
+            let a = &mut arms[i];
+            a.trials += 1;
+            a.gil_on_trials = match (a.gil_on_trials, r.gil_enabled) {
+                (Some(n), Some(on)) => Some(n + usize::from(on)),
+                _ => None,
+            };
+        }
+        let unforced_free_threaded = p.free_threaded_build && p.options.is_empty();
+        for a in arms.iter().filter(|_| unforced_free_threaded) {
+            if let Some(n) = a.gil_on_trials.filter(|&n| n > 0) {
+                surprises.push(format!(
+                    "{}: the GIL was on in {n} of {} trials of a free-threaded build (an extension module may have turned it back on)",
+                    a.arm, a.trials
+                ));
+            }
+        }
+        p.gil_during_arms = arms;
+    }
+    surprises
 }
 
 /// What meta.json records about py-dask's cluster: the versions of the interpreter's Dask, and

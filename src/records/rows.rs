@@ -78,6 +78,11 @@ pub struct RunRow {
     /// variants.
     #[serde(default)]
     pub server_cpu_s: Option<f64>,
+    /// py-*: whether the GIL was on when the work ended (`sys._is_gil_enabled()`, 3.13+):
+    /// a free-threaded build runs with it off unless forced on (`+gil`), or unless an extension
+    /// module turned it back on. Empty before 3.13 (always on) and for the Rust strategies.
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
 }
 
 /// Statistics of one (variant, strategy, workers) over its repetitions.
@@ -205,6 +210,7 @@ impl CsvRecord for RunRow {
         "setup_s",
         "interpreter",
         "server_cpu_s",
+        "gil_enabled",
     ];
 }
 
@@ -299,6 +305,7 @@ pub(crate) mod tests {
             setup_s: None,
             interpreter: None,
             server_cpu_s: None,
+            gil_enabled: None,
         }
     }
 

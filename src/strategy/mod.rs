@@ -119,6 +119,8 @@ pub struct SelfMeasured {
     pub cpu: CpuTimes,
     /// Untimed preparation the strategy measured (a pool's start-up), reported separately.
     pub setup_s: Option<f64>,
+    /// Whether the GIL was on when the work ended, where the runtime says (CPython 3.13+).
+    pub gil_enabled: Option<bool>,
 }
 
 /// What some strategies need from outside: the worker binary and how long a trial may take.

@@ -199,12 +199,7 @@ impl SweepArgs {
     /// flag.
     pub fn plan(&self) -> Result<SweepPlan> {
         let e = &self.engine;
-        if e.python.len() > 1 {
-            return Err(Error::Usage(format!(
-                "--python: a sweep runs the py-* strategies on one interpreter ({} given)",
-                e.python.len()
-            )));
-        }
+        crate::sweep::one_python(&e.python)?;
         if self.max_reps < self.min_reps {
             return Err(Error::Usage(format!(
                 "--max-reps {} is below --min-reps {}",

@@ -147,3 +147,19 @@ fn crossing_short(c: breakeven::Crossing) -> String {
 pub fn headers() -> (&'static [&'static str], &'static [&'static str]) {
     (SweepRow::HEADER, ModelRow::HEADER)
 }
+
+/// A sweep runs the py-* strategies on one interpreter: `--python` names at most one, and not
+/// `all` (which finds several).
+pub fn one_python(requested: &[std::path::PathBuf]) -> Result<()> {
+    if requested.len() > 1 || crate::strategy::python::discover::asks_for_all(requested) {
+        return Err(crate::error::Error::Usage(format!(
+            "--python: a sweep runs the py-* strategies on one interpreter ({} given)",
+            if requested.len() > 1 {
+                requested.len().to_string()
+            } else {
+                "'all' finds several".into()
+            }
+        )));
+    }
+    Ok(())
+}

@@ -210,6 +210,7 @@ fn probe(requested: Option<&Path>) -> Probed {
         kernel: PyKernel::default(),
         cpu_calibration: None,
         timing: TIMING.into(),
+        gil_during_arms: Vec::new(),
     };
     Ok(Arc::new(Interpreter { exe, script, info }))
 }
@@ -237,13 +238,13 @@ fn write_script() -> std::io::Result<PathBuf> {
 /// for each unusable (missing, too old, not Python) or repeated one, why it is skipped. An
 /// empty list means python3 from PATH.
 pub fn usable(requested: &[PathBuf]) -> (Vec<Arc<Interpreter>>, Vec<String>) {
+    let (requested, mut skipped) = super::discover::expand(requested);
     let wanted: Vec<Option<&Path>> = if requested.is_empty() {
         vec![None]
     } else {
         requested.iter().map(|p| Some(p.as_path())).collect()
     };
     let mut out: Vec<Arc<Interpreter>> = Vec::new();
-    let mut skipped = Vec::new();
     for w in wanted {
         match interpreter(w) {
             Ok(i)

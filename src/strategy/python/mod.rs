@@ -39,6 +39,7 @@
 
 mod calibration;
 pub mod dask;
+pub mod discover;
 mod host;
 mod interpreter;
 pub mod rate_store;
@@ -299,6 +300,9 @@ struct RunReply {
     /// processes' use.
     #[serde(default)]
     unreaped_cpu_s: f64,
+    /// `sys._is_gil_enabled()` after the work (3.13+).
+    #[serde(default)]
+    gil_enabled: Option<bool>,
 }
 
 impl PyStrategy {
@@ -410,6 +414,7 @@ impl Strategy for PyStrategy {
                     wall_s: 0.0,
                     cpu: CpuTimes::default(),
                     setup_s: Some(s),
+                    gil_enabled: None,
                 });
                 Ok(())
             }
@@ -466,6 +471,7 @@ impl Strategy for PyStrategy {
                 sys_s: reply.cpu_sys_s,
             },
             setup_s: self.last.and_then(|l| l.setup_s),
+            gil_enabled: reply.gil_enabled,
         });
         Ok(StrategyOutput {
             results,

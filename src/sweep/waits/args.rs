@@ -17,12 +17,7 @@ use crate::workload::Variant;
 /// The plan of a wait sweep.
 pub fn plan(args: &SweepArgs) -> Result<SweepPlan> {
     let e = &args.engine;
-    if e.python.len() > 1 {
-        return Err(Error::Usage(format!(
-            "--python: a sweep runs the py-* strategies on one interpreter ({} given)",
-            e.python.len()
-        )));
-    }
+    crate::sweep::one_python(&e.python)?;
     if let Some(v) = args.variant.iter().find(|v| **v != Variant::Sleep) {
         return Err(Error::Usage(format!(
             "--variant {v}: --waits measures waiting, --variant sleep only ({v} jobs do not wait)"
