@@ -10,6 +10,11 @@ use concbench::strategy::python::discover::free_threaded_builds_dir;
 mod binary;
 use binary::{concbench, scratch, serial, stderr};
 
+/// Started with options (`+gil`): meta.json leaves `options` out when there are none.
+fn forced(p: &serde_json::Value) -> bool {
+    p["options"].as_array().is_some_and(|a| !a.is_empty())
+}
+
 fn meta(dir: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap()
 }
@@ -84,12 +89,7 @@ fn all_finds_each_interpreter_once_in_version_order() {
         .collect();
     let executables: Vec<(String, bool)> = pythons
         .iter()
-        .map(|p| {
-            (
-                p["executable"].as_str().unwrap().to_string(),
-                p["options"] != serde_json::json!([]),
-            )
-        })
+        .map(|p| (p["executable"].as_str().unwrap().to_string(), forced(p)))
         .collect();
     for (i, l) in labels.iter().enumerate() {
         assert!(l.starts_with('@'), "{l}");
@@ -121,8 +121,7 @@ fn all_finds_each_interpreter_once_in_version_order() {
     }
     // Every free-threaded build is followed by its +gil twin, and the trials say how the GIL was.
     for (i, p) in pythons.iter().enumerate() {
-        let forced = p["options"] != serde_json::json!([]);
-        if p["free_threaded_build"] == true && !forced {
+        if p["free_threaded_build"] == true && !forced(p) {
             let twin = &pythons[i + 1];
             assert_eq!(
                 twin["label"].as_str().unwrap(),
