@@ -364,8 +364,8 @@ def demo_context():
 def start_method_context(req):
     """The processes and pool arms' context, ready: what a method starts once per interpreter,
     not per call, already running (spawn and forkserver's resource tracker, which their
-    semaphores register with; the forkserver). None and the reason when the interpreter lacks
-    the method."""
+    semaphores register with; the forkserver, up and serving). None and the reason when the
+    interpreter lacks the method."""
     import multiprocessing
 
     try:
@@ -379,11 +379,17 @@ def start_method_context(req):
         from multiprocessing import resource_tracker
 
         resource_tracker.ensure_running()
-    if ctx.get_start_method() == "forkserver":
-        import multiprocessing.forkserver as fs
-
-        fs.ensure_running()
+    if ctx.get_start_method() == "forkserver" and not SERVER_WARM:
+        # ensure_running() only launches the server: its own start-up (an interpreter that
+        # imports this script) would land in the first call's clock. One child waits for it.
+        child = ctx.Process(target=os.getpid)
+        child.start()
+        child.join()
+        SERVER_WARM.append(True)
     return ctx, None
+
+
+SERVER_WARM = []  # the forkserver has served a child: it is up
 
 
 def run_processes(jobs, unit, workers, ctx):
