@@ -152,6 +152,7 @@ pub fn check(args: &ClaimArgs, out: &Path, started: Instant) -> Result<Checked> 
         python: e.python.first().cloned(),
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
         dask_scheduler: e.dask_scheduler.clone(),
+        start_method: e.start_method,
         ..RuntimeSettings::default()
     };
     let selected: Vec<&str> = STATEMENTS

@@ -158,7 +158,10 @@ pub fn run(plan: &Plan, ctx: &StrategyContext) -> Result<Outcome> {
             parameters: parameters(plan, &arms),
             calibration: prepared.calibration,
             before: prepared.before,
-            pythons: describe_pythons(plan, &arms, prepared.calibration.as_ref()),
+            pythons: describe_pythons(plan, &arms, prepared.calibration.as_ref())
+                .into_iter()
+                .map(|p| strategy::python::recorded(p, ctx.runtime.start_method))
+                .collect(),
             gil_switch_interval_ms: gil_switch_interval_ms(&plan.strategies, ctx),
             bootstrap: crate::stats::BootstrapSettings::default(),
             command_line: plan.command_line.clone(),

@@ -34,9 +34,13 @@ Kernels: `bytecode` is the multiply-xorshift chain of concbench's Rust kernel, i
 it holds the GIL. `native` is hashlib.sha256().update() on a 64 KiB buffer: CPython releases the
 GIL inside it for data over 2047 bytes (HASHLIB_GIL_MINSIZE), so threads can run it in parallel.
 
-Start method: every multiprocessing arm uses an explicit context, `fork` where the platform has
-it (Linux), so every interpreter measures the same thing (3.14 changed the default to
-forkserver, whose workers are not children of the script and whose start would be timed).
+Start method: the processes and pool arms use the request's "start_method" (concbench's
+--start-method), else the interpreter's own default (fork on Linux up to 3.13, forkserver from
+3.14). What a method starts once per interpreter (a forkserver; spawn and forkserver's resource
+tracker) is started before "ready", untimed like the interpreter's own start-up. A forkserver's
+children are not the script's, so they report their own CPU. The
+demonstrations keep fork where the platform has it: what they show (copies of `result`, a
+child's abort) is about separate address spaces, the same under every method.
 
 Every arm runs its Python work in started threads, never in a main thread (see
 run_sequential): the sequential baseline in one, each multiprocessing child in one, asyncio's
@@ -318,39 +322,78 @@ def process_worker(jobs, indices, unit, queue, w):
     t = threading.Thread(target=process_jobs, args=(jobs, indices, unit, queue))
     t.start()
     t.join()
-    queue.put(("bye", w, len(result)))
+    # Its own CPU: a forkserver's child is reaped by the server, never by the script's join.
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put(("bye", w, len(result), own.ru_utime, own.ru_stime))
 
 
 def start_and_drain(procs, queue, timeout):
-    """Start the children, collect their ("done", job, value) and ("bye", child, count) messages,
-    then join them. The queue is drained before joining: a child does not exit while its queue
-    data is unflushed. Returns ({job: value}, [count per child])."""
+    """Start the children, collect their ("done", job, value) and ("bye", child, count, ...)
+    messages, then join them. The queue is drained before joining: a child does not exit while
+    its queue data is unflushed. Returns ({job: value}, [count per child], [bye per child])."""
     for p in procs:
         if p.pid is None:
             p.start()
-    values, counts, byes = {}, [0] * len(procs), 0
-    while byes < len(procs):
+    values, counts, byes = {}, [0] * len(procs), [None] * len(procs)
+    while None in byes:
         msg = queue.get(timeout=timeout)
         if msg[0] == "done":
             values[msg[1]] = msg[2]
         else:
             counts[msg[1]] = msg[2]
-            byes += 1
+            byes[msg[1]] = msg
     for p in procs:
         p.join()
-    return values, counts
+    return values, counts, byes
 
 
-def mp_context():
-    """The explicit start method of every multiprocessing arm: fork where the platform has it."""
+def mp_context(method=None):
+    """multiprocessing's context for `method` (None: the interpreter's default). An unknown or
+    unavailable method raises ValueError."""
     import multiprocessing
 
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+    return multiprocessing.get_context(method)
 
 
-def run_processes(jobs, unit, workers, _prepared=None):
-    ctx = mp_context()
+def demo_context():
+    """The demonstrations' context: fork where the platform has it, as they always used."""
+    import multiprocessing
+
+    return mp_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+
+
+def start_method_context(req):
+    """The processes and pool arms' context, ready: what a method starts once per interpreter,
+    not per call, already running (spawn and forkserver's resource tracker, which their
+    semaphores register with; the forkserver, up and serving). None and the reason when the
+    interpreter lacks the method."""
+    import multiprocessing
+
+    try:
+        ctx = mp_context(req.get("start_method"))
+    except ValueError:
+        return None, "start method '%s' is not available in this interpreter (it has: %s)" % (
+            req.get("start_method"),
+            ", ".join(multiprocessing.get_all_start_methods()),
+        )
+    if ctx.get_start_method() != "fork":
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    if ctx.get_start_method() == "forkserver" and not SERVER_WARM:
+        # ensure_running() only launches the server: its own start-up (an interpreter that
+        # imports this script) would land in the first call's clock. One child waits for it.
+        child = ctx.Process(target=os.getpid)
+        child.start()
+        child.join()
+        SERVER_WARM.append(True)
+    return ctx, None
+
+
+SERVER_WARM = []  # the forkserver has served a child: it is up
+
+
+def run_processes(jobs, unit, workers, ctx):
     queue = ctx.Queue()
     procs = [
         ctx.Process(
@@ -358,11 +401,15 @@ def run_processes(jobs, unit, workers, _prepared=None):
         )
         for w in range(workers)
     ]
-    values, child_appends = start_and_drain(procs, queue, 600)
+    values, child_appends, byes = start_and_drain(procs, queue, 600)
     bad = [p.exitcode for p in procs if p.exitcode != 0]
     if bad:
         raise RuntimeError("worker processes exited with %s" % bad)
-    return [values[i] for i in range(len(jobs))], len(result), child_appends
+    # A forkserver's children are not reaped by the script: their CPU, as they reported it.
+    outside = [0.0, 0.0]
+    if ctx.get_start_method() == "forkserver":
+        outside = [sum(b[3] for b in byes), sum(b[4] for b in byes)]
+    return [values[i] for i in range(len(jobs))], len(result), child_appends, outside
 
 
 def sequential_worker(jobs, unit):
@@ -463,11 +510,11 @@ def pool_warm(_):
     return os.getpid()
 
 
-def start_pool(workers):
+def start_pool(workers, ctx):
     """A Pool of `workers` processes, started and warmed (every worker has answered once), and
     the time that took."""
     t = time.perf_counter()
-    pool = mp_context().Pool(workers)
+    pool = ctx.Pool(workers)
     seen = set()
     while len(seen) < workers:
         seen.update(pool.map(pool_warm, range(workers * 4), chunksize=1))
@@ -860,11 +907,16 @@ def serve_one(req, watch):
     if "http" in req["unit"]:
         # Imported before the clock (and before forking), not inside the first job.
         import http.client  # noqa: F401
-    prepared, pool_pids = None, []
+    prepared, pool_pids, via_server = None, [], False
     if name in ("processes", "pool"):
-        ready["start_method"] = mp_context().get_start_method()
+        # processes get the context; the pool is started from it.
+        prepared, why = start_method_context(req)
+        if prepared is None:
+            return {"ready": False, "error": why}
+        ready["start_method"] = prepared.get_start_method()
     if name == "pool":
-        prepared, ready["pool_startup_s"] = start_pool(req["workers"])
+        via_server = prepared.get_start_method() == "forkserver"
+        prepared, ready["pool_startup_s"] = start_pool(req["workers"], prepared)
         pool_pids = [p.pid for p in prepared._pool]
     if name == "asyncio":
         import_asyncio()
@@ -881,28 +933,36 @@ def serve_one(req, watch):
         raise SystemExit("expected go")
     c0 = proc_cpu_s(pool_pids)
     t0, u0, s0 = usage_now()
-    values, parent_appends, child_appends = run(jobs, req["unit"], req["workers"], prepared)
+    values, parent_appends, child_appends, *served = run(
+        jobs, req["unit"], req["workers"], prepared
+    )
     t1, u1, s1 = usage_now()
     c1 = proc_cpu_s(pool_pids)
+    # Not the script's children (a forkserver's): processes' CPU as they reported it.
+    forked_user_s, forked_sys_s = served[0] if served else (0.0, 0.0)
     unreaped_cpu_s = 0.0
     if name == "dask":
         unreaped_cpu_s = prepared.close(c1 - c0)
-    elif prepared is not None:
+    elif prepared is not None and name != "processes":
         prepared.terminate()
         prepared.join()
     _, u2, s2 = usage_now()
+    outside_cpu_s = forked_user_s + forked_sys_s
+    if name == "dask" or (name == "pool" and via_server):
+        outside_cpu_s += c1 - c0
     return {
         "results": [str(v) for v in values],
         "wall_s": t1 - t0,
-        "cpu_user_s": u1 - u0 + (c1 - c0),
-        "cpu_sys_s": s1 - s0,
+        "cpu_user_s": u1 - u0 + (c1 - c0) + forked_user_s,
+        "cpu_sys_s": s1 - s0 + forked_sys_s,
         "parent_appends": parent_appends,
         "child_appends": child_appends,
         # The workers of an existing Dask scheduler are not this interpreter's children: their
         # CPU is the work's, never the interpreter's own.
         # Nor are a local cluster's (the forkserver's children): their CPU outside the clock
-        # is reported apart, for concbench's count of other processes' use.
-        "outside_cpu_s": (c1 - c0) if name == "dask" else 0.0,
+        # is reported apart, for concbench's count of other processes' use. Nor are the
+        # processes or the pool's workers under a forkserver.
+        "outside_cpu_s": outside_cpu_s,
         "unreaped_cpu_s": unreaped_cpu_s,
         # All CPU this interpreter and its reaped children used so far: concbench takes it out
         # of what it counts as other processes' use while this interpreter is still running.
@@ -968,6 +1028,7 @@ def mode_info(_req, _watch):
         "gil_enabled": gil,
         "switch_interval_s": sys.getswitchinterval(),
         "default_start_method": multiprocessing.get_start_method(),
+        # What the arms use without --start-method (concbench records the flag's instead).
         "start_method": mp_context().get_start_method(),
         "cpu_count": os.cpu_count(),
     }
@@ -1045,7 +1106,7 @@ def memory_thread(jobs, indices):
 def mode_demo_memory(req, _watch):
     """The tutorial: children append to `result`, then the parent prints it: `result []`."""
     global result
-    ctx = mp_context()
+    ctx = demo_context()
     jobs, workers = [tuple(j) for j in req["jobs"]], req["workers"]
     result = []
     queue = ctx.Queue()
@@ -1059,7 +1120,7 @@ def mode_demo_memory(req, _watch):
     for p in procs:
         p.start()
         memory.pids.append(p.pid)
-    via_queue, child_lengths = start_and_drain(procs, queue, 60)
+    via_queue, child_lengths, _ = start_and_drain(procs, queue, 60)
     processes_peak = memory.stop()
     after_processes = list(result)
     result = []
@@ -1108,7 +1169,7 @@ def leaking_thread(leak_mib):
 
 
 def mode_demo_isolation(req, _watch):
-    ctx = mp_context()
+    ctx = demo_context()
     jobs, workers, unit = [tuple(j) for j in req["jobs"]], req["workers"], req["unit"]
     leak_mib = req["leak_mib"]
     rss_before = vm_rss_kib()

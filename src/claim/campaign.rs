@@ -91,7 +91,10 @@ pub fn run(
     let calibration = prepared.calibration;
     let specs = arm_specs(cfg, subjects, calibration.as_ref())?;
     let arms = study::build_arms(&specs, ctx)?;
-    let pythons = describe_pythons(subjects, calibration.as_ref());
+    let pythons = describe_pythons(subjects, calibration.as_ref())
+        .into_iter()
+        .map(|p| strategy::python::recorded(p, ctx.runtime.start_method))
+        .collect();
     let meta = meta_of(&prepared, pythons);
     let epoch = prepared.epoch;
     let mut study = Study::open(&study_config(cfg, dir), epoch, arms, meta, None)?;

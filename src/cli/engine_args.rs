@@ -10,6 +10,7 @@ use clap::Args;
 
 use super::parse;
 use crate::engine::{DEFAULT_PRIME_MS, Order, Preparation};
+use crate::strategy::python::StartMethod;
 
 /// `claim`'s default `--prime-ms`: the one place to change it. Priming keeps the cores busy
 /// (untimed) before each trial, so a core left idle by the trial before (after `sequential`)
@@ -25,7 +26,8 @@ fn prime_help() -> String {
     )
 }
 
-/// `--order --seed --prime-ms --timeout --sample-ms --python --out --quiet`.
+/// `--order --seed --prime-ms --timeout --sample-ms --python --dask-scheduler --start-method
+/// --out --quiet`.
 #[derive(Debug, Clone, Args)]
 pub struct EngineArgs {
     /// Trial order within each round: counterbalanced (a Williams design: every strategy in
@@ -65,6 +67,12 @@ pub struct EngineArgs {
     /// started for each trial; its workers and versions go into meta.json
     #[arg(long, value_name = "ADDRESS", value_parser = parse::dask_address)]
     pub dask_scheduler: Option<String>,
+
+    /// How py-processes and py-pool start their worker processes: fork, forkserver or spawn
+    /// (multiprocessing's start methods; recorded in meta.json) [default: the interpreter's
+    /// own: fork on Linux up to Python 3.13, forkserver from 3.14]
+    #[arg(long, value_name = "METHOD")]
+    pub start_method: Option<StartMethod>,
 
     /// Output folder [default: results/latest for run, results/claims for claim,
     /// results/sweep for sweep]

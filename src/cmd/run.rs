@@ -167,6 +167,7 @@ impl RunArgs {
             switch_interval: Duration::from_secs_f64(self.switch_interval_ms / 1e3),
             py_kernel: self.py_kernel,
             dask_scheduler: self.engine.dask_scheduler.clone(),
+            start_method: self.engine.start_method,
             ..strategy::RuntimeSettings::default()
         };
         ctx.chunk = self.chunk;

@@ -38,6 +38,7 @@ pub fn execute(args: &SweepArgs) -> Result<Outcome> {
         switch_interval: Duration::from_secs_f64(args.switch_interval_ms / 1e3),
         py_kernel: args.py_kernel,
         dask_scheduler: args.engine.dask_scheduler.clone(),
+        start_method: args.engine.start_method,
         ..RuntimeSettings::default()
     };
     ctx.chunk = plan.chunk;

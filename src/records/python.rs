@@ -82,8 +82,8 @@ pub struct PythonInfo {
     pub gil: String,
     /// `sys.getswitchinterval()` in ms.
     pub switch_interval_ms: f64,
-    /// The start method every multiprocessing arm uses, set explicitly: fork where the
-    /// platform has it.
+    /// The start method py-processes and py-pool used: `--start-method`, else the
+    /// interpreter's default.
     pub start_method: String,
     /// The interpreter's own default (3.14 changed it to forkserver on Linux).
     #[serde(default)]

@@ -346,6 +346,9 @@ pub struct RuntimeSettings {
     /// py-dask: an existing Dask scheduler to run on (`--dask-scheduler`) instead of a
     /// LocalCluster started for each trial.
     pub dask_scheduler: Option<String>,
+    /// How py-processes and py-pool start their workers (`--start-method`); `None`: the
+    /// interpreter's own default.
+    pub start_method: Option<python::StartMethod>,
 }
 
 impl Default for RuntimeSettings {
@@ -356,6 +359,7 @@ impl Default for RuntimeSettings {
             py_kernel: python::PyKernel::default(),
             py_label: String::new(),
             dask_scheduler: None,
+            start_method: None,
         }
     }
 }

@@ -287,6 +287,7 @@ pub(crate) fn sweep_meta(
         .iter()
         .filter(|_| uses_python)
         .map(|p| strategy::python::describe(p, prepared.calibration.as_ref(), plan.py_kernel))
+        .map(|p| strategy::python::recorded(p, ctx.runtime.start_method))
         .collect();
     let parameters = Parameters {
         job_mb: None,

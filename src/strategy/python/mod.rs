@@ -44,6 +44,7 @@ mod host;
 mod interpreter;
 pub mod rate_store;
 mod script;
+mod start_method;
 pub mod subinterpreters;
 
 use std::sync::Arc;
@@ -82,6 +83,7 @@ pub use interpreter::{
     interpreter, split_request, usable, version_tags,
 };
 pub use script::{LiveScript, ScriptError, ScriptRun, run_script};
+pub use start_method::{StartMethod, recorded};
 
 /// Every CPython strategy's name starts with this.
 pub const PREFIX: &str = "py-";
@@ -238,6 +240,7 @@ fn build(kind: Kind, workers: usize, ctx: &StrategyContext) -> Result<Box<dyn St
         interp,
         kernel: ctx.runtime.py_kernel,
         dask_scheduler: ctx.runtime.dask_scheduler.clone(),
+        start_method: ctx.runtime.start_method,
         timeout: ctx.timeout,
         host,
         shared,
@@ -261,6 +264,8 @@ pub struct PyStrategy {
     kernel: PyKernel,
     /// py-dask: the scheduler to run on instead of a LocalCluster (`--dask-scheduler`).
     dask_scheduler: Option<String>,
+    /// py-processes, py-pool: `--start-method`; `None` is the interpreter's default.
+    start_method: Option<StartMethod>,
     timeout: Duration,
     /// The interpreter process(es) it runs in: shared with the block's other py-* arms, or
     /// its own (one trial per process).
@@ -278,6 +283,12 @@ struct Ready {
     ready: bool,
     #[serde(default)]
     pool_startup_s: Option<f64>,
+    /// Why it is not ready, in one line (a start method this interpreter lacks).
+    #[serde(default)]
+    error: Option<String>,
+    /// py-processes, py-pool: the start method the workers will use.
+    #[serde(default)]
+    start_method: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -396,6 +407,7 @@ impl Strategy for PyStrategy {
             "jobs": jobs.iter().map(|j| (j.task.name(), j.number)).collect::<Vec<_>>(),
             "unit": self.python_unit(unit)?,
             "dask_scheduler": self.dask_scheduler,
+            "start_method": self.start_method,
         })
         .to_string();
         let (interp, timeout) = (&self.interp, self.timeout);
@@ -408,6 +420,15 @@ impl Strategy for PyStrategy {
             })
             .map_err(|e| self.fail(e.to_string()))?;
         match serde_json::from_str::<Ready>(line.trim()) {
+            Ok(Ready {
+                start_method: Some(used),
+                ..
+            }) if self.start_method.is_some_and(|m| m.name() != used) => {
+                Err(self.abandon(format!(
+                    "the interpreter would start its workers with {used}, not the requested {}",
+                    self.start_method.map_or("", |m| m.name())
+                )))
+            }
             Ok(r) if r.ready => {
                 self.launch = Some(launch);
                 self.last = r.pool_startup_s.map(|s| SelfMeasured {
@@ -418,6 +439,9 @@ impl Strategy for PyStrategy {
                 });
                 Ok(())
             }
+            Ok(Ready {
+                error: Some(why), ..
+            }) => Err(self.abandon(why)),
             _ => Err(self.abandon(format!("not ready ('{}')", line.trim()))),
         }
     }
