@@ -702,13 +702,26 @@ def subinterpreter_work(share_json):
 # Run in a new subinterpreter's __main__: the script loaded as a module that is not __main__
 # (so main() does not run), then booted. The first line binds `send` (see the two APIs below).
 SUBINTERPRETER_BOOT = """
-import types
+import marshal, types
 w = types.ModuleType("concbench_workload")
 w.__file__ = path
-with open(path) as f:
-    exec(compile(f.read(), path, "exec"), w.__dict__)
+exec(marshal.loads(script_code), w.__dict__)
 w.subinterpreter_boot(unit_json, send)
 """
+
+SCRIPT_CODE = []  # the script compiled once per interpreter process, as marshal bytes
+
+
+def script_code():
+    """This script's code object as bytes (shareable between interpreters): compiled once,
+    loaded by every subinterpreter, instead of each compiling the source again."""
+    if not SCRIPT_CODE:
+        import marshal
+
+        path = os.path.abspath(__file__)
+        with open(path) as f:
+            SCRIPT_CODE.append(marshal.dumps(compile(f.read(), path, "exec")))
+    return SCRIPT_CODE[0]
 
 
 class LowLevelInterpreters:
@@ -781,8 +794,30 @@ class Subinterpreters:
         started = time.perf_counter()
         low_level = subinterpreters_module() == "_interpreters"
         self.api = LowLevelInterpreters() if low_level else PublicInterpreters()
-        boot = {"path": os.path.abspath(__file__), "unit_json": json.dumps(unit)}
-        self.handles = [self.api.create(**boot) for _ in range(workers)]
+        boot = {
+            "path": os.path.abspath(__file__),
+            "script_code": script_code(),
+            "unit_json": json.dumps(unit),
+        }
+        # Created and booted in parallel, one thread each (each has a GIL of its own): the
+        # preparation of a trial, untimed, but a sweep makes thousands of them.
+        self.handles, failures = [None] * workers, []
+
+        def create(i):
+            try:
+                self.handles[i] = self.api.create(**boot)
+            except BaseException as e:  # raised again below, once every thread is joined
+                failures.append(e)
+
+        threads = [threading.Thread(target=create, args=(i,)) for i in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.handles = [h for h in self.handles if h is not None]
+        if failures:
+            self.terminate()
+            raise failures[0]
         self.startup_s = time.perf_counter() - started
 
     def terminate(self):

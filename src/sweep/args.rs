@@ -13,7 +13,9 @@ use crate::cli::parse::{self, NumberList};
 use crate::cli::{EngineArgs, random_seed};
 use crate::error::{Error, Result};
 use crate::measure::machine::available_parallelism;
-use crate::strategy::{self, processes::Chunk, python::DASK, python::PyKernel};
+use crate::strategy::{
+    self, processes::Chunk, python::DASK, python::INTERPRETERS, python::PyKernel,
+};
 use crate::study::StudyConfig;
 use crate::workload::Variant;
 
@@ -65,7 +67,8 @@ pub struct SweepArgs {
 
     /// Seconds the whole sweep may take, analysis and report included: repetitions are planned
     /// from the warm-up's cost to fill it, and no round starts that would end after it (1-86400)
-    /// [default: 110; 300 with py-dask, which starts a cluster for every trial]
+    /// [default: 110; 160 with py-interpreters, 300 with py-dask: they start subinterpreters, a
+    /// cluster, for every trial]
     #[arg(allow_negative_numbers = true, long, value_name = "SECONDS", value_parser = parse::budget_s)]
     pub budget_s: Option<f64>,
 
@@ -124,6 +127,19 @@ const MAX_WORKERS: i64 = 1024;
 pub const DEFAULT_BUDGET_S: f64 = 110.0;
 /// The budget of a sweep with py-dask: its rounds cost about three times py-pool's.
 pub const DASK_BUDGET_S: f64 = 300.0;
+/// The budget of a sweep with py-interpreters (and not py-dask): creating a trial's
+/// subinterpreters takes 45-75 ms here, and with py-threads, py-processes and py-pool beside it a
+/// round took 22-25 s, so 110 s held 3 rounds, too few for an interval; at the cores only, a
+/// round is about 20 s and 160 s holds the warm-up and 6.
+pub const INTERPRETERS_BUDGET_S: f64 = 160.0;
+
+/// The strategies a sweep runs at one worker count, the cores, unless --workers is given: each
+/// of their trials starts something costly (a Dask cluster; N subinterpreters), untimed but
+/// paid in every round. Each with its default budget.
+const AT_CORES_ONLY: [(&str, f64); 2] = [
+    (DASK.name, DASK_BUDGET_S),
+    (INTERPRETERS.name, INTERPRETERS_BUDGET_S),
+];
 
 fn count(s: &str) -> std::result::Result<usize, String> {
     match s.trim().parse::<i64>() {
@@ -183,15 +199,15 @@ impl SweepArgs {
         &self,
         strategies: &[&'static strategy::StrategyInfo],
     ) -> (Option<Vec<usize>>, f64) {
-        let with_dask = strategies.iter().any(|s| s.name == DASK.name);
-        let dask_workers =
-            (with_dask && self.workers.is_empty()).then(|| vec![available_parallelism()]);
-        let default = if with_dask {
-            DASK_BUDGET_S
-        } else {
-            DEFAULT_BUDGET_S
-        };
-        (dask_workers, self.budget_s.unwrap_or(default))
+        let costly: Vec<f64> = AT_CORES_ONLY
+            .iter()
+            .filter(|(name, _)| strategies.iter().any(|s| s.name == *name))
+            .map(|(_, budget)| *budget)
+            .collect();
+        let at_cores =
+            (!costly.is_empty() && self.workers.is_empty()).then(|| vec![available_parallelism()]);
+        let default = costly.into_iter().fold(DEFAULT_BUDGET_S, f64::max);
+        (at_cores, self.budget_s.unwrap_or(default))
     }
 
     /// The validated plan of the job-size sweep ([`crate::sweep::plan`] picks it or the wait
@@ -344,6 +360,25 @@ mod tests {
         let p = plan(&["--strategy", "py-threads"]);
         assert_eq!(names(&p), ["py-sequential", "py-threads"]);
         assert_eq!(p.budget.as_secs_f64(), DEFAULT_BUDGET_S);
+    }
+
+    /// py-interpreters runs at the cores only, with its own budget; py-threads beside it at
+    /// every count; with py-dask too, the larger budget.
+    #[test]
+    fn py_interpreters_runs_at_the_cores_within_its_own_budget() {
+        let p = plan(&["--strategy", "py-threads,py-interpreters"]);
+        assert_eq!(p.budget.as_secs_f64(), INTERPRETERS_BUDGET_S);
+        let counts = |name: &str| -> Vec<usize> {
+            p.configurations(crate::workload::Variant::Cpu)
+                .into_iter()
+                .filter(|(info, _)| info.name == name)
+                .map(|(_, w)| w)
+                .collect()
+        };
+        assert_eq!(counts(INTERPRETERS.name), [available_parallelism()]);
+        assert_eq!(counts("py-threads"), p.workers);
+        let p = plan(&["--strategy", "py-interpreters,py-dask"]);
+        assert_eq!(p.budget.as_secs_f64(), DASK_BUDGET_S);
     }
 
     #[test]

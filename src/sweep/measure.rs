@@ -134,9 +134,19 @@ impl Policy for Budgeted<'_> {
                 study.blocks.len()
             ));
             if let Some(only) = &plan.dask_workers {
+                let costly: Vec<&str> = plan
+                    .strategies
+                    .iter()
+                    .filter(|s| crate::sweep::plan::at_cores_only(s))
+                    .map(|s| s.name)
+                    .collect();
                 study.engine.say(&format!(
-                    "concbench sweep: py-dask starts a Dask cluster for every trial: it runs on {} worker(s) (--workers sets them), beside py-pool, within a budget of {:.0} s (--budget-s sets it)",
+                    "concbench sweep: {} start{} a Dask cluster or subinterpreters for every trial: {} on {} worker(s) (--workers sets them){}, within a budget of {:.0} s (--budget-s sets it)",
+                    costly.join(" and "),
+                    if costly.len() == 1 { "s" } else { "" },
+                    if costly.len() == 1 { "it runs" } else { "they run" },
                     only.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(","),
+                    if costly.contains(&strategy::python::DASK.name) { ", py-dask beside py-pool" } else { "" },
                     plan.budget.as_secs_f64()
                 ));
             }

@@ -53,8 +53,9 @@ pub struct SweepPlan {
     pub cpu: CpuSizes,
     pub sleep_ms: Vec<f64>,
     pub budget: Duration,
-    /// py-dask's worker counts where they differ from `workers` (one count, the cores, unless
-    /// --workers is given: each of its trials starts a cluster).
+    /// The worker counts of py-dask and py-interpreters where they differ from `workers` (one
+    /// count, the cores, unless --workers is given: each of their trials starts a cluster, or N
+    /// subinterpreters).
     pub dask_workers: Option<Vec<usize>>,
     pub min_reps: u32,
     pub max_reps: u32,
@@ -135,6 +136,15 @@ pub fn with_companions(
     Ok(out)
 }
 
+/// Whether a strategy runs at the cores only in a sweep without --workers (see `dask_workers`).
+pub fn at_cores_only(info: &StrategyInfo) -> bool {
+    [
+        strategy::python::DASK.name,
+        strategy::python::INTERPRETERS.name,
+    ]
+    .contains(&info.name)
+}
+
 impl SweepPlan {
     pub fn jobs(&self) -> usize {
         self.study.numbers.len() * 2
@@ -198,7 +208,7 @@ impl SweepPlan {
             .into_iter()
             .map(|(_, info, w)| (info, w))
             .filter(|(info, w)| match &self.dask_workers {
-                Some(only) if info.name == strategy::python::DASK.name => only.contains(w),
+                Some(only) if at_cores_only(info) => only.contains(w),
                 _ => true,
             })
             .collect()
