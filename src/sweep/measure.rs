@@ -134,19 +134,21 @@ impl Policy for Budgeted<'_> {
                 study.blocks.len()
             ));
             if let Some(only) = &plan.dask_workers {
-                let costly: Vec<&str> = plan
+                let costly: Vec<String> = plan
                     .strategies
                     .iter()
                     .filter(|s| crate::sweep::plan::at_cores_only(s))
-                    .map(|s| s.name)
+                    .map(|s| match s.name == strategy::python::DASK.name {
+                        true => "py-dask starts a Dask cluster".to_string(),
+                        false => format!("{} starts its subinterpreters", s.name),
+                    })
                     .collect();
                 study.engine.say(&format!(
-                    "concbench sweep: {} start{} a Dask cluster or subinterpreters for every trial: {} on {} worker(s) (--workers sets them){}, within a budget of {:.0} s (--budget-s sets it)",
-                    costly.join(" and "),
-                    if costly.len() == 1 { "s" } else { "" },
+                    "concbench sweep: {} for every trial: {} on {} worker(s) (--workers sets them){}, within a budget of {:.0} s (--budget-s sets it)",
+                    costly.join(", "),
                     if costly.len() == 1 { "it runs" } else { "they run" },
                     only.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(","),
-                    if costly.contains(&strategy::python::DASK.name) { ", py-dask beside py-pool" } else { "" },
+                    if plan.strategies.iter().any(|s| s.name == strategy::python::DASK.name) { ", py-dask beside py-pool" } else { "" },
                     plan.budget.as_secs_f64()
                 ));
             }

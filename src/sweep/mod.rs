@@ -94,7 +94,7 @@ pub fn console_summary(data: &crate::results::run_folder::SweepData) -> String {
         }
         let _ = writeln!(
             s,
-            "{:<8} {:<13} {:>7} {:>12} {:>14} {:>26} {:>26} {:>10} {:>22}",
+            "{:<8} {:<15} {:>7} {:>12} {:>14} {:>26} {:>26} {:>10} {:>22}",
             "variant",
             "strategy",
             "workers",
@@ -111,7 +111,7 @@ pub fn console_summary(data: &crate::results::run_folder::SweepData) -> String {
             let above_one = breakeven::Crossing::from_columns(m.above_one_ms, m.above_one_below_ms);
             let _ = writeln!(
                 s,
-                "{:<8} {:<13} {:>7} {:>12} {:>14} {:>26} {:>26} {:>10} {:>22}",
+                "{:<8} {:<15} {:>7} {:>12} {:>14} {:>26} {:>26} {:>10} {:>22}",
                 v.name(),
                 m.strategy,
                 m.break_even_workers.map_or("-".into(), |n| n.to_string()),
