@@ -13,6 +13,8 @@
 //! started before the clock, once per interpreter (see docs/methodology.md). Without a usable
 //! python3 on PATH the bench says why and measures nothing.
 
+mod support;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -111,18 +113,9 @@ criterion_group! {
     targets = start_method, pool_startup
 }
 
-/// Replaces `criterion_main!`, as in benches/strategies.rs: plotters' `ab_glyph` feature needs
-/// a registered font before criterion plots.
+/// Replaces `criterion_main!`: the plot font first (see `support`).
 fn main() {
-    if plotters::style::register_font(
-        "sans-serif",
-        plotters::style::FontStyle::Normal,
-        include_bytes!("../assets/DejaVuSans.ttf"),
-    )
-    .is_err()
-    {
-        panic!("assets/DejaVuSans.ttf is not a usable font");
-    }
+    support::register_plot_font();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -21,6 +21,8 @@
 //! Sizes keep a full `cargo bench` to about a minute on 2 cores and `cargo bench -- --quick`
 //! to about 20 s; `cargo test --benches` runs every benchmark once as a smoke test.
 
+mod support;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -272,21 +274,9 @@ criterion_group! {
     targets = overhead, sleep_bound, cpu_bound, chunking
 }
 
-/// Replaces `criterion_main!`: plotters' `ab_glyph` feature (wanted by the library's charts)
-/// is unified into criterion's plotters, which then finds no font and panics while plotting
-/// unless one is registered first. Criterion's plotters backend draws every text in
-/// `FontFamily::SansSerif` ("sans-serif"), as do plotters' defaults, so that is the one
-/// family to register.
+/// Replaces `criterion_main!`: the plot font first (see `support`).
 fn main() {
-    if plotters::style::register_font(
-        "sans-serif",
-        plotters::style::FontStyle::Normal,
-        include_bytes!("../assets/DejaVuSans.ttf"),
-    )
-    .is_err()
-    {
-        panic!("assets/DejaVuSans.ttf is not a usable font");
-    }
+    support::register_plot_font();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }
