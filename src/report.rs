@@ -52,6 +52,7 @@ fn generate_counted(dir: &Path) -> Result<usize> {
     crate::export::stage(&data, dir, &mut staged)?;
     staged.bytes(&dir.join(REPORT_MD), markdown(&data).as_bytes())?;
     staged.commit()?;
+    chart::remove_undrawn(&data, &charts_dir)?;
     Ok(CHARTS.len() + chart::optional_charts(&data).len())
 }
 

@@ -115,6 +115,25 @@ pub fn optional_charts(data: &crate::results::run_folder::RunData) -> Vec<Option
         .collect()
 }
 
+/// Remove an optional chart's files that this run does not draw (left by an earlier report of
+/// the same folder, whose files then qualified): REPORT.md would not list them, and a stale
+/// chart beside a fresh report reads as part of it.
+pub fn remove_undrawn(data: &crate::results::run_folder::RunData, dir: &Path) -> Result<()> {
+    if Matrix::of(data).is_some() {
+        return Ok(());
+    }
+    for ext in ["svg", "png"] {
+        let path = dir.join(format!("{}.{ext}", python_matrix::SPEC.name));
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::write(&path, e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Register the embedded font once; every text style uses [`FAMILY`].
 pub fn register_fonts() -> Result<()> {
     static DONE: OnceLock<bool> = OnceLock::new();
