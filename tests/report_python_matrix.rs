@@ -127,16 +127,7 @@ fn trials(template: &RunRow, label: &str, workers: usize, wall: f64) -> Vec<RunR
 }
 
 fn claim(claim: &str, subject: &str, verdict: &str) -> ClaimRow {
-    ClaimRow {
-        claim: claim.into(),
-        statement: String::new(),
-        subject: subject.into(),
-        evidence: String::new(),
-        verdict: verdict.into(),
-        reason: String::new(),
-        level_achieved: None,
-        interval_kind: String::new(),
-    }
+    ClaimRow::verdict_only(claim, subject, verdict)
 }
 
 /// The fixture with `interps` added: meta.pythons, their py-* trials, summary.csv rebuilt from

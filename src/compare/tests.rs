@@ -216,16 +216,7 @@ fn geomean_of_ratios() {
 }
 
 fn claim(id: &str, subject: &str, verdict: &str) -> ClaimRow {
-    ClaimRow {
-        claim: id.into(),
-        statement: String::new(),
-        subject: subject.into(),
-        evidence: String::new(),
-        verdict: verdict.into(),
-        reason: String::new(),
-        level_achieved: None,
-        interval_kind: String::new(),
-    }
+    ClaimRow::verdict_only(id, subject, verdict)
 }
 
 #[test]

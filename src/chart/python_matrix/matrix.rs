@@ -334,16 +334,7 @@ mod tests {
 
     #[test]
     fn a_verdict_is_found_through_the_catalog_on_the_interpreters_subject() {
-        let row = |claim: &str, subject: &str, verdict: &str| ClaimRow {
-            claim: claim.into(),
-            statement: String::new(),
-            subject: subject.into(),
-            evidence: String::new(),
-            verdict: verdict.into(),
-            reason: String::new(),
-            level_achieved: None,
-            interval_kind: String::new(),
-        };
+        let row = ClaimRow::verdict_only;
         let claims = [
             row("C1", "cpython-threads@3.13t", "HOLDS"),
             row("C5", "cpython-threads@3.13t", "HOLDS"),
