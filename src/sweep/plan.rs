@@ -146,6 +146,18 @@ pub fn at_cores_only(info: &StrategyInfo) -> bool {
 }
 
 impl SweepPlan {
+    /// The plan's interpreter for a py-* strategy's arm (none for the others).
+    pub fn python_arm(&self, info: &StrategyInfo) -> Option<PythonArm> {
+        self.python
+            .as_ref()
+            .filter(|_| strategy::python::is_python(info))
+            .map(|p| PythonArm {
+                interpreter: Arc::clone(p),
+                kernel: self.py_kernel,
+                label: String::new(),
+            })
+    }
+
     pub fn jobs(&self) -> usize {
         self.study.numbers.len() * 2
     }
@@ -240,15 +252,7 @@ pub fn arm_specs(plan: &SweepPlan, sizes: &[(JobSize, WorkUnit)]) -> Vec<ArmSpec
     let mut specs = Vec::new();
     for (block, (size, unit)) in sizes.iter().enumerate() {
         for (info, workers) in plan.configurations(size.variant) {
-            let python = plan
-                .python
-                .as_ref()
-                .filter(|_| strategy::python::is_python(info))
-                .map(|p| PythonArm {
-                    interpreter: Arc::clone(p),
-                    kernel: plan.py_kernel,
-                    label: String::new(),
-                });
+            let python = plan.python_arm(info);
             specs.push(ArmSpec {
                 variant: size.variant,
                 unit: *unit,

@@ -3,12 +3,11 @@
 //! 1..=N/2, squared and cubed), one wait each: every waiter waits at once, so the ideal wall
 //! time is one wait.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::strategy::{self, Role, StrategyInfo, WorkerLimit};
-use crate::study::{ArmSpec, PythonArm};
+use crate::study::ArmSpec;
 use crate::sweep::plan::SweepPlan;
 pub use crate::sweep::plan::WaitsAxis;
 use crate::workload::{Variant, WorkUnit};
@@ -114,15 +113,7 @@ pub fn arm_specs(plan: &SweepPlan, axis: &WaitsAxis) -> Vec<ArmSpec> {
     let mut specs = Vec::new();
     for &n in &axis.waiters {
         for &info in plan.strategies.iter().filter(|s| holds(s, n)) {
-            let python = plan
-                .python
-                .as_ref()
-                .filter(|_| strategy::python::is_python(info))
-                .map(|p| PythonArm {
-                    interpreter: Arc::clone(p),
-                    kernel: plan.py_kernel,
-                    label: String::new(),
-                });
+            let python = plan.python_arm(info);
             specs.push(ArmSpec {
                 variant: Variant::Sleep,
                 unit,
